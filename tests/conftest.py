@@ -1,0 +1,6 @@
+"""Shared fixtures: the reference package gradlab from solutions/ is importable in tests."""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))

@@ -1,0 +1,1 @@
+"""Build tools of the project (not shipped to students)."""

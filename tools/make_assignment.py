@@ -1,0 +1,124 @@
+"""Generate the student assignment from the reference solutions: the single source.
+
+Every file under solutions/ is copied to assignment/; in Python files each block fenced by
+`### BEGIN SOLUTION` / `### END SOLUTION` becomes `raise NotImplementedError(...)` naming the
+enclosing function and quoting the block's `# HINT:` line. Docstrings, signatures and
+provided code stay as they are.
+
+Usage: python -m tools.make_assignment [--check]
+  --check  compare instead of writing; exit 1 when assignment/ is stale.
+"""
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "solutions"
+TARGET = ROOT / "assignment"
+BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"
+SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+def _qualname(lines, index, indent):
+    """Dotted name of the function enclosing lines[index], whose body has the given indent."""
+    names, limit = [], indent
+    for line in reversed(lines[:index]):
+        match = DEF.match(line)
+        if match and _indent(line) < limit:
+            names.append(match.group(2) or match.group(4))
+            limit = _indent(line)
+    if not names:
+        raise ValueError(f"solution block at line {index + 1} is not inside a function")
+    return ".".join(reversed(names))
+
+
+def strip_solutions(text, origin="<text>"):
+    """Replace every solution block of a Python source text by a stub.
+
+    Inputs:
+    - text: str, Python source with fenced solution blocks.
+    - origin: str, the file name for error messages.
+
+    Returns:
+    - str, the source with each block replaced by `raise NotImplementedError("<qualname> ...")`.
+    """
+    lines = text.splitlines(keepends=True)
+    out, i = [], 0
+    while i < len(lines):
+        if lines[i].strip() != BEGIN:
+            if lines[i].strip() == END:
+                raise ValueError(f"{origin}:{i + 1}: {END} without {BEGIN}")
+            out.append(lines[i])
+            i += 1
+            continue
+        indent = _indent(lines[i])
+        name = _qualname(lines, i, indent)
+        hint = ""
+        j = i + 1
+        while j < len(lines) and lines[j].strip() != END:
+            if not hint and lines[j].strip().startswith(HINT):
+                hint = lines[j].strip()[len(HINT):].strip()
+            j += 1
+        if j == len(lines):
+            raise ValueError(f"{origin}:{i + 1}: {BEGIN} without {END}")
+        message = f"{name} is not implemented yet." + (f" Hint: {hint}" if hint else "")
+        out.append(" " * indent + f"raise NotImplementedError({message!r})\n")
+        i = j + 1
+    return "".join(out)
+
+
+def build(target):
+    """Write the whole assignment tree, generated from SOURCE, into the folder target."""
+    for path in sorted(SOURCE.rglob("*")):
+        relative = path.relative_to(SOURCE)
+        if any(part in SKIP for part in relative.parts) or path.is_dir():
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".py":
+            destination.write_text(strip_solutions(path.read_text(), str(relative)))
+        else:
+            shutil.copyfile(path, destination)
+
+
+def differences(left, right):
+    """Relative paths that differ between two folder trees: missing on one side, or changed."""
+    def files(root):
+        return {path.relative_to(root): path for path in root.rglob("*")
+                if path.is_file() and not SKIP & set(path.relative_to(root).parts)}
+    a, b = files(left), files(right)
+    return sorted(str(name) for name in a.keys() | b.keys()
+                  if name not in a or name not in b or a[name].read_bytes() != b[name].read_bytes())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if assignment/ is stale")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = Path(tmp) / "assignment"
+        build(fresh)
+        if args.check:
+            stale = differences(fresh, TARGET) if TARGET.exists() else ["assignment/ (missing)"]
+            if stale:
+                print("assignment/ is stale; run `make assignment`. Differs: " + ", ".join(stale))
+                return 1
+            print("assignment/ is up to date")
+            return 0
+        if TARGET.exists():
+            shutil.rmtree(TARGET)
+        shutil.copytree(fresh, TARGET)
+    print(f"wrote {TARGET.relative_to(ROOT)}/ from {SOURCE.relative_to(ROOT)}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
