@@ -95,8 +95,12 @@ def linear(n, seed=0):
     """
     rng = np.random.default_rng(seed)
     normal = np.array([1.0, 2.0]) / np.sqrt(5.0)
-    X = rng.uniform(-2.0, 2.0, size=(2 * n, 2))
-    X = X[np.abs(X @ normal) > 0.2][:n]
+    # Rejection sampling: draw until n points lie outside the margin band (a single draw may not).
+    X = np.empty((0, 2))
+    while len(X) < n:
+        candidates = rng.uniform(-2.0, 2.0, size=(2 * n, 2))
+        X = np.concatenate([X, candidates[np.abs(candidates @ normal) > 0.2]])
+    X = X[:n]
     y = (X @ normal > 0).astype(int)
     return X, y
 

@@ -1,0 +1,81 @@
+"""Convergence: the student's MLP, train and sgd fit the lecture's hard cases.
+
+Training runs in the sandbox; the grader scores the returned parameters with the reference
+forward pass. Data come sorted by class, so a loop that does not shuffle shows.
+"""
+from functools import lru_cache
+
+import numpy as np
+
+from .framework import CheckFailed, check, describe
+
+N_POINTS, ITERATIONS, THRESHOLD = 200, 600, 0.95
+SEEDS = (0, 1)
+CONFIG = {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "batch_size": 32,
+          "num_iters": ITERATIONS}
+
+
+def _data(ref, name, seed):
+    X, y = ref.data.DATASETS[name](N_POINTS, seed=seed)
+    order = np.argsort(y, kind="stable")
+    return X[order], y[order]
+
+
+@lru_cache(maxsize=None)
+def _reference_run(ref, kind, name, seed):
+    """Loss curve and accuracy of the reference on the same run (computed once per process)."""
+    X, y = _data(ref, name, seed)
+    model = ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
+    history = ref.optim.train(model, X, y, seed=seed, **CONFIG)
+    return history["loss"], float(np.mean(model.predict(X) == y))
+
+
+def _accuracy(ref, kind, params, X, y, seed):
+    model = ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
+    for name, value in model.params.items():
+        got = params.get(name) if isinstance(params, dict) else None
+        if not isinstance(got, np.ndarray) or got.shape != value.shape or got.dtype.kind != "f":
+            raise CheckFailed(f"after training, params['{name}'] is {describe(got)}, expected shape {value.shape}")
+        model.params[name] = got
+    with np.errstate(all="ignore"):
+        return float(np.mean(model.predict(X) == y))
+
+
+def _convergence(t, kind, name):
+    runs = t.figures.setdefault("runs", [])
+    for seed in SEEDS:
+        with t.case(f"{name}, seed {seed}"):
+            X, y = _data(t.ref, name, seed)
+            args = [[2, 32, 2]] if kind == "MLP" else [2, 2]
+            answer = t.request({"op": "train", "model": {"target": f"nets.{kind}", "args": args,
+                                                         "kwargs": {"seed": seed}},
+                                "args": [X, y], "kwargs": {**CONFIG, "seed": seed}}, "optim.train", timeout=20)
+            losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
+            accuracy = _accuracy(t.ref, kind, answer["params"], X, y, seed)
+            ref_losses, ref_accuracy = _reference_run(t.ref, kind, name, seed)
+            finite = isinstance(losses, list) and all(isinstance(v, (int, float)) and np.isfinite(v) for v in losses)
+            runs.append({"data": name, "seed": seed, "accuracy": accuracy, "reference_accuracy": ref_accuracy,
+                         "loss": losses if finite else None, "reference_loss": ref_losses,
+                         "params": {k: v.tolist() for k, v in answer["params"].items()
+                                    if isinstance(v, np.ndarray)}})
+            if accuracy < THRESHOLD:
+                diverged = not finite or (len(losses) > 10 and losses[-1] > 10 * losses[0])
+                raise CheckFailed(f"training accuracy {accuracy:.1%} after {ITERATIONS} iterations, needed "
+                                  f"{THRESHOLD:.0%} (the reference reaches {ref_accuracy:.1%})",
+                                  "diverged" if diverged else "not_converged",
+                                  {"accuracy": accuracy, "reference_accuracy": ref_accuracy})
+
+
+@check("convergence.ring")
+def ring(t):
+    _convergence(t, "MLP", "ring")
+
+
+@check("convergence.three_modes")
+def three_modes(t):
+    _convergence(t, "MLP", "three_modes")
+
+
+@check("convergence.linear")
+def linear(t):
+    _convergence(t, "LinearClassifier", "linear")

@@ -1,0 +1,220 @@
+"""How a hidden test is written: cases, calls into the sandbox, and comparisons.
+
+A check is a function of a Tester, registered under its rubric id with @check("id"). It runs
+its cases inside `with t.case("name"):`; a case passes when its block finishes, and fails with
+a message when a student call fails (CallFailed) or a comparison does (CheckFailed). The test's
+score is its points times the fraction of cases that passed.
+"""
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CHECKS = {}
+
+
+def check(test_id):
+    """Register a check function under a rubric id."""
+    def register(function):
+        if test_id in CHECKS:
+            raise ValueError(f"two checks are registered as {test_id}")
+        CHECKS[test_id] = function
+        return function
+    return register
+
+
+class Failure(Exception):
+    """A failed case: a message for the student, a diagnosis code, measured figures."""
+
+    def __init__(self, message, diagnosis="unknown", figures=None):
+        super().__init__(message)
+        self.message, self.diagnosis, self.figures = message, diagnosis, figures or {}
+
+
+class CallFailed(Failure):
+    """The student's code did not answer: it raised, hung, crashed, or is missing."""
+
+
+class CheckFailed(Failure):
+    """The student's code answered, wrongly."""
+
+
+@dataclass
+class Case:
+    """One case of a test: its name, whether it passed, and why not."""
+    name: str
+    passed: bool
+    message: str = ""
+    diagnosis: str = ""
+    figures: dict = field(default_factory=dict)
+
+
+# Sandbox statuses and exception types that name the diagnosis of a call that did not answer.
+CALL_DIAGNOSES = {"timeout": "timeout", "crashed": "crashed", "flooded": "output_flood",
+                  "bad_answer": "unsupported_output"}
+ERROR_DIAGNOSES = {"NotImplementedError": "not_implemented", "MemoryError": "memory_limit"}
+
+
+class Tester:
+    """What a check works with.
+
+    - sandbox: the Sandbox running the submission.
+    - ref: the reference package (gradlab_reference).
+    - module_problems: dict module -> sentence, for modules that are missing or do not import.
+    """
+
+    def __init__(self, sandbox, ref, module_problems):
+        self.sandbox, self.ref, self.module_problems = sandbox, ref, module_problems
+        self.cases = []
+        self.figures = {}  # test-level measurements for extra_data (e.g. loss curves)
+
+    @contextmanager
+    def case(self, name):
+        """Run one case; its failure is recorded, never raised."""
+        try:
+            yield
+        except Failure as failure:
+            self.cases.append(Case(name, False, failure.message, failure.diagnosis, failure.figures))
+        else:
+            self.cases.append(Case(name, True))
+
+    # -- calling student code ---------------------------------------------------------------
+    def request(self, message, target, timeout=None):
+        """Send a request about target ("module.function"); its answer, or CallFailed."""
+        module = target.split(".")[0]
+        if module in self.module_problems:
+            raise CallFailed(self.module_problems[module], "missing_module"
+                             if "missing" in self.module_problems[module] else "import_error")
+        reply = self.sandbox.request(message, timeout)
+        name = target.split(".", 1)[1]
+        if reply.ok:
+            return reply.value
+        if reply.status == "error":
+            error = reply.error
+            diagnosis = ERROR_DIAGNOSES.get(error["type"], "exception")
+            if diagnosis == "not_implemented":
+                raise CallFailed(f"{name} is not implemented yet: NotImplementedError: {error['message']}", diagnosis)
+            where = f" ({error['where']})" if error["where"] else ""
+            raise CallFailed(f"{name} raised {error['type']}: {error['message']}{where}", diagnosis)
+        raise CallFailed(f"{name}: {reply.detail}", CALL_DIAGNOSES[reply.status])
+
+    def call(self, target, *args, init=None, timeout=None, **kwargs):
+        """Call target(*args, **kwargs) in the sandbox (a method if init is given).
+
+        Returns a tuple of (result, args_after): the result as plain data and the array
+        arguments as they were after the call.
+        """
+        call = {"target": target, "args": list(args), "kwargs": kwargs}
+        if init is not None:
+            call["init"] = init
+        answer = self.request({"op": "call", "call": call}, target, timeout)
+        return answer["result"], answer["args_after"]
+
+    def forward_backward(self, forward, backward, args, dout, **kwargs):
+        """out, cache = forward(*args, **kwargs); returns (out, backward(dout, cache), args_after)."""
+        answer = self.request({"op": "fwd_bwd", "call": {"target": forward, "args": list(args), "kwargs": kwargs},
+                               "backward": backward, "dout": dout}, backward)
+        return answer["out"], answer["grads"], answer["args_after"]
+
+    def numerical_gradients(self, call, wrt, h=1e-5, select=(), dout=None):
+        """Centered-difference gradients of the student's own function, computed by the grader.
+
+        Inputs:
+        - call: CALL dict (see child/worker.py).
+        - wrt: dict name -> (where, array): where is an argument index or "params.NAME",
+          array the value being perturbed.
+        - select: path into the call's result to the value to differentiate.
+        - dout: array or None; for array outputs the gradient of sum(out * dout).
+
+        Returns: dict name -> gradient array with the shape of its array.
+        """
+        perturbations, spans = [], {}
+        for name, (where, array) in wrt.items():
+            start = len(perturbations)
+            for index in range(array.size):
+                perturbations += [[where, index, h], [where, index, -h]]
+            spans[name] = (start, len(perturbations), array.shape)
+        answer = self.request({"op": "perturb", "call": call, "perturbations": perturbations,
+                               "select": list(select)}, call["target"])
+        values = answer["values"]
+        if any(not isinstance(v, (float, int, np.ndarray)) for v in values):
+            raise CheckFailed("the function returned something other than numbers while being perturbed",
+                              "unsupported_output")
+        values = np.array([np.sum(np.asarray(v, dtype=float) * dout) if dout is not None else float(v)
+                           for v in values])
+        return {name: ((values[a:b:2] - values[a + 1:b:2]) / (2 * h)).reshape(shape)
+                for name, (a, b, shape) in spans.items()}
+
+
+# -- comparisons ----------------------------------------------------------------------------
+def rel_error(got, expected):
+    """Elementwise |got - expected| / max(1e-8, |got| + |expected|), as in CS231n."""
+    return np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+
+
+def describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if isinstance(value, dict) and "__unsupported__" in value:
+        return f"a {value['__unsupported__']}"
+    if isinstance(value, dict) and "__object__" in value:
+        return f"a {value['__object__']}"
+    return f"a {type(value).__name__} ({value!r:.60})"
+
+
+def expect_array(got, expected, tol, what):
+    """got must be a float64 array like expected within relative error tol.
+
+    Returns the largest relative error; raises CheckFailed naming the worst entry.
+    """
+    if not isinstance(got, np.ndarray):
+        raise CheckFailed(f"{what}: expected an array of shape {expected.shape}, got {describe(got)}", "wrong_type")
+    if got.shape != expected.shape:
+        diagnosis = "transposed" if got.shape == expected.shape[::-1] and got.ndim == 2 else "wrong_shape"
+        raise CheckFailed(f"{what}: expected shape {expected.shape}, got shape {got.shape}", diagnosis)
+    if got.dtype != np.float64:
+        raise CheckFailed(f"{what}: expected dtype float64, got {got.dtype}", "wrong_dtype")
+    if not np.all(np.isfinite(got)):
+        bad = np.argwhere(~np.isfinite(got))[0]
+        raise CheckFailed(f"{what}: entry {tuple(int(i) for i in bad)} is {got[tuple(bad)]}, expected a finite number",
+                          "non_finite")
+    errors = rel_error(got, expected) if got.size else np.zeros(1)
+    worst = np.unravel_index(np.argmax(errors), errors.shape)
+    if errors[worst] > tol:
+        where = tuple(int(i) for i in worst)
+        raise CheckFailed(f"{what}: worst entry {where}: got {got[worst]:.6g}, expected {expected[worst]:.6g}; "
+                          f"relative error {errors[worst]:.2e} > tolerance {tol:.0e}", "unknown",
+                          {"rel_error": float(errors[worst]), "tolerance": tol})
+    return float(errors[worst])
+
+
+def expect_float(got, expected, tol, what):
+    """got must be a real number within relative error tol of expected."""
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind == "f":
+            got = float(got.reshape(-1)[0])
+        else:
+            raise CheckFailed(f"{what}: expected a float, got {describe(got)}", "wrong_type")
+    if not np.isfinite(got):
+        raise CheckFailed(f"{what}: got {got}, expected a finite number", "non_finite")
+    error = float(rel_error(float(got), float(expected)))
+    if error > tol:
+        raise CheckFailed(f"{what}: got {got:.8g}, expected {expected:.8g}; relative error {error:.2e} "
+                          f"> tolerance {tol:.0e}", "unknown", {"rel_error": error, "tolerance": tol})
+    return error
+
+
+def expect_unchanged(before, after, what="inputs"):
+    """The array arguments after a call must equal those sent (bitwise)."""
+    for index, (a, b) in enumerate(zip(before, after)):
+        if isinstance(a, np.ndarray) and not (isinstance(b, np.ndarray) and a.shape == b.shape
+                                              and np.array_equal(a, b, equal_nan=True)):
+            raise CheckFailed(f"argument {index + 1} was modified by the call; {what} must stay unchanged",
+                              "mutates_input")
+
+
+def unpack(result, count, what):
+    """A result that must be a tuple (or list) of count items."""
+    if not isinstance(result, (tuple, list)) or len(result) != count:
+        raise CheckFailed(f"{what} must return a tuple of {count} items, got {describe(result)}", "wrong_type")
+    return result

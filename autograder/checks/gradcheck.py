@@ -1,0 +1,125 @@
+"""Hidden tests of gradlab/gradcheck.py, on functions the grader chooses (sandbox fixtures)."""
+import numpy as np
+
+from .common import check_value_call, rng_for
+from .framework import CheckFailed, check, expect_array, expect_unchanged
+from ..sandbox.child import fixtures
+
+
+def _smooth_case(seed, shape=(3, 4)):
+    rng = rng_for("smooth", seed)
+    return rng.uniform(0.5, 2.0, size=shape), rng.standard_normal(shape)
+
+
+def _smooth_gradient(a, x):
+    """The exact gradient of fixtures.smooth(a) at x, by hand."""
+    return a * np.cos(a * x) + a.sum() * x
+
+
+def _numerical(t, a, x, **kwargs):
+    result, after = t.call("gradcheck.numerical_gradient", {"__callable__": "smooth", "args": [a]}, x, **kwargs)
+    expect_unchanged([None, x], after, "x (it must hold its original values on return)")
+    return result
+
+
+def _error_at(t, a, x, h, method):
+    grad = _numerical(t, a, x, h=h, method=method)
+    expect_array(grad, _smooth_gradient(a, x), 1.0, f"gradient with h={h:g}")  # shape, dtype, finite only
+    return float(np.max(np.abs(grad - _smooth_gradient(a, x))))
+
+
+@check("numerical_gradient.centered")
+def numerical_gradient_centered(t):
+    for seed in range(2):
+        a, x = _smooth_case(seed)
+        with t.case(f"random case {seed}: matches the exact gradient, x restored"):
+            expect_array(_numerical(t, a, x), _smooth_gradient(a, x), 1e-7, "gradient")
+    a, x = _smooth_case(5)
+    with t.case("second-order accuracy: error falls ~100x when h falls 10x"):
+        coarse, fine = (_error_at(t, a, x, h, "centered") for h in (1e-2, 1e-3))
+        ratio = coarse / max(fine, 1e-300)
+        t.figures["centered_error_ratio"] = ratio
+        if not 50 < ratio < 200:
+            raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
+                              "expected about 100 for centered differences",
+                              "first_order_difference" if 5 < ratio < 20 else "unknown")
+
+
+@check("numerical_gradient.forward")
+def numerical_gradient_forward(t):
+    a, x = _smooth_case(7)
+    with t.case("matches the reference forward differences, x restored"):
+        expected = t.ref.gradcheck.numerical_gradient(fixtures.smooth(a), x.copy(), method="forward")
+        expect_array(_numerical(t, a, x, method="forward"), expected, 1e-6, "gradient")
+    with t.case("first-order accuracy: error falls ~10x when h falls 10x"):
+        coarse, fine = (_error_at(t, a, x, h, "forward") for h in (1e-2, 1e-3))
+        ratio = coarse / max(fine, 1e-300)
+        if not 5 < ratio < 20:
+            raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
+                              "expected about 10 for forward differences")
+
+
+@check("numerical_gradient_array.values")
+def numerical_gradient_array_values(t):
+    for seed in range(2):
+        a, x = _smooth_case(seed + 20, (2, 3))
+        dout = rng_for("dout", seed).standard_normal(x.shape)
+        with t.case(f"random case {seed}"):
+            expected = t.ref.gradcheck.numerical_gradient_array(fixtures.smooth_array(a), x.copy(), dout)
+            result, after = t.call("gradcheck.numerical_gradient_array",
+                                   {"__callable__": "smooth_array", "args": [a]}, x, dout)
+            expect_array(result, expected, 1e-6, "gradient")
+            expect_unchanged([None, x, dout], after, "x and dout")
+
+
+@check("rel_error.values")
+def rel_error_values(t):
+    rng = rng_for("rel_error", 0)
+    pairs = [("random arrays", rng.standard_normal((3, 4)), rng.standard_normal((3, 4))),
+             ("nearly equal arrays", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0 + 1e-9, 3.0])),
+             ("zeros (the 1e-8 floor)", np.zeros(3), np.array([0.0, 1e-12, 0.0]))]
+    for label, a, b in pairs:
+        with t.case(label):
+            check_value_call(t, "gradcheck.rel_error", (a, b), (t.ref.gradcheck.rel_error(a, b),), tol=1e-10)
+
+
+@check("grad_check_sparse.values")
+def grad_check_sparse_values(t):
+    a, x = _smooth_case(30)
+    f = {"__callable__": "smooth", "args": [a]}
+    exact = _smooth_gradient(a, x)
+
+    def run(analytic, **kwargs):
+        errors, after = t.call("gradcheck.grad_check_sparse", f, x, analytic, **kwargs)
+        expect_unchanged([None, x, analytic], after, "x and analytic_grad")
+        if not isinstance(errors, np.ndarray) or errors.shape != (kwargs.get("num_checks", 10),):
+            raise CheckFailed(f"expected an array of shape ({kwargs.get('num_checks', 10)},), got "
+                              f"{getattr(errors, 'shape', type(errors).__name__)}", "wrong_shape")
+        if np.isnan(errors).any():
+            raise CheckFailed("the relative errors contain NaN", "non_finite")
+        return errors
+
+    with t.case("a correct gradient gives small errors"):
+        errors = run(exact, num_checks=7, seed=3)
+        if errors.max() > 1e-6:
+            raise CheckFailed(f"largest relative error {errors.max():.2e} for the exact gradient, expected < 1e-6")
+    with t.case("a wrong gradient gives large errors"):
+        errors = run(exact + 1.0, num_checks=7, seed=3)
+        if errors.min() < 1e-3:
+            raise CheckFailed(f"smallest relative error {errors.min():.2e} for a gradient off by 1, expected > 1e-3")
+    with t.case("a zero gradient of a constant function gives 0, not NaN"):
+        errors, _ = t.call("gradcheck.grad_check_sparse", {"__callable__": "smooth", "args": [np.zeros_like(a)]},
+                           x, np.zeros_like(x), num_checks=5)
+        if not isinstance(errors, np.ndarray) or not np.all(errors == 0):
+            raise CheckFailed(f"expected five zeros, got {errors!r:.80}", "non_finite")
+    with t.case("the seed decides the coordinates"):
+        # A gradient wrong in one row only: different seeds see it differently, one seed always the same.
+        wrong = exact.copy()
+        wrong[0] += 1.0
+        first, again = run(wrong, num_checks=6, seed=1), run(wrong, num_checks=6, seed=1)
+        if not np.array_equal(first, again):
+            raise CheckFailed("two calls with the same seed gave different errors", "not_deterministic")
+        others = [run(wrong, num_checks=6, seed=s) for s in (2, 3, 4)]
+        if all(np.array_equal(first, o) for o in others):
+            raise CheckFailed("four different seeds gave the same errors: is the seed passed to "
+                              "np.random.default_rng?", "unknown")

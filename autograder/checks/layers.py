@@ -1,0 +1,105 @@
+"""Hidden tests of gradlab/layers.py: forward values, backward gradient checks, edge cases."""
+import numpy as np
+
+from .common import away_from, check_layer_gradient, check_value_call, rng_for
+from .framework import check, expect_array
+
+ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
+    "relu": ((0.0,), [{}]),
+    "leaky_relu": ((0.0,), [{}, {"alpha": 0.25}]),
+    "sigmoid": ((), [{}]),
+    "tanh": ((), [{}]),
+    "elu": ((0.0,), [{}, {"alpha": 0.7}]),
+}
+
+
+def _affine_args(seed, x_shape=(4, 2, 3)):
+    rng = rng_for("affine", seed)
+    d = int(np.prod(x_shape[1:]))
+    return rng.standard_normal(x_shape), rng.standard_normal((d, 5)), rng.standard_normal(5)
+
+
+def _activation_input(layer, seed):
+    return away_from(2.0 * rng_for(layer, seed).standard_normal((4, 5)), ACTIVATIONS[layer][0])
+
+
+def _maxout_args(seed):
+    """Maxout inputs whose best two pieces differ by at least 0.05 (no ties, no kinks)."""
+    rng = rng_for("maxout", seed)
+    while True:
+        x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 3, 5)), rng.standard_normal((3, 5))
+        z = np.sort(np.einsum("nd,kdm->knm", x, w) + b[:, None, :], axis=0)
+        if np.min(z[-1] - z[-2]) > 0.05:
+            return x, w, b
+
+
+def _forward_cases(t, layer, cases):
+    reference = getattr(t.ref.layers, f"{layer}_forward")
+    for label, args, kwargs in cases:
+        with t.case(label):
+            expected = reference(*[a.copy() for a in args], **kwargs)[0]
+            check_value_call(t, f"layers.{layer}_forward", args, (expected, None), kwargs=kwargs, count=2,
+                             repeat=label.startswith("random case 0"))
+
+
+def _activation_forward_cases(layer, edges=()):
+    cases = [(f"random case {s}" + (f", {kw}" if kw else ""), (_activation_input(layer, s),), kw)
+             for s, kw in enumerate(ACTIVATIONS[layer][1])]
+    return cases + [(label, (x,), {}) for label, x in edges]
+
+
+EXTREMES = ("inputs of magnitude 1e4", np.array([[-1e4, -50.0, 0.0, 50.0, 1e4]]))
+AT_ZERO = ("inputs exactly 0", np.array([[0.0, -0.0, 1.0, -1.0]]))
+
+
+@check("affine_forward.values")
+def affine_forward_values(t):
+    _forward_cases(t, "affine", [("random case 0, x of shape (N, d1, d2)", _affine_args(0), {}),
+                                 ("random case 1, x of shape (N, D)", _affine_args(1, (3, 4)), {})])
+
+
+@check("affine_backward.gradient")
+def affine_backward_gradient(t):
+    for label, args in [("x of shape (N, d1, d2)", _affine_args(2)), ("x of shape (N, D)", _affine_args(3, (3, 4)))]:
+        with t.case(label):
+            check_layer_gradient(t, "affine", args, param_names=("dx", "dw", "db"))
+
+
+def _activation_checks(layer, forward_edges, backward_edges):
+    @check(f"{layer}_forward.values")
+    def forward(t):
+        _forward_cases(t, layer, _activation_forward_cases(layer, forward_edges))
+
+    @check(f"{layer}_backward.gradient")
+    def backward(t):
+        for seed, kwargs in enumerate(ACTIVATIONS[layer][1]):
+            with t.case(f"random case {seed}" + (f", {kwargs}" if kwargs else "")):
+                check_layer_gradient(t, layer, (_activation_input(layer, seed + 10),), kwargs)
+        for label, x in backward_edges:  # kinks: compared with the contract's convention only
+            with t.case(label):
+                out, cache = getattr(t.ref.layers, f"{layer}_forward")(x.copy())
+                dout = np.ones_like(out)
+                expected = getattr(t.ref.layers, f"{layer}_backward")(dout, cache)
+                _, grads, _ = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), dout)
+                expect_array(grads, expected, 1e-7, "dx")
+
+    return forward, backward
+
+
+_activation_checks("relu", [AT_ZERO], [AT_ZERO])
+_activation_checks("leaky_relu", [AT_ZERO], [AT_ZERO])
+_activation_checks("sigmoid", [EXTREMES], [EXTREMES])
+_activation_checks("tanh", [EXTREMES], [])
+_activation_checks("elu", [AT_ZERO, ("large negative inputs", np.array([[-1e4, -800.0, -1.0]]))], [AT_ZERO])
+
+
+@check("maxout_forward.values")
+def maxout_forward_values(t):
+    _forward_cases(t, "maxout", [(f"random case {s}", _maxout_args(s), {}) for s in range(2)])
+
+
+@check("maxout_backward.gradient")
+def maxout_backward_gradient(t):
+    for seed in range(2):
+        with t.case(f"random case {seed}"):
+            check_layer_gradient(t, "maxout", _maxout_args(seed + 10), param_names=("dx", "dw", "db"))

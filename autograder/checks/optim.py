@@ -1,0 +1,146 @@
+"""Hidden tests of gradlab/optim.py: update rules, sampling, gradient descent, the training loop."""
+import numpy as np
+
+from .common import check_value_call, rng_for
+from .framework import CheckFailed, check, describe, expect_array, expect_float, unpack
+from ..sandbox.child import fixtures
+
+
+def _step_args(seed):
+    rng = rng_for("step", seed)
+    return rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+
+@check("sgd.values")
+def sgd_values(t):
+    for label, config in [("default learning rate", None), ("learning_rate=0.3", {"learning_rate": 0.3})]:
+        w, dw = _step_args(len(label))
+        with t.case(label):
+            expected = t.ref.optim.sgd(w.copy(), dw, None if config is None else dict(config))[0]
+            result, _ = t.call("optim.sgd", w, dw, config)
+            expect_array(unpack(result, 2, "sgd")[0], expected, 1e-12, "next_w")
+
+
+@check("sgd_momentum.values")
+def sgd_momentum_values(t):
+    for label, config in [("defaults", None), ("learning_rate=0.1, momentum=0.5",
+                                                {"learning_rate": 0.1, "momentum": 0.5})]:
+        w, dw = _step_args(len(label))
+        with t.case(f"three steps, {label}"):
+            ref_w, ref_config = w.copy(), None if config is None else dict(config)
+            config = None if config is None else dict(config)
+            for step in range(3):
+                grad = dw * (step + 1)
+                ref_w, ref_config = t.ref.optim.sgd_momentum(ref_w.copy(), grad, ref_config)
+                result, _ = t.call("optim.sgd_momentum", w, grad, config)
+                w, config = unpack(result, 2, "sgd_momentum")
+                expect_array(w, ref_w, 1e-12, f"next_w after step {step + 1}")
+                if not isinstance(config, dict) or "velocity" not in config:
+                    raise CheckFailed(f"the returned config must hold the velocity; got {describe(config)}")
+                expect_array(config["velocity"], ref_config["velocity"], 1e-12, f"velocity after step {step + 1}")
+
+
+def _indexed_rows(n):
+    """Rows that encode their index: X[i] = (i, -i), y[i] = i, sorted, so a missing shuffle shows."""
+    index = np.arange(n, dtype=float)
+    return np.stack([index, -index], axis=1), np.arange(n)
+
+
+def _draw(t, X, y, batch_size, seed):
+    result, _ = t.call("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed})
+    X_batch, y_batch = unpack(result, 2, "sample_minibatch")
+    for got, shape, what in ((X_batch, (batch_size, 2), "X_batch"), (y_batch, (batch_size,), "y_batch")):
+        if not isinstance(got, np.ndarray) or got.shape != shape:
+            raise CheckFailed(f"{what}: expected an array of shape {shape}, got {describe(got)}", "wrong_shape")
+    if not np.array_equal(X_batch[:, 0], y_batch) or not np.array_equal(X_batch[:, 1], -X_batch[:, 0]):
+        raise CheckFailed("X_batch and y_batch rows do not belong together (X[i] and y[i] must stay aligned)",
+                          "rows_misaligned")
+    if len(set(y_batch.tolist())) != batch_size:
+        raise CheckFailed(f"the batch repeats rows: {sorted(y_batch.tolist())}", "sampling_with_replacement")
+    return y_batch
+
+
+@check("sample_minibatch.values")
+def sample_minibatch_values(t):
+    X, y = _indexed_rows(20)
+    with t.case("distinct rows, X and y aligned"):
+        _draw(t, X, y, 8, 0)
+    with t.case("the whole data set as one batch"):
+        if sorted(_draw(t, X, y, 20, 1).tolist()) != list(range(20)):
+            raise CheckFailed("a batch of size N must hold every row once", "sampling_with_replacement")
+    with t.case("uses the rng it is given"):
+        first, again, other = _draw(t, X, y, 5, 7), _draw(t, X, y, 5, 7), _draw(t, X, y, 5, 8)
+        if not np.array_equal(first, again):
+            raise CheckFailed("two generators with the same seed gave different batches", "not_deterministic")
+        if np.array_equal(first, other):
+            raise CheckFailed("generators with different seeds gave the same batch: use the rng argument", "unknown")
+    with t.case("rows are drawn uniformly"):
+        counts = np.bincount(np.concatenate([_draw(t, X, y, 5, 100 + s) for s in range(60)]), minlength=20)
+        t.figures["row_counts"] = counts.tolist()
+        if counts.min() < 3 or counts.max() > 35:  # expected 15 each; a fair sampler stays well inside
+            raise CheckFailed(f"over 60 batches of 5 rows out of 20, row counts range from {counts.min()} to "
+                              f"{counts.max()} (expected about 15 each)", "unknown")
+
+
+@check("gradient_descent.values")
+def gradient_descent_values(t):
+    for label, (a, b, c), lr in [("bowl a=1, b=3, c=0.5", (1.0, 3.0, 0.5), 0.1),
+                                 ("bowl a=2, b=0.5, c=-1", (2.0, 0.5, -1.0), 0.15)]:
+        w0 = np.array([2.0, -1.5])
+        with t.case(label):
+            ref_w, ref_losses = t.ref.optim.gradient_descent(fixtures.bowl(a, b, c), w0.copy(), lr, 40)
+            result = check_value_call(t, "optim.gradient_descent",
+                                      ({"__callable__": "bowl", "args": [a, b, c]}, w0, lr, 40),
+                                      (ref_w, np.array(ref_losses)), tol=1e-9, count=2, names=("w", "losses"))
+            if np.abs(result[0]).max() > 1e-2:
+                raise CheckFailed(f"w = {result[0]} after 40 steps; the bowl's minimum is at 0", "not_converged")
+
+
+def _replay(t, trace, X, y, batch_size, rule, config, steps):
+    """Replay a recorded training run with the reference update rule and check every step."""
+    history, params, calls = unpack(trace, 3, "train")
+    if not isinstance(history, dict) or not isinstance(history.get("loss"), list) or len(history["loss"]) != steps:
+        raise CheckFailed(f"train must return {{'loss': a list of {steps} losses}}; got {describe(history)}")
+    if len(calls) != steps:
+        raise CheckFailed(f"model.loss was called {len(calls)} times for {steps} iterations")
+    configs = {"w": dict(config), "c": dict(config)}
+    w, c = calls[0]["w"], calls[0]["c"]
+    for step, call in enumerate(calls):
+        Xb, yb = call["X"], call["y"]
+        if Xb.shape != (batch_size, X.shape[1]) or len(set(yb.tolist())) != batch_size:
+            raise CheckFailed(f"iteration {step}: the batch has shape {Xb.shape} or repeated rows",
+                              "sampling_with_replacement")
+        if not np.array_equal(X[yb.astype(int)], Xb):
+            raise CheckFailed(f"iteration {step}: batch rows and labels are misaligned", "rows_misaligned")
+        expect_array(call["w"], w, 1e-10, f"parameter w at iteration {step}")
+        expect_array(call["c"], c, 1e-10, f"parameter c at iteration {step}")
+        residual = Xb @ w + c[0] - yb
+        expect_float(history["loss"][step], 0.5 * np.mean(residual ** 2), 1e-10, f"loss[{step}]")
+        w, configs["w"] = rule(w.copy(), Xb.T @ residual / len(yb), configs["w"])
+        c, configs["c"] = rule(c.copy(), np.array([residual.mean()]), configs["c"])
+    expect_array(params["w"], w, 1e-10, "final parameter w")
+
+
+@check("train.loop")
+def train_loop(t):
+    # Labels are row indices, so every batch shows which rows it took.
+    n = 40
+    X = np.stack([np.linspace(-1, 1, n), np.cos(np.arange(n))], axis=1)
+    y = np.arange(n, dtype=float)
+    for label, rule, config in [("sgd", "sgd", {"learning_rate": 0.01}),
+                                ("sgd_momentum: each parameter keeps its own velocity", "sgd_momentum",
+                                 {"learning_rate": 0.01, "momentum": 0.8})]:
+        with t.case(label):
+            answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
+                                "args": [X, y], "kwargs": {"update_rule": rule, "optim_config": config,
+                                                           "batch_size": 8, "num_iters": 12, "seed": 3}},
+                               "optim.train")
+            _replay(t, (answer["history"], answer["params"], answer["calls"]), X, y, 8,
+                    getattr(t.ref.optim, rule), config, 12)
+    with t.case("minibatches come from sample_minibatch with np.random.default_rng(seed)"):
+        answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
+                            "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": 2, "seed": 11}}, "optim.train")
+        first = answer["calls"][0]["y"] if answer["calls"] else None
+        result, _ = t.call("optim.sample_minibatch", X, y, 8, {"__rng__": 11})
+        if first is None or not np.array_equal(first, result[1]):
+            raise CheckFailed("the first batch differs from sample_minibatch(X, y, 8, np.random.default_rng(11))")

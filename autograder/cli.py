@@ -1,0 +1,22 @@
+"""Command line: python -m autograder grade SUBMISSION --out DIR."""
+import argparse
+import sys
+
+from . import grade
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description="The gradlab autograder.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    one = commands.add_parser("grade", help="grade one submission (folder or .zip)")
+    one.add_argument("submission", help="a folder with the module files, a gradlab/ package, or a .zip of either")
+    one.add_argument("--out", required=True, help="folder for results.json and report.md")
+    args = parser.parse_args(argv)
+    try:
+        document = grade.grade_to(args.submission, args.out)
+    except Exception as error:  # noqa: BLE001 - one line for whoever runs the grader
+        print(f"grading failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+    print(f"{args.submission}: {document['score']:g} / {sum(t['max_score'] for t in document['tests']):g} "
+          f"in {document['execution_time']:.2f} s -> {args.out}/results.json")
+    return 0

@@ -1,0 +1,1 @@
+"""Readable reports made from results.json documents."""

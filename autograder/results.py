@@ -1,0 +1,48 @@
+"""Gradescope's results.json: building it from graded tests, and writing files atomically."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+SCHEMA_FIELDS = ("score", "max_score", "status", "name", "output", "tags", "visibility", "extra_data")
+
+
+def write_atomic(path, text):
+    """Write text to path so that readers see the old file or the new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def build(graded, execution_time, output, extra_data):
+    """The results.json document.
+
+    Inputs:
+    - graded: list of dicts with the keys of SCHEMA_FIELDS, one per test, in rubric order.
+    - execution_time: float seconds (a number, as the specification says).
+    - output: str, Markdown shown to the student above the tests.
+    - extra_data: dict stored with the submission.
+
+    Returns: dict.
+    """
+    return {
+        "score": round(sum(test["score"] for test in graded), 4),
+        "execution_time": round(float(execution_time), 3),
+        "output": output,
+        "output_format": "md",
+        "stdout_visibility": "hidden",
+        "tests": [{key: test[key] for key in SCHEMA_FIELDS if key in test} for test in graded],
+        "extra_data": extra_data,
+    }
+
+
+def dumps(results):
+    """Stable JSON text of a results document (sorted keys inside extra_data only via input order)."""
+    return json.dumps(results, indent=1, allow_nan=False) + "\n"

@@ -1,0 +1,108 @@
+"""Functions and models that the grader hands to student code (as callables in the child).
+
+They hold no expected values: the trusted side computes those itself, with the reference
+solution, on these same fixtures. Imports only numpy and math.
+"""
+import math
+
+import numpy as np
+
+
+def smooth(a):
+    """f(x) = sum(sin(a * x)) + 0.5 * sum(x**2) * sum(a), a smooth scalar function of an array x."""
+    a = np.asarray(a, dtype=float)
+    scale = float(a.sum())
+    return lambda x: float(np.sum(np.sin(a * x)) + 0.5 * scale * np.sum(x * x))
+
+
+def smooth_array(a):
+    """f(x) = tanh(x * a) + x**2, an array-valued function of an array x (same shape)."""
+    a = np.asarray(a, dtype=float)
+    return lambda x: np.tanh(x * a) + x * x
+
+
+def bowl(a, b, c):
+    """The lecture's quadratic bowl L(w) = a w1**2 + b w2**2 + c w1 w2, returning (loss, grad)."""
+    def f(w):
+        w1, w2 = float(w[0]), float(w[1])
+        loss = a * w1 * w1 + b * w2 * w2 + c * w1 * w2
+        return loss, np.array([2 * a * w1 + c * w2, 2 * b * w2 + c * w1])
+    return f
+
+
+class QuadraticModel:
+    """A model for checking a training loop: loss = mean over rows of 0.5 (x . w + c - y)**2.
+
+    It records every batch and the parameters it was called with, so that the grader can
+    replay the loop. Attributes: params {"w": (D,), "c": (1,)}, calls: list of dicts.
+    """
+
+    def __init__(self, dim):
+        self.params = {"w": np.linspace(-1.0, 1.0, dim), "c": np.array([0.5])}
+        self.calls = []
+
+    def loss(self, X, y):
+        w, c = self.params["w"], self.params["c"]
+        residual = X @ w + c[0] - y
+        self.calls.append({"X": np.array(X), "y": np.array(y), "w": w.copy(), "c": c.copy()})
+        grads = {"w": X.T @ residual / len(y), "c": np.array([residual.mean()])}
+        return float(0.5 * np.mean(residual ** 2)), grads
+
+
+def expression(tree, ad):
+    """A function of len(variables) numbers that evaluates an expression tree with module ad.
+
+    tree: nested lists, e.g. ["mul", ["var", 0], ["sin", ["var", 1]]]. Leaves are ["var", i]
+    and ["const", c]; binary ops add, sub, mul, div, radd, rsub, rmul, rdiv (a plain number on
+    the left), pow (a numeric exponent); unary neg and the functions exp, log, sin, cos, tanh,
+    sigmoid, relu of ad; ["logistic_map", node, n] calls ad.logistic_map.
+    """
+    binary = {
+        "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+    }
+
+    def evaluate(node, xs):
+        op = node[0]
+        if op == "var":
+            return xs[node[1]]
+        if op == "const":
+            return float(node[1])
+        if op in binary:
+            return binary[op](evaluate(node[1], xs), evaluate(node[2], xs))
+        if op.startswith("r") and op[1:] in binary:  # number on the left: exercises __radd__ etc.
+            return binary[op[1:]](float(node[1]), evaluate(node[2], xs))
+        if op == "pow":
+            return evaluate(node[1], xs) ** float(node[2])
+        if op == "neg":
+            return -evaluate(node[1], xs)
+        if op == "logistic_map":
+            return ad.logistic_map(evaluate(node[1], xs), int(node[2]))
+        return getattr(ad, op)(evaluate(node[1], xs))
+
+    return lambda *xs: evaluate(tree, xs)
+
+
+def dual_eval(ad, tree, point, seed):
+    """Forward mode by hand: evaluate tree at point with inputs ad.Dual(point[i], seed[i]).
+
+    Returns {"value": float, "deriv": float}, the directional derivative along seed.
+    """
+    inputs = [ad.Dual(x, d) for x, d in zip(point, seed)]
+    out = expression(tree, ad)(*inputs)
+    return {"value": out.value, "deriv": out.deriv}
+
+
+def var_eval(ad, tree, point):
+    """Reverse mode by hand: evaluate tree at point with ad.Var inputs and call backward().
+
+    Returns {"value": float, "grads": list of floats, d out / d point[i]}.
+    """
+    inputs = [ad.Var(x) for x in point]
+    out = expression(tree, ad)(*inputs)
+    out.backward()
+    return {"value": out.value, "grads": [v.grad for v in inputs]}
+
+
+CALLABLES = {"smooth": smooth, "smooth_array": smooth_array, "bowl": bowl}
+MODELS = {"QuadraticModel": QuadraticModel}

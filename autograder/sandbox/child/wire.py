@@ -1,0 +1,92 @@
+"""The wire format between the grader and the sandboxed child: plain data only.
+
+A message is a JSON document plus numpy arrays in the .npy format, framed as
+    8-byte big-endian length of the JSON | JSON | for each array: 8-byte length | .npy bytes
+Arrays appear in the JSON as {"__nd__": k}, tuples as {"__tuple__": [...]}. Arrays are read
+with allow_pickle=False and only numeric or boolean dtypes are accepted, so decoding never runs
+code. This module imports nothing but the standard library and numpy: the child loads it too.
+"""
+import io
+import json
+import struct
+
+import numpy as np
+
+HEADER = struct.Struct(">Q")
+ALLOWED_KINDS = "biuf"  # bool, signed and unsigned ints, floats
+
+
+class WireError(Exception):
+    """A message that is malformed, too large or holds something other than plain data."""
+
+
+def _flatten(value, arrays):
+    """JSON-able form of value, moving arrays into the list arrays."""
+    if isinstance(value, np.ndarray):
+        arrays.append(value)
+        return {"__nd__": len(arrays) - 1}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_flatten(v, arrays) for v in value]}
+    if isinstance(value, list):
+        return [_flatten(v, arrays) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _flatten(v, arrays) for k, v in value.items()}
+    if isinstance(value, (np.bool_, np.integer, np.floating)):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise WireError(f"cannot send a {type(value).__name__}")
+
+
+def _restore(value, arrays):
+    if isinstance(value, list):
+        return [_restore(v, arrays) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"__nd__"}:
+            return arrays[value["__nd__"]]
+        if set(value) == {"__tuple__"}:
+            return tuple(_restore(v, arrays) for v in value["__tuple__"])
+        return {k: _restore(v, arrays) for k, v in value.items()}
+    return value
+
+
+def encode(value):
+    """Bytes of one framed message holding value (JSON-able data, tuples and numpy arrays)."""
+    arrays = []
+    doc = json.dumps(_flatten(value, arrays)).encode()
+    parts = [HEADER.pack(len(doc)), doc]
+    for array in arrays:
+        if array.dtype.kind not in ALLOWED_KINDS:
+            raise WireError(f"cannot send an array of dtype {array.dtype}")
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        parts += [HEADER.pack(buffer.tell()), buffer.getvalue()]
+    return b"".join(parts)
+
+
+def decode(data):
+    """The value of one framed message (bytes); raises WireError for anything but plain data."""
+    try:
+        (size,) = HEADER.unpack_from(data, 0)
+        offset = HEADER.size + size
+        doc = json.loads(data[HEADER.size:offset])
+        arrays = []
+        while offset < len(data):
+            (size,) = HEADER.unpack_from(data, offset)
+            offset += HEADER.size
+            array = np.lib.format.read_array(io.BytesIO(data[offset:offset + size]), allow_pickle=False)
+            if array.dtype.kind not in ALLOWED_KINDS:
+                raise WireError(f"array of dtype {array.dtype}")
+            arrays.append(array)
+            offset += size
+        return _restore(doc, arrays)
+    except WireError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError) as error:
+        raise WireError(f"malformed message: {error}") from None
+
+
+def frame(value):
+    """One message as bytes, prefixed by its total length (8 bytes, big-endian)."""
+    body = encode(value)
+    return HEADER.pack(len(body)) + body

@@ -1,0 +1,180 @@
+"""The sandboxed child: imports the student's gradlab and runs the calls the grader asks for.
+
+Started as `python -I -S worker.py SUBMISSION SITE_PACKAGES REQUEST_FD RESPONSE_FD` with the
+resource limits already in place. It reads one request at a time and answers it; it never sees
+reference code or expected values, and the grader trusts nothing it says beyond plain data.
+
+Requests (dicts, see wire.py for the framing):
+- {"op": "import", "module": m}: import gradlab.m.
+- {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call.
+- {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...]}:
+  run CALL once per perturbation, on fresh copies with one entry shifted by delta (where is an
+  argument index or "params.NAME"), and answer the selected part of each result, stacked.
+- {"op": "fwd_bwd", "call": CALL, "backward": TARGET, "dout": array}: out, cache = CALL; answer
+  out and backward(dout, cache).
+- {"op": "train", "model": {"target": TARGET, "args": [...], "kwargs": {...}}, "args": [...], "kwargs": {...}}:
+  build the model, run gradlab.optim.train(model, *args, **kwargs); answer history, params and
+  the model's recorded calls (if it keeps any).
+- {"op": "autodiff", "mode": "dual" | "var", "tree": TREE, "args": [...]}: fixtures.dual_eval or
+  fixtures.var_eval with gradlab.autodiff.
+CALL = {"target": "module.function" or "module.Class.method", "args": [...], "kwargs": {...},
+        "init": {"args": [...], "kwargs": {...}, "params": {...}} for a method}.
+Arguments may hold markers: {"__rng__": seed} becomes np.random.default_rng(seed);
+{"__callable__": name, "args": [...]} a fixture; {"__expr__": tree} an expression over gradlab.autodiff.
+Answers: {"ok": True, ...} or {"ok": False, "error": {"type", "message", "where"}}.
+"""
+import importlib
+import os
+import sys
+import traceback
+
+
+def main():
+    submission, site_packages, request_fd, response_fd = sys.argv[1:5]
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [submission, here, site_packages] + [p for p in sys.path if "site-packages" not in p]
+    import numpy as np
+    import fixtures
+    import wire
+    # Keep our own references: a submission that patches numpy or builtins changes only its own answers.
+    ndarray, asarray, frame, decode = np.ndarray, np.asarray, wire.frame, wire.decode
+    reader, writer = int(request_fd), int(response_fd)
+
+    def read_exactly(n):
+        chunks, left = [], n
+        while left:
+            chunk = os.read(reader, min(left, 1 << 20))
+            if not chunk:
+                os._exit(0)  # the grader closed the pipe
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def send(answer):
+        try:
+            data = frame(answer)
+        except Exception as error:  # noqa: BLE001 - an unsendable answer is the student's output
+            data = frame({"ok": False, "error": {"type": "UnsupportedOutput", "message": str(error), "where": ""}})
+        view = memoryview(data)
+        while view:
+            view = view[os.write(writer, view):]
+
+    def resolve(target):
+        module_name, _, rest = target.partition(".")
+        obj = importlib.import_module("gradlab." + module_name)
+        for part in filter(None, rest.split(".")):
+            obj = getattr(obj, part)
+        return obj
+
+    def materialize(value):
+        """Fresh copies of arrays, markers turned into objects."""
+        if isinstance(value, ndarray):
+            return value.copy()
+        if isinstance(value, dict):
+            if "__rng__" in value:
+                return np.random.default_rng(value["__rng__"])
+            if "__callable__" in value:
+                return fixtures.CALLABLES[value["__callable__"]](*value.get("args", []))
+            if "__expr__" in value:
+                return fixtures.expression(value["__expr__"], resolve("autodiff"))
+            return {k: materialize(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(materialize(v) for v in value)
+        return value
+
+    def plain(value, depth=0):
+        """The answer as plain data; anything else is named, not sent."""
+        if depth > 20:
+            return {"__unsupported__": "nested too deeply"}
+        if isinstance(value, ndarray):
+            array = asarray(value).view(ndarray)
+            if array.dtype.kind not in wire.ALLOWED_KINDS:
+                return {"__unsupported__": f"ndarray of dtype {array.dtype}"}
+            return array.copy()
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            return value
+        if isinstance(value, (np.bool_, np.integer, np.floating)):
+            return value.item()
+        if isinstance(value, (list, tuple)):
+            return type(value)(plain(v, depth + 1) for v in value) if len(value) < 100_000 else \
+                {"__unsupported__": "sequence too long"}
+        if isinstance(value, dict):
+            return {str(k): plain(v, depth + 1) for k, v in value.items()}
+        if hasattr(value, "value") and type(value).__name__ in ("Dual", "Var"):
+            return {"__object__": type(value).__name__, "value": plain(getattr(value, "value"), depth + 1),
+                    "deriv": plain(getattr(value, "deriv", None), depth + 1),
+                    "grad": plain(getattr(value, "grad", None), depth + 1)}
+        return {"__unsupported__": type(value).__name__}
+
+    def build(call):
+        """(function, args, kwargs, instance) for a CALL."""
+        function = resolve(call["target"])
+        instance = None
+        if "init" in call:
+            owner_name = call["target"].rsplit(".", 1)
+            owner = resolve(owner_name[0])
+            init = call["init"]
+            instance = owner(*materialize(init.get("args", [])), **materialize(init.get("kwargs", {})))
+            for name, value in init.get("params", {}).items():
+                instance.params[name] = value.copy()
+            function = getattr(instance, owner_name[1])
+        return function, materialize(call.get("args", [])), materialize(call.get("kwargs", {})), instance
+
+    def select(result, path):
+        for index in path:
+            result = result[index]
+        return result
+
+    def handle(request):
+        op = request["op"]
+        if op == "import":
+            importlib.import_module("gradlab." + request["module"])
+            return {}
+        if op == "call":
+            function, args, kwargs, _ = build(request["call"])
+            result = function(*args, **kwargs)
+            return {"result": plain(result), "args_after": plain(args)}
+        if op == "perturb":
+            values = []
+            for where, index, delta in request["perturbations"]:
+                function, args, kwargs, instance = build(request["call"])
+                if isinstance(where, str):
+                    target = instance.params[where.split(".", 1)[1]]
+                else:
+                    target = args[where]
+                target.reshape(-1)[index] += delta
+                values.append(plain(select(function(*args, **kwargs), request.get("select", []))))
+            return {"values": values}
+        if op == "fwd_bwd":
+            function, args, kwargs, _ = build(request["call"])
+            out, cache = function(*args, **kwargs)
+            grads = resolve(request["backward"])(request["dout"].copy(), cache)
+            return {"out": plain(out), "grads": plain(grads), "args_after": plain(args)}
+        if op == "train":
+            spec = request["model"]
+            model_class = fixtures.MODELS.get(spec["target"]) or resolve(spec["target"])
+            model = model_class(*materialize(spec.get("args", [])), **materialize(spec.get("kwargs", {})))
+            history = resolve("optim.train")(model, *materialize(request["args"]), **materialize(request["kwargs"]))
+            return {"history": plain(history), "params": plain(dict(model.params)),
+                    "calls": plain(getattr(model, "calls", []))}
+        if op == "autodiff":
+            evaluate = fixtures.dual_eval if request["mode"] == "dual" else fixtures.var_eval
+            return plain(evaluate(resolve("autodiff"), request["tree"], *request["args"]))
+        raise ValueError(f"unknown op {op!r}")
+
+    while True:
+        size = wire.HEADER.unpack(read_exactly(wire.HEADER.size))[0]
+        request = decode(read_exactly(size))
+        try:
+            answer = {"ok": True, **handle(request)}
+        except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
+            frames = traceback.extract_tb(error.__traceback__)
+            student = [f for f in frames if "gradlab" in f.filename]
+            where = f"{os.path.basename(student[-1].filename)}, line {student[-1].lineno}" if student else ""
+            answer = {"ok": False, "error": {"type": type(error).__name__, "message": str(error)[:2000],
+                                             "where": where}}
+        send(answer)
+
+
+if __name__ == "__main__":
+    main()

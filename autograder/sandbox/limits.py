@@ -1,0 +1,35 @@
+"""Resource limits of the sandboxed child, applied between fork and exec."""
+import os
+import resource
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one child may use.
+
+    - call_seconds: wall-clock time of one call before the child is killed.
+    - cpu_seconds: CPU time of the child's whole life (RLIMIT_CPU).
+    - memory_bytes: address space (RLIMIT_AS).
+    - file_bytes: size of any file it writes (RLIMIT_FSIZE).
+    - processes: processes and threads of its user (RLIMIT_NPROC); ignored for root.
+    - output_bytes: stdout + stderr kept for the report; output past flood_bytes kills the child.
+    """
+    call_seconds: float = 5.0
+    cpu_seconds: int = 60
+    memory_bytes: int = 1 << 30
+    file_bytes: int = 1 << 20
+    processes: int = 64
+    output_bytes: int = 8 << 10
+    flood_bytes: int = 4 << 20
+
+    def apply(self):
+        """Set the limits on the calling process (the child, before exec)."""
+        os.setsid()  # its own process group: the grader kills whatever it forks, too
+        for which, value in ((resource.RLIMIT_CPU, self.cpu_seconds), (resource.RLIMIT_AS, self.memory_bytes),
+                             (resource.RLIMIT_FSIZE, self.file_bytes), (resource.RLIMIT_CORE, 0)):
+            resource.setrlimit(which, (value, value))
+        if os.getuid() != 0:
+            current = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+            cap = self.processes if current == resource.RLIM_INFINITY else min(self.processes, current)
+            resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
