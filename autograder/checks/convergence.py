@@ -21,17 +21,30 @@ def _data(ref, name, seed):
     return X[order], y[order]
 
 
+def new_model(ref, kind, seed):
+    """A fresh reference model of a convergence run: kind is "MLP" or "LinearClassifier"."""
+    return ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
+
+
 @lru_cache(maxsize=None)
-def _reference_run(ref, kind, name, seed):
-    """Loss curve and accuracy of the reference on the same run (computed once per process)."""
+def reference_model(ref, kind, name, seed):
+    """The reference trained on the same run: (model, loss curve), computed once per process.
+    Also used by the HTML report to draw the reference's decision boundary."""
     X, y = _data(ref, name, seed)
-    model = ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
+    model = new_model(ref, kind, seed)
     history = ref.optim.train(model, X, y, seed=seed, **CONFIG)
-    return history["loss"], float(np.mean(model.predict(X) == y))
+    return model, history["loss"]
+
+
+def _reference_run(ref, kind, name, seed):
+    """Loss curve and accuracy of the reference on the same run."""
+    model, losses = reference_model(ref, kind, name, seed)
+    X, y = _data(ref, name, seed)
+    return losses, float(np.mean(model.predict(X) == y))
 
 
 def _accuracy(ref, kind, params, X, y, seed):
-    model = ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
+    model = new_model(ref, kind, seed)
     for name, value in model.params.items():
         got = params.get(name) if isinstance(params, dict) else None
         if not isinstance(got, np.ndarray) or got.shape != value.shape or got.dtype.kind != "f":
@@ -49,7 +62,7 @@ def _convergence(t, kind, name):
             args = [[2, 32, 2]] if kind == "MLP" else [2, 2]
             answer = t.request({"op": "train", "model": {"target": f"nets.{kind}", "args": args,
                                                          "kwargs": {"seed": seed}},
-                                "args": [X, y], "kwargs": {**CONFIG, "seed": seed}}, "optim.train", timeout=20)
+                                "args": [X, y], "kwargs": {**CONFIG, "seed": seed}}, "optim.train", timeout=10)
             losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
             accuracy = _accuracy(t.ref, kind, answer["params"], X, y, seed)
             ref_losses, ref_accuracy = _reference_run(t.ref, kind, name, seed)

@@ -52,7 +52,8 @@ class Case:
 # Sandbox statuses and exception types that name the diagnosis of a call that did not answer.
 CALL_DIAGNOSES = {"timeout": "timeout", "crashed": "crashed", "flooded": "output_flood",
                   "bad_answer": "unsupported_output"}
-ERROR_DIAGNOSES = {"NotImplementedError": "not_implemented", "MemoryError": "memory_limit"}
+ERROR_DIAGNOSES = {"NotImplementedError": "not_implemented", "MemoryError": "memory_limit",
+                   "HungEarlier": "timeout"}
 
 
 class Tester:

@@ -16,7 +16,8 @@ def summary(graded, notes, problems):
     if notes or problems:
         lines.append("")
         lines += [f"- {note}" for note in notes]
-        lines += [f"- {sentence}" for module, sentence in problems.items() if "missing" not in sentence or not notes]
+        # Missing files are already among the notes; import failures are not.
+        lines += [f"- {sentence}" for sentence in problems.values() if "is missing from" not in sentence]
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ class Limits:
     - processes: processes and threads of its user (RLIMIT_NPROC); ignored for root.
     - output_bytes: stdout + stderr kept for the report; output past flood_bytes kills the child.
     """
-    call_seconds: float = 5.0
+    call_seconds: float = 2.0
     cpu_seconds: int = 60
     memory_bytes: int = 1 << 30
     file_bytes: int = 1 << 20

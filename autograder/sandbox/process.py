@@ -28,7 +28,8 @@ class Reply:
     """What came back from one request.
 
     - status: "ok", "error" (the call raised: see error), "timeout", "crashed" (the child died),
-      "flooded" (too much output) or "bad_answer" (not plain data).
+      "flooded" (too much output), "bad_answer" (not plain data), or "hung" (where a timed-out
+      child was stuck: only inside this module).
     - value: the answer's payload when ok.
     - error: dict with type, message and where, when the call raised.
     - detail: a sentence for the report when the status is not ok.
@@ -57,6 +58,7 @@ class Sandbox:
         self.output = bytearray()  # what the children printed, capped
         self.output_seen = 0
         self.starts = 0
+        self.hung = []  # student functions that ran past their time: disabled in every later child
 
     # -- process life -------------------------------------------------------------------
     def _start(self):
@@ -77,6 +79,10 @@ class Sandbox:
         for fd in (self.requests, self.answers, self.process.stdout.fileno()):
             os.set_blocking(fd, False)
         self.starts += 1
+        if self.hung:
+            reply = self._exchange(wire.frame({"op": "disable", "functions": self.hung}), self.limits.call_seconds)
+            if not reply.ok:
+                self.close()
 
     def close(self):
         """Kill the child and everything it started."""
@@ -111,10 +117,26 @@ class Sandbox:
         """
         if self.process is None:
             self._start()
+            if self.process is None:
+                return Reply("crashed", detail="the student's process could not be started")
         reply = self._exchange(wire.frame(message), timeout or self.limits.call_seconds)
+        if reply.status == "timeout":
+            self._locate_hang(reply)
         if reply.status in ("timeout", "crashed", "flooded", "bad_answer"):
             self.close()
         return reply
+
+    def _locate_hang(self, reply):
+        """Ask a timed-out child where it is stuck (SIGUSR1); remember that function."""
+        try:
+            os.kill(self.process.pid, signal.SIGUSR1)
+        except ProcessLookupError:
+            return
+        answer = self._exchange(b"", 0.5)
+        where = answer.value.get("hung_in") if answer.status == "hung" else None
+        if isinstance(where, str) and where not in self.hung:
+            self.hung.append(where)
+            reply.detail += f" (it was running {where})"
 
     def _drain_output(self):
         """Read what the child printed; True while it stays under the flood limit."""
@@ -168,6 +190,8 @@ class Sandbox:
             return Reply("bad_answer", detail="sent back a malformed answer")
         if answer["ok"]:
             return Reply("ok", value=answer)
+        if "hung_in" in answer:
+            return Reply("hung", value=answer)
         error = answer.get("error")
         if not isinstance(error, dict):
             return Reply("bad_answer", detail="sent back a malformed error")

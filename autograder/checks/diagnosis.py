@@ -1,0 +1,271 @@
+"""Diagnoses: the vocabulary of causes, and the fingerprints that name the cause of a wrong answer.
+
+Most backprop bugs leave a fingerprint in the numbers: a gradient not divided by N is the
+reference times N, a sign error the reference times -1, a missing regularization gradient the
+reference minus reg * dR/dW. When a value or gradient check fails, the check hands diagnose()
+the student's answer, the reference, and the answers of known wrong formulas (Suspects) that
+the grader computed itself with the reference solution. diagnose() names a cause only when
+exactly one kind of cause fits the numbers to six digits; otherwise it says "unknown" and
+shows the numbers. Everything here runs on the trusted side, on plain arrays.
+"""
+import inspect
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+# The one vocabulary: every diagnosis code the grader can emit, and what it means. results.json
+# carries the code in a test's extra_data["diagnosis"] (and in each case's); README.md lists it.
+DIAGNOSES = {
+    # The call did not answer.
+    "not_implemented": "the function still raises NotImplementedError (the stub is untouched)",
+    "exception": "the function raised an exception",
+    "timeout": "a call ran past its time limit and was stopped (an endless loop?)",
+    "memory_limit": "the function ran out of memory (MemoryError under the memory limit)",
+    "crashed": "the student's process died during the call (os._exit, a segfault, a signal)",
+    "output_flood": "the function printed so much that its process was stopped",
+    "unsupported_output": "the function returned something that is not plain data (numbers, arrays, lists, dicts)",
+    "missing_module": "the module is missing from the submission",
+    "import_error": "the module does not import",
+    # The answer has the wrong form.
+    "wrong_type": "a result of the wrong type (e.g. not a tuple of two items, or not an array)",
+    "wrong_shape": "an array of the wrong shape",
+    "wrong_dtype": "an array of the wrong dtype (e.g. integers where float64 is expected)",
+    "non_finite": "NaN or infinity where a finite number is expected",
+    "overflow_on_large_inputs": "inputs of large magnitude (|x| ~ 1e4) give NaN or infinity: the formula overflows",
+    # The answer has the right form and a recognisable wrong value.
+    "scaled_by_N": "exactly N (the batch size) times the expected value: a missing division by N",
+    "scaled_by_1_over_N": "exactly the expected value divided by N: a mean where a sum belongs, or 1/N twice",
+    "sign_flipped": "exactly minus the expected value (or a step in the wrong direction)",
+    "scaled_by_constant": "exactly a constant times the expected value (e.g. a missing 2 of d(w^2)/dw or 1/2 of a loss)",
+    "transposed": "the transpose of the expected array",
+    "missing_regularization_gradient": "a weight gradient equals the expected one minus reg * dR/dW: the penalty's "
+                                       "gradient is not added",
+    "wrong_regularization_gradient": "a weight gradient equals the data gradient plus a wrong multiple or form of "
+                                     "reg * dR/dW",
+    "regularized_bias": "the biases are regularized too (only weight matrices should be)",
+    "wrong_at_kink": "right everywhere except at inputs exactly at a kink (0 for ReLU, |w|, the hinge), where the "
+                     "contract fixes the (sub)gradient",
+    "wrong_on_negative_side": "right for positive inputs, wrong for negative ones (e.g. a missing alpha)",
+    "derivative_from_wrong_cached_value": "the derivative is computed from the wrong cached value (the input "
+                                          "where the formula needs the output, or the other way round)",
+    "missing_bias_gradient": "the bias gradient is zero or missing",
+    "missing_bias": "the output lacks the bias term b",
+    "activation_on_output_layer": "the hidden activation is applied to the last layer's scores as well",
+    "ignores_argument": "the result equals the one for the argument's default value: an argument (alpha, margin, "
+                        "beta, method, seed, learning rate) is ignored",
+    "loss_offset": "the loss differs from the expected one by a known constant (e.g. a penalty or margin term "
+                   "missing or counted twice) while its shape is right",
+    "mutates_input": "the function modifies one of its input arrays",
+    "input_not_restored": "x does not hold its original values on return (a perturbation is not undone exactly)",
+    "not_deterministic": "the same inputs give different results (global random state?)",
+    "state_leaks_between_calls": "a call depends on an earlier call (state kept in a global, a default argument, "
+                                 "a shared dict, or gradients not reset)",
+    "first_order_difference": "forward differences (f(x+h) - f(x)) / h where centered differences are asked for",
+    "sampling_with_replacement": "a minibatch repeats rows (sampling with replacement)",
+    "rows_misaligned": "X_batch and y_batch rows do not belong together",
+    "repeats_minibatch": "the training loop uses the same minibatch at every iteration",
+    "not_converged": "training does not reach the required accuracy (the loss stays high)",
+    "diverged": "training diverged (the loss grows or becomes NaN)",
+    # The grader's own side.
+    "grader_error": "the grader itself failed on this test (please tell the course staff)",
+    "unknown": "no known mistake fits the numbers (the message shows them)",
+}
+
+MATCH_TOL = 1e-6  # a fingerprint must hold to six digits everywhere: no coincidence fits that well
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A known mistake and the answer it would give, computed by the grader.
+
+    - code: a key of DIAGNOSES.
+    - hint: str for the student; may use {what} (the value's name) and {c} (a fitted factor).
+    - value: float or array, the answer this mistake gives; None for a region suspect.
+    - direction: array or None: the mistake gives value + c * direction for some unknown
+      factor c (neither 0 nor 1), fitted from the answer.
+    - region: bool array or None: the mistake changes only these entries.
+    """
+    code: str
+    hint: str
+    value: object = None
+    direction: object = None
+    region: object = None
+
+
+def _close(got, value):
+    """Whether got equals value to MATCH_TOL relative error, entry by entry."""
+    got, value = np.asarray(got, dtype=float), np.asarray(value, dtype=float)
+    if got.shape != value.shape:
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.all(np.abs(got - value) <= MATCH_TOL * np.maximum(1e-8, np.abs(got) + np.abs(value))))
+
+
+def _fit(got, base, direction):
+    """The factor c with got = base + c * direction, if that fits; else None."""
+    d = np.asarray(direction, dtype=float).ravel()
+    r = (np.asarray(got, dtype=float) - np.asarray(base, dtype=float)).ravel()
+    if d.size < 2 or not np.any(d) or np.count_nonzero(d) < 2:
+        return None  # one number fits any factor: no evidence
+    c = float(d @ r / (d @ d))
+    if abs(c) < 1e-3 or abs(c - 1) < 1e-3 or not _close(got, np.asarray(base) + c * np.asarray(direction)):
+        return None
+    return c
+
+
+def generic_suspects(expected, n=None):
+    """The mistakes that need no knowledge of the function: sign, N, 1/N, transpose; and for a
+    single number, the factors 2 and 1/2 (an array's constant factor is fitted instead)."""
+    expected = np.asarray(expected, dtype=float)
+    suspects = [Suspect("sign_flipped", "{what} equals minus the expected value: check the sign "
+                        "(the gradient of the loss, not of its negative; a step downhill, not uphill)", -expected)]
+    if n is not None and n > 2:
+        suspects += [Suspect("scaled_by_N", f"{{what}} equals the expected value times N = {n}: did you forget to "
+                             "divide by the batch size?", expected * n),
+                     Suspect("scaled_by_1_over_N", f"{{what}} equals the expected value divided by N = {n}: did you "
+                             "take a mean where a sum belongs, or divide by N twice?", expected / n)]
+    if expected.ndim == 2 and expected.shape[0] == expected.shape[1]:
+        suspects.append(Suspect("transposed", "{what} equals the transpose of the expected array: check the order "
+                                "of the factors in the matrix product", expected.T))
+    if expected.size == 1:
+        suspects += [Suspect("scaled_by_constant", "{what} is exactly twice the expected value: a factor 2 "
+                             "(or a missing 1/2) is off", 2 * expected),
+                     Suspect("scaled_by_constant", "{what} is exactly half the expected value: a factor 2 "
+                             "is missing", expected / 2)]
+    else:
+        suspects.append(Suspect("scaled_by_constant", "{what} equals the expected value times {c:.4g}: a constant "
+                                "factor is off", np.zeros_like(expected), direction=expected))
+    return suspects
+
+
+def _numbers(got, expected):
+    """The figures shown when no cause fits."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    with np.errstate(all="ignore"):
+        diff = got - expected
+        worst = np.unravel_index(np.argmax(np.abs(diff)), diff.shape) if diff.size else ()
+        ratio = got[worst] / expected[worst] if expected[worst] != 0 else float("inf")
+    text = (f"at the entry furthest off, got {got[worst]:.6g} where {expected[worst]:.6g} was expected "
+            f"(ratio {ratio:.4g}, difference {diff[worst]:.4g})")
+    if diff.size > 1:
+        text += f"; {np.count_nonzero(~np.isclose(got, expected, rtol=MATCH_TOL, atol=0))} of {diff.size} entries differ"
+    if not np.any(got):
+        text += "; your answer is all zeros"
+    return text
+
+
+def diagnose(got, expected, suspects=(), n=None, what="the result"):
+    """Name the most likely cause of a wrong answer.
+
+    Inputs:
+    - got, expected: finite floats, or finite float arrays of one shape, known to differ.
+    - suspects: iterable of Suspect, known mistakes of this function computed by the grader.
+    - n: int or None, the batch size, for the scaled_by_N fingerprints.
+    - what: str, the answer's name for the hint.
+
+    Returns a tuple of:
+    - code: str, a key of DIAGNOSES; "unknown" unless exactly one kind of mistake fits.
+    - hint: str for the student.
+    """
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    everything = list(suspects) + generic_suspects(expected, n)
+    # Exact fingerprints first: a formula reproduced to six digits beats a fitted factor, and
+    # both beat "differs only here".
+    for fitted in (False, True):
+        found = {}
+        for s in everything:
+            if s.region is not None or s.value is None or np.shape(s.value) != got.shape:
+                continue
+            if not fitted and s.direction is None:
+                if not _close(expected, s.value) and _close(got, s.value):
+                    found.setdefault(s.code, s.hint.format(what=what, c=0.0))
+            elif fitted and s.direction is not None:
+                c = _fit(got, s.value, s.direction)
+                if c is not None:
+                    found.setdefault(s.code, s.hint.format(what=what, c=c))
+        if len(found) == 1:
+            return next(iter(found.items()))
+        if len(found) > 1:
+            return "unknown", (f"{what} fits several known mistakes at once, so none can be singled out: "
+                               + "; ".join(f"{code}: {hint}" for code, hint in found.items())
+                               + f" ({_numbers(got, expected)})")
+    regions = {}
+    for s in everything:
+        if s.region is None:
+            continue
+        inside = np.broadcast_to(np.asarray(s.region, dtype=bool), got.shape)
+        if inside.any() and _close(got[~inside], expected[~inside]) and not _close(got[inside], expected[inside]):
+            regions.setdefault(s.code, s.hint.format(what=what, c=0.0))
+    if len(regions) == 1:
+        return next(iter(regions.items()))
+    return "unknown", f"no known mistake fits: {_numbers(got, expected)}"
+
+
+def describe_cause(code, hint):
+    """The text appended to a failure message: the code and the hint on a line of their own."""
+    if code == "unknown":
+        return f"\n    Diagnosis: unknown; {hint}"
+    return f"\n    Diagnosis: {code}. {hint}"
+
+
+# -- suspects that several checks build ---------------------------------------------------------
+def ignored_arguments(function, args, kwargs, select=lambda result: result):
+    """Suspects for each keyword argument being ignored: the function's result at its default.
+
+    Inputs:
+    - function: the reference function; args, kwargs: the call (arrays are copied here).
+    - select: picks the compared value out of the result.
+
+    Returns: list of Suspect, one per keyword argument that has a default.
+    """
+    suspects = []
+    parameters = inspect.signature(function).parameters
+    for name in kwargs:
+        default = parameters[name].default if name in parameters else inspect.Parameter.empty
+        if default is inspect.Parameter.empty or default == kwargs[name]:
+            continue
+        others = {k: v for k, v in kwargs.items() if k != name}
+        value = select(function(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **others))
+        suspects.append(Suspect("ignores_argument", f"{{what}} equals the result for {name}={default!r} (the default) "
+                                f"although {name}={kwargs[name]!r} was passed: is {name} used (and kept in the "
+                                "cache, for a backward pass)?", value))
+    return suspects
+
+
+def region(code, mask, where):
+    """A region suspect with the standard hint of its code.
+
+    Inputs:
+    - code: "wrong_at_kink" or "wrong_on_negative_side" (or another key of DIAGNOSES).
+    - mask: bool array, the entries the mistake changes.
+    - where: str naming those entries for the student, e.g. "where x < 0".
+    """
+    hints = {"wrong_at_kink": "{what} is right everywhere except " + where + ": check the contract's convention "
+                              "there (e.g. > versus >=)",
+             "wrong_on_negative_side": "{what} is right for positive inputs and wrong " + where +
+                                       ": check the negative branch (its slope or alpha)"}
+    return Suspect(code, hints.get(code, "{what} is wrong only " + where), region=mask)
+
+
+def missing_bias_gradient(expected):
+    """Suspect: a bias gradient left at zero."""
+    return Suspect("missing_bias_gradient", "{what} is all zeros: the bias gradient is the upstream gradient "
+                   "summed over the batch", np.zeros_like(np.asarray(expected, dtype=float)))
+
+
+@contextmanager
+def relabel(old, new, hint):
+    """Inside the block, a failure diagnosed `old` is re-diagnosed `new`, with the hint appended.
+
+    Used where the situation says more than the failure alone: NaN for inputs of 1e4 is an
+    overflow; a changed x after numerical_gradient is a perturbation not undone.
+    """
+    try:
+        yield
+    except Exception as failure:
+        if getattr(failure, "diagnosis", None) == old:
+            failure.diagnosis = new
+            failure.message += describe_cause(new, hint)
+            failure.args = (failure.message,)
+        raise
