@@ -8,13 +8,12 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test demo grade clean
+.PHONY: help venv assignment check-assignment test grade clean
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
 	@echo "make test        run the project's tests"
 	@echo "make assignment  regenerate assignment/ from solutions/"
-	@echo "make demo        train the reference networks on the lecture's hard cases"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +31,6 @@ check-assignment: venv
 
 test: venv
 	$(PY) -m pytest -q
-
-demo: venv
-	$(PY) -m tools.demo
 
 clean:
 	rm -rf $(VENV) $(OUT) dist
