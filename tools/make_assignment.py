@@ -5,6 +5,11 @@ Every file under solutions/ is copied to assignment/; in Python files each block
 enclosing function and quoting the block's `# HINT:` line. Docstrings, signatures and
 provided code stay as they are.
 
+Notebooks (.ipynb) get the same treatment cell by cell: code cells lose their solution blocks
+(a block outside any function becomes `# YOUR CODE HERE` and a `raise NotImplementedError`),
+every output and execution count is cleared, so the student notebook is byte-for-byte
+determined by the master notebook.
+
 Usage: python -m tools.make_assignment [--check]
   --check  compare instead of writing; exit 1 when assignment/ is stale.
 """
@@ -15,11 +20,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "solutions"
 TARGET = ROOT / "assignment"
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"
-SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
+# Never copied: caches, and what running the notebook or the submit tool leaves behind.
+SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".OTTER_LOG", "submission.zip"}
+YOUR_CODE = "# YOUR CODE HERE"
 DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
 
 
@@ -28,24 +37,26 @@ def _indent(line):
 
 
 def _qualname(lines, index, indent):
-    """Dotted name of the function enclosing lines[index], whose body has the given indent."""
+    """Dotted name of the function enclosing lines[index], whose body has the given indent;
+    None at top level."""
     names, limit = [], indent
     for line in reversed(lines[:index]):
         match = DEF.match(line)
         if match and _indent(line) < limit:
             names.append(match.group(2) or match.group(4))
             limit = _indent(line)
-    if not names:
-        raise ValueError(f"solution block at line {index + 1} is not inside a function")
-    return ".".join(reversed(names))
+    return ".".join(reversed(names)) or None
 
 
-def strip_solutions(text, origin="<text>"):
+def strip_solutions(text, origin="<text>", top_level=False):
     """Replace every solution block of a Python source text by a stub.
 
     Inputs:
     - text: str, Python source with fenced solution blocks.
     - origin: str, the file name for error messages.
+    - top_level: bool; if True (notebook cells), a block outside any function is allowed and
+      becomes `# YOUR CODE HERE` and `raise NotImplementedError("This cell is not done yet...")`;
+      if False (modules), such a block is an error.
 
     Returns:
     - str, the source with each block replaced by `raise NotImplementedError("<qualname> ...")`.
@@ -61,6 +72,8 @@ def strip_solutions(text, origin="<text>"):
             continue
         indent = _indent(lines[i])
         name = _qualname(lines, i, indent)
+        if name is None and not top_level:
+            raise ValueError(f"{origin}:{i + 1}: solution block is not inside a function")
         hint = ""
         j = i + 1
         while j < len(lines) and lines[j].strip() != END:
@@ -69,10 +82,40 @@ def strip_solutions(text, origin="<text>"):
             j += 1
         if j == len(lines):
             raise ValueError(f"{origin}:{i + 1}: {BEGIN} without {END}")
-        message = f"{name} is not implemented yet." + (f" Hint: {hint}" if hint else "")
+        if name is None:
+            out.append(" " * indent + YOUR_CODE + "\n")
+            message = "This cell is not done yet."
+        else:
+            message = f"{name} is not implemented yet."
+        message += f" Hint: {hint}" if hint else ""
         out.append(" " * indent + f"raise NotImplementedError({message!r})\n")
         i = j + 1
     return "".join(out)
+
+
+def strip_notebook(text, origin="<notebook>"):
+    """Student version of a notebook: solution blocks stubbed, outputs cleared.
+
+    Inputs:
+    - text: str, the master notebook as JSON (nbformat 4).
+    - origin: str, the file name for error messages.
+
+    Returns:
+    - str, the student notebook as JSON: every code cell's source passed through
+      strip_solutions (top-level blocks allowed), its outputs and execution count cleared,
+      and the execution timings of nbclient dropped from every cell's metadata.
+    """
+    notebook = nbformat.reads(text, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        source = strip_solutions(cell.source, f"{origin} cell {index}", top_level=True)
+        cell.source = source if cell.source.endswith("\n") else source.removesuffix("\n")
+        cell.outputs = []
+        cell.execution_count = None
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook) + "\n"
 
 
 def build(target):
@@ -85,6 +128,9 @@ def build(target):
         destination.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".py":
             destination.write_text(strip_solutions(path.read_text(), str(relative)))
+        elif path.suffix == ".ipynb":
+            text = strip_notebook(path.read_text(encoding="utf-8"), str(relative))
+            destination.write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(path, destination)
 

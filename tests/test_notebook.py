@@ -1,0 +1,183 @@
+"""The notebook: the student version generated from the master, both executed, both exported.
+
+The master notebook runs top to bottom against the reference solutions and every
+grader.check passes; the student notebook runs against the stubs, where every grader.check
+cell reports its failures (naming the functions not done) instead of crashing. Both are
+executed in temporary copies of their folders: running a notebook leaves files behind
+(otter's .OTTER_LOG, caches) that must not land in solutions/ or assignment/.
+"""
+import os
+import re
+import shutil
+import sys
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+from tools import make_assignment
+
+ROOT = make_assignment.ROOT
+NOTEBOOK = "gradlab.ipynb"
+SECTIONS = [f"q{n}" for n in range(1, 8)]
+CHECK = re.compile(r'^grader\.check\("(q\d+)"\)$')
+NOT_DONE = re.compile(r"NotImplementedError: (\S+) is not implemented yet")
+
+
+def _copy(source, tmp_path_factory):
+    destination = tmp_path_factory.mktemp(source.name) / source.name
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns(*make_assignment.SKIP))
+    return destination
+
+
+def _execute(folder, allow_errors):
+    """Execute folder/gradlab.ipynb with the kernel's working directory in folder.
+
+    A last cell, added here only, reports the kernel's interpreter: it must be this venv's.
+    """
+    notebook = nbformat.read(folder / NOTEBOOK, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)", id="which-python"))
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute(env={**os.environ, "MPLBACKEND": "Agg"})
+    assert notebook.cells.pop().outputs[0]["text"].strip() == sys.executable
+    return notebook
+
+
+def _check_cells(notebook):
+    """{question: the code cell running grader.check(question)}."""
+    return {CHECK.match(cell.source).group(1): cell for cell in notebook.cells
+            if cell.cell_type == "code" and CHECK.match(cell.source)}
+
+
+def _text(cell):
+    return "\n".join(output.get("text", "") + output.get("data", {}).get("text/plain", "")
+                     for output in cell.outputs)
+
+
+def _test_count(question):
+    return len(re.findall(r"^def test_", (ROOT / "solutions" / "tests" / f"{question}.py").read_text(), re.M))
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory):
+    return _execute(_copy(ROOT / "solutions", tmp_path_factory), allow_errors=False)
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    return _execute(_copy(ROOT / "assignment", tmp_path_factory), allow_errors=True)
+
+
+def test_master_notebook_runs_and_passes_every_check(master):
+    checks = _check_cells(master)
+    assert list(checks) == SECTIONS
+    for question, cell in checks.items():
+        assert f"{question} results: All test cases passed!" in _text(cell), _text(cell)
+    pictures = [output for cell in master.cells for output in cell.get("outputs", [])
+                if "image/png" in output.get("data", {})]
+    assert len(pictures) >= 10, "every section draws its pictures"
+
+
+def test_student_notebook_reports_what_is_not_done(student):
+    checks = _check_cells(student)
+    assert list(checks) == SECTIONS
+    for question, cell in checks.items():
+        text = _text(cell)
+        assert not any(output.output_type == "error" for output in cell.outputs), text
+        assert f"{question} results:" in text and "✅" not in text, text
+        assert text.count("❌ Test case failed") == _test_count(question), text
+        assert NOT_DONE.search(text), f"the failures of {question} should name the function not done:\n{text}"
+
+
+def test_student_notebook_cells_fail_only_for_missing_code(student):
+    errors = [(cell.id, output.ename, output.evalue) for cell in student.cells
+              for output in cell.get("outputs", []) if output.output_type == "error"]
+    assert errors, "with the stubs, the cells that use them stop"
+    for cell_id, ename, evalue in errors:
+        assert ename == "NotImplementedError" and "not" in evalue, (cell_id, ename, evalue)
+
+
+def test_both_notebooks_export_to_html(master, student):
+    exporter = HTMLExporter()
+    for notebook in (master, student):
+        body, _ = exporter.from_notebook_node(notebook)
+        assert body.lstrip().lower().startswith("<!doctype html") and "grader.check" in body
+        assert "data:image/png;base64" in body
+
+
+def test_student_notebook_is_the_master_without_solutions_or_outputs():
+    master = nbformat.read(ROOT / "solutions" / NOTEBOOK, as_version=4)
+    student = nbformat.read(ROOT / "assignment" / NOTEBOOK, as_version=4)
+    assert [cell.id for cell in student.cells] == [cell.id for cell in master.cells]
+    changed = 0
+    for ours, theirs in zip(master.cells, student.cells):
+        if ours.cell_type == "markdown" or make_assignment.BEGIN not in ours.source:
+            assert theirs.source == ours.source
+            continue
+        changed += 1
+        assert make_assignment.BEGIN not in theirs.source and "NotImplementedError" in theirs.source
+    assert changed >= 3
+    for cell in student.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            # Valid Python once the IPython magics (%...) are left out.
+            compile("\n".join(line for line in cell.source.splitlines() if not line.startswith("%")),
+                    cell.id, "exec")
+
+
+def test_master_notebook_is_committed_without_outputs():
+    notebook = nbformat.read(ROOT / "solutions" / NOTEBOOK, as_version=4)
+    dirty = [cell.id for cell in notebook.cells if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
+    assert not dirty, ("clear the outputs before committing: "
+                       f"jupyter nbconvert --clear-output --inplace solutions/{NOTEBOOK} (cells {dirty})")
+
+
+def _notebook(*sources):
+    notebook = nbformat.v4.new_notebook()
+    for k, source in enumerate(sources):
+        cell = nbformat.v4.new_code_cell(source, id=f"cell-{k}", execution_count=k + 1)
+        cell.outputs = [nbformat.v4.new_output("stream", text="old output\n")]
+        cell.metadata["execution"] = {"iopub.status.idle": "2024-01-01T00:00:00Z"}
+        notebook.cells.append(cell)
+    notebook.cells.append(nbformat.v4.new_markdown_cell("### BEGIN SOLUTION stays in markdown", id="text"))
+    return nbformat.writes(notebook)
+
+
+def test_strip_notebook_stubs_blocks_at_top_level_and_in_functions():
+    text = _notebook(
+        "for i in range(3):\n"
+        "    ### BEGIN SOLUTION\n"
+        "    # HINT: square it.\n"
+        "    y = i * i\n"
+        "    ### END SOLUTION\n"
+        "    print(y)",
+        "def f(x):\n"
+        "    ### BEGIN SOLUTION\n"
+        "    return x + 1\n"
+        "    ### END SOLUTION\n",
+    )
+    stripped = make_assignment.strip_notebook(text)
+    assert stripped == make_assignment.strip_notebook(text), "the output must be deterministic"
+    assert stripped.endswith("}\n")
+    notebook = nbformat.reads(stripped, as_version=4)
+    top, function, markdown = notebook.cells
+    assert top.source == ("for i in range(3):\n"
+                          "    # YOUR CODE HERE\n"
+                          "    raise NotImplementedError('This cell is not done yet. Hint: square it.')\n"
+                          "    print(y)")
+    assert function.source == "def f(x):\n    raise NotImplementedError('f is not implemented yet.')\n"
+    assert markdown.source == "### BEGIN SOLUTION stays in markdown"
+    for cell in (top, function):
+        assert cell.outputs == [] and cell.execution_count is None and "execution" not in cell.metadata
+
+
+def test_strip_notebook_names_the_cell_of_a_malformed_block():
+    with pytest.raises(ValueError, match="cell 1"):
+        make_assignment.strip_notebook(_notebook("x = 1", "### BEGIN SOLUTION\nx = 2\n"), "nb.ipynb")
+
+
+def test_modules_still_refuse_top_level_blocks():
+    with pytest.raises(ValueError, match="not inside a function"):
+        make_assignment.strip_solutions("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "m.py")

@@ -1,0 +1,144 @@
+"""The public tests (solutions/tests/qN.py, shipped as assignment/tests/qN.py).
+
+One definition, two runners: pytest and otter's grader.check run the same test functions
+and must agree. They pass on the reference solutions, fail on the stubs naming the function
+not done, and fail on a reference with a planted bug. Every run happens in a subprocess
+inside a temporary copy of solutions/ or assignment/, as a student would run them.
+"""
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from tools import make_assignment
+
+ROOT = make_assignment.ROOT
+PUBLIC = ROOT / "solutions" / "tests"
+SECTIONS = [f"q{n}" for n in range(1, 8)]
+
+# Run by a plain interpreter, outside any notebook: {question: {test name: passed}}.
+OTTER_CHECK = """
+import json, sys, otter
+grader = otter.Notebook(tests_dir="tests")
+results = {q: {r.test_case.name: r.passed for r in grader.check(q).test_case_results} for q in sys.argv[1:]}
+print(json.dumps(results))
+"""
+
+
+def _copy(source, tmp_path_factory):
+    destination = tmp_path_factory.mktemp(source.name) / source.name
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns(*make_assignment.SKIP))
+    return destination
+
+
+def _pytest(folder, *args):
+    """Run pytest in folder; returns {"qN::test_name": failure message or None}."""
+    report = folder / "report.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *args],
+                   cwd=folder, capture_output=True, text=True, timeout=300)
+    results = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        failure = case.find("failure")
+        if failure is None:
+            failure = case.find("error")
+        name = f"{case.get('classname').rpartition('.')[2]}::{case.get('name')}"
+        results[name] = None if failure is None else failure.get("message", "")
+    return results
+
+
+def _otter(folder):
+    """Run every section's grader.check outside a notebook; returns {"qN::test_name": passed}."""
+    run = subprocess.run([sys.executable, "-c", OTTER_CHECK, *SECTIONS], cwd=folder,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout.strip().splitlines()[-1])
+    return {f"{question}::{name}": passed for question, cases in results.items() for name, passed in cases.items()}
+
+
+def _defined_tests():
+    return {f"{path.stem}::{name}" for path in PUBLIC.glob("q*.py")
+            for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)}
+
+
+@pytest.fixture(scope="module")
+def solutions(tmp_path_factory):
+    return _copy(ROOT / "solutions", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    return _copy(ROOT / "assignment", tmp_path_factory)
+
+
+def test_public_tests_pass_on_the_solutions(solutions):
+    results = _pytest(solutions)
+    assert set(results) == _defined_tests() and len(results) >= 35
+    assert {name: message for name, message in results.items() if message is not None} == {}
+
+
+def test_public_tests_fail_on_the_stubs_naming_the_function(stubs):
+    stub_names = set(re.findall(r"raise NotImplementedError\(['\"]([\w.]+) is not implemented yet",
+                                "".join(path.read_text() for path in (stubs / "gradlab").glob("*.py"))))
+    results = _pytest(stubs)
+    assert set(results) == _defined_tests()
+    for name, message in results.items():
+        match = re.search(r"NotImplementedError: ([\w.]+) is not implemented yet", message or "")
+        assert match and match.group(1) in stub_names, f"{name}: {message}"
+
+
+@pytest.mark.parametrize("folder", ["solutions", "stubs"])
+def test_otter_runs_the_same_tests_with_the_same_outcome(folder, request):
+    folder = request.getfixturevalue(folder)
+    by_pytest = {name: message is None for name, message in _pytest(folder).items()}
+    assert _otter(folder) == by_pytest
+
+
+# A planted bug in the reference, the test that must catch it.
+MUTATIONS = [
+    ("regularizers.py", "return float(np.sum(W * W)), 2.0 * W", "return float(np.sum(W * W)), 1.0 * W", "q1::test_l2"),
+    ("layers.py", "db = dout.sum(axis=0)", "db = dout.mean(axis=0)", "q2::test_affine_backward"),
+    ("autodiff.py", "parent.grad += local * node.grad", "parent.grad = local * node.grad", "q5::test_var_backward"),
+    ("optim.py", "w = w - learning_rate * grad", "w = w + learning_rate * grad",
+     "q6::test_gradient_descent_on_the_bowl"),
+]
+
+
+@pytest.mark.parametrize("module, correct, wrong, test", MUTATIONS, ids=[m[3] for m in MUTATIONS])
+def test_public_tests_catch_a_planted_bug(module, correct, wrong, test, tmp_path_factory):
+    folder = _copy(ROOT / "solutions", tmp_path_factory)
+    path = folder / "gradlab" / module
+    source = path.read_text()
+    assert source.count(correct) == 1, f"the mutation target moved: update MUTATIONS for {module}"
+    path.write_text(source.replace(correct, wrong))
+    question, _, name = test.partition("::")
+    results = _pytest(folder, f"tests/{question}.py")
+    assert results[test] is not None, f"{test} passes with the bug planted in {module}"
+
+
+def test_tests_folder_holds_only_the_section_tests():
+    # otter's check_all takes every top-level .py file of tests/ for a test file.
+    assert sorted(path.stem for path in PUBLIC.glob("*.py")) == SECTIONS
+
+
+def test_public_tests_use_their_own_numerical_gradient():
+    def imported(path):
+        tree = ast.parse(path.read_text())
+        return ({alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+                | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+                | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names})
+    assert not any("gradlab" in name for name in imported(PUBLIC / "support" / "numeric.py"))
+    for path in PUBLIC.glob("q*.py"):
+        if path.stem != "q4":  # q4 tests gradcheck itself
+            assert "gradcheck" not in imported(path), f"{path.name} must not trust the student's gradcheck"
+
+
+def test_make_check_runs_the_public_tests(solutions):
+    run = subprocess.run(["make", "-s", "check", f"PYTHON={sys.executable}"], cwd=solutions,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert re.search(rf"\b{len(_defined_tests())} passed\b", run.stdout), run.stdout

@@ -1,0 +1,138 @@
+"""The student's submit command (solutions/submit.py, shipped as assignment/submit.py).
+
+It refuses a package that does not import, warns about unfinished functions without
+blocking, and writes a zip of exactly the graded modules, which the grader accepts as is.
+Runs happen in temporary copies of solutions/ and assignment/.
+"""
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tools import make_assignment
+
+ROOT = make_assignment.ROOT
+
+
+def _load_submit():
+    spec = importlib.util.spec_from_file_location("submit", ROOT / "solutions" / "submit.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+submit = _load_submit()
+EXPECTED = sorted(f"gradlab/{module}.py" for module in submit.MODULES)
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    def copy(name):
+        destination = tmp_path / name
+        shutil.copytree(ROOT / name, destination, ignore=shutil.ignore_patterns(*make_assignment.SKIP))
+        return destination
+    return copy
+
+
+def _run(folder, *command):
+    return subprocess.run(list(command), cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def test_submitted_modules_are_the_whole_package():
+    assert sorted(submit.MODULES) == sorted(path.stem for path in (ROOT / "solutions" / "gradlab").glob("*.py"))
+
+
+def test_unfinished_functions_are_found_statically():
+    source = (
+        "def done(x):\n    return x\n"
+        "def stub(x):\n    '''Doc.'''\n    raise NotImplementedError('stub is not implemented yet.')\n"
+        "def bare():\n    raise NotImplementedError\n"
+        "def started(x):\n    y = x\n    raise NotImplementedError\n"
+        "def other():\n    raise ValueError('no')\n"
+        "class A:\n    def method(self):\n        raise NotImplementedError()\n"
+        "    def fine(self):\n        return 1\n"
+        "raise_at_import = None\n"
+    )
+    assert submit.unfinished_functions(source) == ["stub", "bare", "A.method"]
+
+
+def test_submit_builds_the_zip_of_the_solutions(copy_of):
+    folder = copy_of("solutions")
+    run = _run(folder, sys.executable, "submit.py")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "warning" not in run.stdout
+    with zipfile.ZipFile(folder / "submission.zip") as archive:
+        assert sorted(archive.namelist()) == EXPECTED
+        for name in EXPECTED:
+            assert archive.read(name) == (folder / name).read_bytes()
+    first = (folder / "submission.zip").read_bytes()
+    assert _run(folder, sys.executable, "submit.py").returncode == 0
+    assert (folder / "submission.zip").read_bytes() == first, "the same files make the same zip"
+
+
+def test_make_submit_warns_about_every_stub_and_still_builds_the_zip(copy_of):
+    folder = copy_of("assignment")
+    run = _run(folder, "make", "-s", "submit", f"PYTHON={sys.executable}")
+    assert run.returncode == 0, run.stdout + run.stderr
+    stubs = set(re.findall(r"raise NotImplementedError\(['\"]([\w.]+) is not implemented yet",
+                           "".join(path.read_text() for path in (folder / "gradlab").glob("*.py"))))
+    warned = set(re.findall(r"gradlab/\w+\.py: (.*)", run.stdout))
+    warned = {name for line in warned for name in line.split(", ")}
+    assert len(stubs) >= 40 and warned == stubs
+    assert f"{len(stubs)} functions are not done yet" in run.stdout
+    with zipfile.ZipFile(folder / "submission.zip") as archive:
+        assert sorted(archive.namelist()) == EXPECTED
+
+
+def test_submit_refuses_modules_that_do_not_import(copy_of, capsys):
+    folder = copy_of("solutions")
+    package = folder / "gradlab"
+    with open(package / "nets.py", "a") as handle:
+        handle.write("broken = (\n")
+    with open(package / "losses.py", "a") as handle:
+        handle.write("import a_module_nobody_has\n")
+    assert submit.main([], root=folder) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"gradlab/nets\.py does not import: gradlab/nets\.py:\d+: SyntaxError", out), out
+    assert re.search(r"gradlab/losses\.py does not import: gradlab/losses\.py:\d+: ModuleNotFoundError", out), out
+    assert "Not written" in out and not (folder / "submission.zip").exists()
+
+
+def test_submit_leaves_out_other_files_and_says_so(copy_of, capsys):
+    folder = copy_of("solutions")
+    (folder / "gradlab" / "my_helpers.py").write_text("HELP = 1\n")
+    (folder / "gradlab" / "regularizers.py").unlink()
+    assert submit.main([], root=folder) == 1, "a missing module blocks the submission"
+    assert "gradlab/regularizers.py does not import: the file is missing" in capsys.readouterr().out
+    shutil.copy(ROOT / "solutions" / "gradlab" / "regularizers.py", folder / "gradlab")
+    assert submit.main(["--output", str(folder / "upload.zip")], root=folder) == 0
+    assert "not submitted (the grader uses only the modules above): my_helpers.py" in capsys.readouterr().out
+    with zipfile.ZipFile(folder / "upload.zip") as archive:
+        assert sorted(archive.namelist()) == EXPECTED
+
+
+def test_the_grader_accepts_the_zip_as_is(copy_of, tmp_path):
+    from autograder import submission  # the grader's reader of uploads
+
+    folder = copy_of("assignment")
+    assert _run(folder, sys.executable, "submit.py").returncode == 0
+    prepared = submission.prepare(folder / "submission.zip", tmp_path / "scratch")
+    assert prepared.notes == [] and prepared.missing == []
+    for module, origin in prepared.found.items():
+        assert origin == f"gradlab/{module}.py"
+        assert (prepared.root / "gradlab" / f"{module}.py").read_bytes() == (folder / origin).read_bytes()
+
+
+def test_the_grader_gives_the_solutions_zip_full_marks(copy_of, tmp_path):
+    folder = copy_of("solutions")
+    assert _run(folder, sys.executable, "submit.py").returncode == 0
+    run = _run(ROOT, sys.executable, "-m", "autograder", "grade", str(folder / "submission.zip"),
+               "--out", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stdout + run.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["score"] == sum(test["max_score"] for test in results["tests"]) > 0
