@@ -8,12 +8,15 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test grade clean
+.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser mutants
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
 	@echo "make test        run the project's tests"
 	@echo "make assignment  regenerate assignment/ from solutions/"
+	@echo "make mutants     grade the mutation suite (tests/mutants/) and print what the grader caught"
+	@echo "make gradescope  build dist/autograder.zip, the Gradescope autograder"
+	@echo "make examples    regenerate examples/submissions/ from solutions/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +32,32 @@ assignment: venv
 check-assignment: venv
 	$(PY) -m tools.make_assignment --check
 
-test: venv
+# The mutation suite: broken copies of the reference must lose points and be diagnosed (README, "Diagnoses").
+mutants: venv
+	$(PY) tests/mutants/runner.py --jobs 2
+
+test: venv browser
 	$(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) $(OUT) dist
+
+# Grading a class (README, "For TAs"): FORCE=1 regrades what is graded and unchanged.
+grade: venv
+	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(filter 1,$(FORCE)),--force)
+
+gradescope: venv
+	$(PY) -m autograder gradescope-bundle --out dist/autograder.zip
+
+examples: venv
+	$(PY) -m tools.make_examples
+
+check-examples: venv
+	$(PY) -m tools.make_examples --check
+
+# The browser test renders report pages with Debian's Chromium: installed here when missing and
+# running as root (as in CI); otherwise that test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; } || \
+	  echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; }

@@ -1,8 +1,10 @@
-"""Command line: python -m autograder grade SUBMISSION --out DIR."""
+"""Command line: python -m autograder grade SUBMISSION --out DIR (and batch, merge, gradescope-bundle)."""
 import argparse
 import sys
 
 from . import grade
+from .batch.commands import add_parsers as add_batch_parsers
+from .gradescope.bundle import add_parser as add_bundle_parser
 
 
 def main(argv=None):
@@ -11,7 +13,11 @@ def main(argv=None):
     one = commands.add_parser("grade", help="grade one submission (folder or .zip)")
     one.add_argument("submission", help="a folder with the module files, a gradlab/ package, or a .zip of either")
     one.add_argument("--out", required=True, help="folder for results.json and report.md")
+    add_batch_parsers(commands)
+    add_bundle_parser(commands)
     args = parser.parse_args(argv)
+    if args.command != "grade":
+        return args.run(args)
     try:
         document = grade.grade_to(args.submission, args.out)
     except Exception as error:  # noqa: BLE001 - one line for whoever runs the grader

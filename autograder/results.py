@@ -15,6 +15,7 @@ def write_atomic(path, text):
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; reports are for the course staff to read
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -1,0 +1,70 @@
+"""The `batch` and `merge` subcommands of `python -m autograder` (see README, "For TAs")."""
+import sys
+from pathlib import Path
+
+
+def _canvas(args):
+    """write_canvas's options, or None without --canvas; checked before any grading starts."""
+    if args.roster is not None and not args.roster.is_file():
+        raise ValueError(f"--roster {args.roster}: no such file")
+    if args.roster is not None and not args.canvas:
+        raise ValueError("--roster is used only with --canvas")
+    if not args.canvas:
+        return None
+    return {"assignment": args.canvas_assignment, "roster": args.roster}
+
+
+def _add_canvas_options(parser):
+    parser.add_argument("--canvas", action="store_true", help="also write OUT/canvas.csv for Canvas's grade import")
+    parser.add_argument("--canvas-assignment", default="gradlab", metavar="NAME",
+                        help='Canvas assignment column (default "gradlab"; use "Name (id)" to match an existing one)')
+    parser.add_argument("--roster", type=Path, metavar="CSV",
+                        help="a Canvas gradebook export: students are matched by SIS Login ID, SIS User ID or ID")
+
+
+def _batch(args):
+    from .entries import EntryError, parse_shard
+    from .run import BatchError, grade_class
+    try:
+        shard = parse_shard(args.shard) if args.shard else None
+        tally = grade_class(args.submissions, args.out, jobs=args.jobs, force=args.force, shard=shard,
+                            timeout=args.timeout, canvas=_canvas(args))
+    except (ValueError, EntryError, BatchError) as error:
+        print(f"batch: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nbatch: interrupted; every submission graded so far is kept, and running the same command "
+              "again grades only the rest", file=sys.stderr)
+        return 130
+    return tally.exit_code
+
+
+def _merge(args):
+    from .run import BatchError, merge
+    try:
+        merge(args.shards, args.out, canvas=_canvas(args))
+    except (ValueError, BatchError) as error:
+        print(f"merge: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def add_parsers(commands):
+    """Add `batch` and `merge` to the subparsers of the command line."""
+    from .pool import DEFAULT_TIMEOUT
+    batch = commands.add_parser("batch", help="grade every submission of a folder (one folder or .zip per student)")
+    batch.add_argument("submissions", type=Path, help="folder with one folder or .zip per student, named after them")
+    batch.add_argument("--out", type=Path, required=True, help="output folder (per-student folders, gradebook.csv, "
+                       "summary.html)")
+    batch.add_argument("--jobs", type=int, default=None, help="submissions graded at a time (default: one per core)")
+    batch.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    batch.add_argument("--shard", metavar="K/N", help="grade only the K-th of N deterministic shards (1 <= K <= N)")
+    batch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                       help=f"seconds for one submission before it is stopped (default {DEFAULT_TIMEOUT:g})")
+    _add_canvas_options(batch)
+    batch.set_defaults(run=_batch)
+    merge = commands.add_parser("merge", help="combine the output folders of shards into one")
+    merge.add_argument("shards", type=Path, nargs="+", help="the --out folders of the shards")
+    merge.add_argument("--out", type=Path, required=True, help="merged output folder")
+    _add_canvas_options(merge)
+    merge.set_defaults(run=_merge)

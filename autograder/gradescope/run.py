@@ -1,0 +1,44 @@
+"""What run_autograder runs: grade ROOT/submission into ROOT/results/results.json.
+
+ROOT is $GRADLAB_AUTOGRADER_ROOT, default /autograder (Gradescope's layout: source/ holds the
+bundle, submission/ the upload, submission_metadata.json its metadata, results/ the output).
+results.json is always written, atomically; if the grader itself fails, it says so with a
+score of 0, no tests and the traceback in extra_data, so the course staff see the failure.
+"""
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from .. import grade, results
+from . import metadata
+
+DEFAULT_ROOT = "/autograder"
+
+
+def _failed(error, seconds):
+    """A results document for a grading that could not be done at all."""
+    output = ("The autograder itself failed, so this submission was not graded; the course staff can see "
+              f"why. Please tell them. ({type(error).__name__}: {error})")
+    return results.build([], seconds, output, {"grading_failed": traceback.format_exc()[-4000:]})
+
+
+def main():
+    root = Path(os.environ.get("GRADLAB_AUTOGRADER_ROOT", DEFAULT_ROOT))
+    start = time.monotonic()
+    meta, note = metadata.read(root / "submission_metadata.json")
+    try:
+        document, _ = grade.grade(root / "submission")
+    except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
+        document = _failed(error, time.monotonic() - start)
+    metadata.flag(document, meta, note)
+    target = root / "results" / "results.json"
+    results.write_atomic(target, results.dumps(document))
+    total = sum(test["max_score"] for test in document["tests"])
+    print(f"graded {root / 'submission'}: {document['score']:g} / {total:g} -> {target}")
+    return 0  # like `python -m autograder grade`: 0 whenever results.json was written
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The convergence runs of a results.json, recomputed in the trusted process for the report.
+
+A run records its data set, seed and the parameters the student's training returned (plain
+arrays). Here the same data are regenerated and the same reference run is trained (both
+deterministic), and both networks are evaluated on a grid with the reference's forward pass
+to draw their decision boundaries. No student code is involved: the student's network is
+the reference class with the student's numbers in it.
+"""
+import numpy as np
+
+from .. import reference
+from ..checks import convergence
+
+HARD_CASES = ("ring", "three_modes")
+GRID = 150
+MARGIN = 0.5
+
+
+def prewarm():
+    """Train every reference run once in this process (forked workers inherit the cache)."""
+    ref = reference.load()
+    for kind, names in (("MLP", HARD_CASES), ("LinearClassifier", ("linear",))):
+        for name in names:
+            for seed in convergence.SEEDS:
+                convergence.reference_model(ref, kind, name, seed)
+
+
+def _kind(params):
+    return "MLP" if "W1" in params else "LinearClassifier"
+
+
+def _student_model(ref, kind, seed, params):
+    """The reference class holding the student's parameters, or None if they do not fit it."""
+    model = convergence.new_model(ref, kind, seed)
+    for name, value in model.params.items():
+        try:
+            got = np.asarray(params[name], dtype=float)  # non-finite numbers arrive as "nan"/"inf" text
+        except (KeyError, TypeError, ValueError):
+            return None
+        if got.shape != value.shape or not np.all(np.isfinite(got)):
+            return None
+        model.params[name] = got
+    return model
+
+
+def _grid(X):
+    low, high = X.min(axis=0) - MARGIN, X.max(axis=0) + MARGIN
+    xs, ys = np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID)
+    xx, yy = np.meshgrid(xs, ys)
+    return xx, yy, np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def boundary(run):
+    """Decision boundaries of one convergence run, the student's beside the reference's.
+
+    Input:
+    - run: dict from results.json extra_data figures["runs"]: data, seed, params, accuracy, ...
+
+    Returns: dict with
+    - title: str; X (n, 2) and y (n,): the run's data;
+    - xx, yy: (GRID, GRID) grid coordinates;
+    - student: (GRID, GRID) int predictions, or None if the parameters cannot be used;
+    - reference: (GRID, GRID) int predictions of the trained reference;
+    - accuracy, reference_accuracy: floats (or None).
+    """
+    ref = reference.load()
+    name, seed, params = run["data"], int(run["seed"]), run.get("params") or {}
+    kind = _kind(params)
+    X, y = convergence._data(ref, name, seed)
+    xx, yy, points = _grid(X)
+    trained, _ = convergence.reference_model(ref, kind, name, seed)
+    student = _student_model(ref, kind, seed, params)
+    with np.errstate(all="ignore"):
+        mine = student.predict(points).reshape(xx.shape) if student is not None else None
+        theirs = trained.predict(points).reshape(xx.shape)
+    return {"title": f"{name}, seed {seed}", "X": X, "y": y, "xx": xx, "yy": yy, "student": mine,
+            "reference": theirs, "accuracy": run.get("accuracy"), "reference_accuracy": run.get("reference_accuracy")}
+
+
+def all_runs(document):
+    """Every convergence run of a results document: list of (test name, run dict)."""
+    return [(test["name"], run) for test in document.get("tests", [])
+            for run in test.get("extra_data", {}).get("figures", {}).get("runs", []) or [] if isinstance(run, dict)]
+
+
+def hard_case_runs(document):
+    """The convergence runs of a results document on the hard cases, in test order."""
+    return [run for _, run in all_runs(document) if run.get("data") in HARD_CASES]

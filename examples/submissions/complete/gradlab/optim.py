@@ -1,0 +1,122 @@
+"""Optimization: update rules, minibatches, gradient descent and a training loop.
+
+An update rule has the signature rule(w, dw, config) -> (next_w, config): w and dw are arrays
+of the same shape, config is a dict of hyperparameters and state (None means the defaults).
+"""
+import numpy as np
+
+
+def sgd(w, dw, config=None):
+    """Vanilla stochastic gradient descent: next_w = w - learning_rate * dw.
+
+    Inputs:
+    - w: float array of any shape, the parameter; may be updated in place.
+    - dw: float array with the shape of w.
+    - config: dict or None; "learning_rate" defaults to 1e-2.
+
+    Returns a tuple of:
+    - next_w: float array with the shape of w.
+    - config: the dict, with its defaults filled in.
+    """
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    w -= config["learning_rate"] * dw
+    return w, config
+
+
+def sgd_momentum(w, dw, config=None):
+    """SGD with momentum: v = momentum * v - learning_rate * dw; next_w = w + v.
+
+    Inputs:
+    - w: float array of any shape; may be updated in place.
+    - dw: float array with the shape of w.
+    - config: dict or None; "learning_rate" defaults to 1e-2, "momentum" to 0.9 and
+      "velocity" (an array shaped like w) to zeros.
+
+    Returns a tuple of:
+    - next_w: float array with the shape of w.
+    - config: the dict, with the new velocity stored under "velocity".
+    """
+    config = {} if config is None else config
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    v = config.get("velocity")
+    if v is None:
+        v = np.zeros_like(w)
+    v = config["momentum"] * v - config["learning_rate"] * dw
+    config["velocity"] = v
+    w += v
+    return w, config
+
+
+def sample_minibatch(X, y, batch_size, rng):
+    """Draw a minibatch of distinct rows, uniformly at random.
+
+    Inputs:
+    - X: array of shape (N, ...).
+    - y: array of shape (N,).
+    - batch_size: int, 1 <= batch_size <= N.
+    - rng: np.random.Generator, the only source of randomness.
+
+    Returns a tuple of:
+    - X_batch: array of shape (batch_size, ...).
+    - y_batch: array of shape (batch_size,), y_batch[i] belonging to X_batch[i].
+    """
+    idx = rng.choice(X.shape[0], size=batch_size, replace=False)
+    return X[idx], y[idx]
+
+
+def gradient_descent(f, w0, learning_rate, num_iters):
+    """Full-batch gradient descent: w <- w - learning_rate * grad, num_iters times.
+
+    Inputs:
+    - f: function taking w and returning (loss: float, grad: array shaped like w).
+    - w0: float array, the start; not modified.
+    - learning_rate: float.
+    - num_iters: int.
+
+    Returns a tuple of:
+    - w: float array shaped like w0, the last iterate.
+    - losses: list of num_iters floats; losses[t] is the loss at the t-th iterate, before its step.
+    """
+    w = np.array(w0, dtype=float)
+    losses = []
+    for _ in range(num_iters):
+        loss, grad = f(w)
+        losses.append(float(loss))
+        w = w - learning_rate * grad
+    return w, losses
+
+
+UPDATE_RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum}
+
+
+def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+    """Minibatch training of a model that has .params and .loss(X, y) -> (loss, grads).
+
+    Inputs:
+    - model: an object with a dict model.params and a method model.loss(X, y) returning
+      (loss, grads), grads keyed like params. Its params are updated.
+    - X: float array of shape (N, D).
+    - y: int array of shape (N,).
+    - update_rule: the name of an update rule in this module ("sgd", "sgd_momentum") or a callable.
+    - optim_config: dict or None, copied for every parameter, so each keeps its own state.
+    - batch_size: int.
+    - num_iters: int.
+    - seed: int; one np.random.default_rng(seed) draws every minibatch with sample_minibatch.
+
+    Returns:
+    - history: dict with "loss": the list of num_iters minibatch losses.
+    """
+    rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
+    configs = {name: dict(optim_config or {}) for name in model.params}
+    rng = np.random.default_rng(seed)
+    batch_size = min(batch_size, X.shape[0])
+    losses = []
+    for _ in range(num_iters):
+        X_batch, y_batch = sample_minibatch(X, y, batch_size, rng)
+        loss, grads = model.loss(X_batch, y_batch)
+        losses.append(float(loss))
+        for name in model.params:
+            model.params[name], configs[name] = rule(model.params[name], grads[name], configs[name])
+    return {"loss": losses}

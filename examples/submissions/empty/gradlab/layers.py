@@ -1,0 +1,200 @@
+"""Layers with the CS231n interface.
+
+Every forward returns (out, cache); every backward takes (dout, cache), where dout is the
+upstream gradient with the shape of out, and returns the gradients with respect to the
+forward's array inputs, each with its input's shape. What goes into a cache is the layer's
+own business. No function modifies its inputs.
+"""
+import numpy as np
+
+
+def affine_forward(x, w, b):
+    """Fully connected layer: out = x.reshape(N, D) @ w + b.
+
+    Inputs:
+    - x: float array of shape (N, d_1, ..., d_k); each example is flattened to D = d_1 * ... * d_k.
+    - w: float array of shape (D, M).
+    - b: float array of shape (M,).
+
+    Returns a tuple of:
+    - out: float array of shape (N, M).
+    - cache: what affine_backward needs.
+    """
+    raise NotImplementedError('affine_forward is not implemented yet. Hint: x.reshape(x.shape[0], -1) flattens every example.')
+
+
+def affine_backward(dout, cache):
+    """Backward pass of affine_forward.
+
+    Inputs:
+    - dout: float array of shape (N, M).
+    - cache: from affine_forward.
+
+    Returns a tuple of:
+    - dx: float array with the shape of x, (N, d_1, ..., d_k).
+    - dw: float array of shape (D, M).
+    - db: float array of shape (M,).
+    """
+    raise NotImplementedError('affine_backward is not implemented yet. Hint: dx = dout @ w.T reshaped like x; dw = x_flat.T @ dout; db sums dout over the batch.')
+
+
+def relu_forward(x):
+    """Rectified linear unit: out = max(0, x).
+
+    Input:
+    - x: float array of any shape.
+
+    Returns a tuple of:
+    - out: float array with the shape of x.
+    - cache: what relu_backward needs.
+    """
+    raise NotImplementedError('relu_forward is not implemented yet. Hint: np.maximum works elementwise.')
+
+
+def relu_backward(dout, cache):
+    """Backward pass of relu_forward; the derivative at x = 0 is taken to be 0.
+
+    Inputs:
+    - dout: float array with the shape of x.
+    - cache: from relu_forward.
+
+    Returns:
+    - dx: float array with the shape of x.
+    """
+    raise NotImplementedError('relu_backward is not implemented yet. Hint: the gradient flows only where x > 0.')
+
+
+def leaky_relu_forward(x, alpha=0.1):
+    """Leaky ReLU: out = x for x > 0, alpha * x for x <= 0.
+
+    Inputs:
+    - x: float array of any shape.
+    - alpha: float, the slope on the negative side.
+
+    Returns a tuple of:
+    - out: float array with the shape of x.
+    - cache: what leaky_relu_backward needs.
+    """
+    raise NotImplementedError('leaky_relu_forward is not implemented yet. Hint: np.where(x > 0, ...) picks a branch per entry.')
+
+
+def leaky_relu_backward(dout, cache):
+    """Backward pass of leaky_relu_forward: slope 1 for x > 0 and alpha for x <= 0.
+
+    Inputs:
+    - dout: float array with the shape of x.
+    - cache: from leaky_relu_forward.
+
+    Returns:
+    - dx: float array with the shape of x.
+    """
+    raise NotImplementedError('leaky_relu_backward is not implemented yet. Hint: keep alpha in the cache.')
+
+
+def sigmoid_forward(x):
+    """Logistic sigmoid: out = 1 / (1 + exp(-x)), finite for |x| up to 1e4.
+
+    Input:
+    - x: float array of any shape.
+
+    Returns a tuple of:
+    - out: float array with the shape of x, values in [0, 1].
+    - cache: what sigmoid_backward needs.
+    """
+    raise NotImplementedError('sigmoid_forward is not implemented yet. Hint: exp(-|x|) never overflows; write both branches with it.')
+
+
+def sigmoid_backward(dout, cache):
+    """Backward pass of sigmoid_forward: d sigma / dx = sigma(x) * (1 - sigma(x)).
+
+    Inputs:
+    - dout: float array with the shape of x.
+    - cache: from sigmoid_forward.
+
+    Returns:
+    - dx: float array with the shape of x.
+    """
+    raise NotImplementedError('sigmoid_backward is not implemented yet. Hint: the derivative is written in terms of the output, not the input.')
+
+
+def tanh_forward(x):
+    """Hyperbolic tangent.
+
+    Input:
+    - x: float array of any shape.
+
+    Returns a tuple of:
+    - out: float array with the shape of x.
+    - cache: what tanh_backward needs.
+    """
+    raise NotImplementedError('tanh_forward is not implemented yet. Hint: np.tanh is stable; cache its output.')
+
+
+def tanh_backward(dout, cache):
+    """Backward pass of tanh_forward: d tanh / dx = 1 - tanh(x)**2.
+
+    Inputs:
+    - dout: float array with the shape of x.
+    - cache: from tanh_forward.
+
+    Returns:
+    - dx: float array with the shape of x.
+    """
+    raise NotImplementedError('tanh_backward is not implemented yet. Hint: like the sigmoid, the derivative is a function of the output.')
+
+
+def elu_forward(x, alpha=1.0):
+    """Exponential linear unit: out = x for x >= 0, alpha * (exp(x) - 1) for x < 0.
+
+    Inputs:
+    - x: float array of any shape.
+    - alpha: float.
+
+    Returns a tuple of:
+    - out: float array with the shape of x.
+    - cache: what elu_backward needs.
+    """
+    raise NotImplementedError('elu_forward is not implemented yet. Hint: np.expm1 is accurate near 0; clip the argument at 0 so the unused branch cannot overflow.')
+
+
+def elu_backward(dout, cache):
+    """Backward pass of elu_forward: slope 1 for x >= 0 and alpha * exp(x) for x < 0.
+
+    Inputs:
+    - dout: float array with the shape of x.
+    - cache: from elu_forward.
+
+    Returns:
+    - dx: float array with the shape of x.
+    """
+    raise NotImplementedError('elu_backward is not implemented yet. Hint: same two branches as the forward pass.')
+
+
+def maxout_forward(x, w, b):
+    """Maxout: out = max over k of (x @ w[k] + b[k]).
+
+    Inputs:
+    - x: float array of shape (N, D).
+    - w: float array of shape (K, D, M), K linear pieces.
+    - b: float array of shape (K, M).
+
+    Returns a tuple of:
+    - out: float array of shape (N, M).
+    - cache: what maxout_backward needs.
+    """
+    raise NotImplementedError('maxout_forward is not implemented yet. Hint: compute all K pieces as an array of shape (K, N, M) and remember which one wins.')
+
+
+def maxout_backward(dout, cache):
+    """Backward pass of maxout_forward; on a tie the first maximal piece takes the gradient.
+
+    Inputs:
+    - dout: float array of shape (N, M).
+    - cache: from maxout_forward.
+
+    Returns a tuple of:
+    - dx: float array of shape (N, D).
+    - dw: float array of shape (K, D, M).
+    - db: float array of shape (K, M).
+    """
+    raise NotImplementedError('maxout_backward is not implemented yet. Hint: route dout to the winning piece only, then backpropagate each piece like an affine layer.')

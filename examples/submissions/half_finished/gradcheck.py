@@ -1,0 +1,113 @@
+"""Numerical gradients and gradient checking.
+
+The lecture's recipe: derive the analytic gradient, then check it against a numerical one,
+perturbing one weight at a time.
+"""
+import numpy as np
+
+
+def numerical_gradient(f, x, h=1e-5, method="centered"):
+    """Numerical gradient of a scalar function, one entry of x at a time.
+
+    Inputs:
+    - f: function taking an array shaped like x and returning a float.
+    - x: float array of any shape; perturbed in place while this runs, restored on return.
+    - h: float, the step.
+    - method: "centered", (f(x + h) - f(x - h)) / (2h), error O(h**2);
+      or "forward", (f(x + h) - f(x)) / h, the lecture's formula, error O(h).
+
+    Returns:
+    - grad: float array with the shape of x.
+    """
+    if method not in ("centered", "forward"):
+        raise ValueError(f"method must be 'centered' or 'forward', got {method!r}")
+    grad = np.zeros(x.shape, dtype=float)
+    fx = f(x) if method == "forward" else None
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        try:
+            x[ix] = old + h
+            f_plus = f(x)
+            if method == "centered":
+                x[ix] = old - h
+                grad[ix] = (f_plus - f(x)) / (2 * h)
+            else:
+                grad[ix] = (f_plus - fx) / h
+        finally:
+            x[ix] = old
+    return grad
+
+
+def numerical_gradient_array(f, x, dout, h=1e-5):
+    """Centered-difference gradient of sum(f(x) * dout) with respect to x.
+
+    This checks a layer's backward pass: dout plays the upstream gradient.
+
+    Inputs:
+    - f: function taking an array shaped like x and returning an array shaped like dout.
+    - x: float array of any shape; perturbed in place while this runs, restored on return.
+    - dout: float array with the shape of f(x).
+    - h: float, the step.
+
+    Returns:
+    - grad: float array with the shape of x.
+    """
+    grad = np.zeros(x.shape, dtype=float)
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        try:
+            x[ix] = old + h
+            f_plus = np.array(f(x), dtype=float)
+            x[ix] = old - h
+            f_minus = np.array(f(x), dtype=float)
+        finally:
+            x[ix] = old
+        grad[ix] = np.sum((f_plus - f_minus) * dout) / (2 * h)
+    return grad
+
+
+def rel_error(a, b):
+    """Largest relative error between two arrays.
+
+    Inputs:
+    - a, b: float arrays of the same shape (or scalars).
+
+    Returns:
+    - error: float, max over entries of |a - b| / max(1e-8, |a| + |b|).
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
+    """Compare an analytic gradient with centered differences at a few random entries.
+
+    Inputs:
+    - f: function taking an array shaped like x and returning a float.
+    - x: float array of any shape; perturbed in place while this runs, restored on return.
+    - analytic_grad: float array with the shape of x.
+    - num_checks: int, how many entries to check.
+    - h: float, the step.
+    - seed: int, seeds np.random.default_rng, which draws the entries.
+
+    Returns:
+    - errors: float array of shape (num_checks,), the relative error
+      |numerical - analytic| / max(1e-8, |numerical| + |analytic|) at each entry drawn; never NaN.
+    """
+    rng = np.random.default_rng(seed)
+    errors = np.zeros(num_checks)
+    for i in range(num_checks):
+        ix = tuple(int(rng.integers(n)) for n in x.shape)
+        old = x[ix]
+        try:
+            x[ix] = old + h
+            f_plus = f(x)
+            x[ix] = old - h
+            f_minus = f(x)
+        finally:
+            x[ix] = old
+        numeric = (f_plus - f_minus) / (2 * h)
+        analytic = analytic_grad[ix]
+        errors[i] = abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic))
+    return errors

@@ -1,0 +1,90 @@
+"""Loss functions for classification and regression.
+
+Each function returns (loss, gradient): the loss as a Python float, averaged over the N
+examples of the batch, and its gradient with respect to the first argument, with that
+argument's shape. No function modifies its inputs.
+"""
+import numpy as np
+
+
+def softmax_loss(scores, y):
+    """Softmax (cross-entropy) loss.
+
+    Inputs:
+    - scores: float array of shape (N, C), class scores of N examples.
+    - y: int array of shape (N,), the correct class of each example, 0 <= y[i] < C.
+
+    Returns a tuple of:
+    - loss: float, mean over N of -log softmax(scores[i])[y[i]].
+    - dscores: float array of shape (N, C), the gradient of loss with respect to scores.
+
+    Stays finite for scores as large as 1e4 in magnitude.
+    """
+    N = scores.shape[0]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(N)
+    loss = -log_probs[rows, y].mean()
+    dscores = np.exp(log_probs)
+    dscores[rows, y] -= 1.0
+    return float(loss), dscores / N
+
+
+def svm_loss(scores, y, margin=1.0):
+    """Multiclass SVM (hinge) loss.
+
+    Inputs:
+    - scores: float array of shape (N, C).
+    - y: int array of shape (N,), 0 <= y[i] < C.
+    - margin: float, the margin Delta.
+
+    Returns a tuple of:
+    - loss: float, mean over N of sum over j != y[i] of max(0, scores[i, j] - scores[i, y[i]] + margin).
+    - dscores: float array of shape (N, C). A term exactly at 0 contributes gradient 0.
+    """
+    N = scores.shape[0]
+    rows = np.arange(N)
+    margins = np.maximum(0.0, scores - scores[rows, y][:, None] + margin)
+    margins[rows, y] = 0.0
+    loss = margins.sum() / N
+    positive = (margins > 0).astype(float)
+    positive[rows, y] = -positive.sum(axis=1)
+    return float(loss), positive / N
+
+
+def mse_loss(pred, target):
+    """Mean squared error, halved.
+
+    Inputs:
+    - pred: float array of shape (N,) or (N, D), predictions.
+    - target: float array with the shape of pred.
+
+    Returns a tuple of:
+    - loss: float, (1 / (2N)) * sum over all entries of (pred - target)**2, N = pred.shape[0].
+    - dpred: float array with the shape of pred.
+    """
+    N = pred.shape[0]
+    diff = pred - target
+    return float(np.sum(diff ** 2) / (2 * N)), diff / N
+
+
+def logistic_loss(scores, y):
+    """Binary logistic loss on raw scores (logits).
+
+    Inputs:
+    - scores: float array of shape (N,).
+    - y: int array of shape (N,) with values in {0, 1}.
+
+    Returns a tuple of:
+    - loss: float, mean over N of log(1 + exp(-s)) where y = 1 and log(1 + exp(s)) where y = 0.
+    - dscores: float array of shape (N,).
+
+    Stays finite for scores as large as 1e4 in magnitude.
+    """
+    N = scores.shape[0]
+    signs = 2.0 * y - 1.0
+    loss = np.logaddexp(0.0, -signs * scores).mean()
+    # d/ds softplus(-t s) = sigmoid(s) - y, written without overflow.
+    e = np.exp(-np.abs(scores))
+    sig = np.where(scores >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return float(loss), (sig - y) / N

@@ -1,0 +1,92 @@
+"""Optimization: update rules, minibatches, gradient descent and a training loop.
+
+An update rule has the signature rule(w, dw, config) -> (next_w, config): w and dw are arrays
+of the same shape, config is a dict of hyperparameters and state (None means the defaults).
+"""
+import numpy as np
+
+
+def sgd(w, dw, config=None):
+    """Vanilla stochastic gradient descent: next_w = w - learning_rate * dw.
+
+    Inputs:
+    - w: float array of any shape, the parameter; may be updated in place.
+    - dw: float array with the shape of w.
+    - config: dict or None; "learning_rate" defaults to 1e-2.
+
+    Returns a tuple of:
+    - next_w: float array with the shape of w.
+    - config: the dict, with its defaults filled in.
+    """
+    raise NotImplementedError('sgd is not implemented yet. Hint: config.setdefault fills a default without overwriting a given value.')
+
+
+def sgd_momentum(w, dw, config=None):
+    """SGD with momentum: v = momentum * v - learning_rate * dw; next_w = w + v.
+
+    Inputs:
+    - w: float array of any shape; may be updated in place.
+    - dw: float array with the shape of w.
+    - config: dict or None; "learning_rate" defaults to 1e-2, "momentum" to 0.9 and
+      "velocity" (an array shaped like w) to zeros.
+
+    Returns a tuple of:
+    - next_w: float array with the shape of w.
+    - config: the dict, with the new velocity stored under "velocity".
+    """
+    raise NotImplementedError('sgd_momentum is not implemented yet. Hint: keep the velocity in config between calls.')
+
+
+def sample_minibatch(X, y, batch_size, rng):
+    """Draw a minibatch of distinct rows, uniformly at random.
+
+    Inputs:
+    - X: array of shape (N, ...).
+    - y: array of shape (N,).
+    - batch_size: int, 1 <= batch_size <= N.
+    - rng: np.random.Generator, the only source of randomness.
+
+    Returns a tuple of:
+    - X_batch: array of shape (batch_size, ...).
+    - y_batch: array of shape (batch_size,), y_batch[i] belonging to X_batch[i].
+    """
+    raise NotImplementedError('sample_minibatch is not implemented yet. Hint: rng.choice(N, size, replace=False) draws distinct indices.')
+
+
+def gradient_descent(f, w0, learning_rate, num_iters):
+    """Full-batch gradient descent: w <- w - learning_rate * grad, num_iters times.
+
+    Inputs:
+    - f: function taking w and returning (loss: float, grad: array shaped like w).
+    - w0: float array, the start; not modified.
+    - learning_rate: float.
+    - num_iters: int.
+
+    Returns a tuple of:
+    - w: float array shaped like w0, the last iterate.
+    - losses: list of num_iters floats; losses[t] is the loss at the t-th iterate, before its step.
+    """
+    raise NotImplementedError('gradient_descent is not implemented yet. Hint: start from a copy of w0.')
+
+
+UPDATE_RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum}
+
+
+def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+    """Minibatch training of a model that has .params and .loss(X, y) -> (loss, grads).
+
+    Inputs:
+    - model: an object with a dict model.params and a method model.loss(X, y) returning
+      (loss, grads), grads keyed like params. Its params are updated.
+    - X: float array of shape (N, D).
+    - y: int array of shape (N,).
+    - update_rule: the name of an update rule in this module ("sgd", "sgd_momentum") or a callable.
+    - optim_config: dict or None, copied for every parameter, so each keeps its own state.
+    - batch_size: int.
+    - num_iters: int.
+    - seed: int; one np.random.default_rng(seed) draws every minibatch with sample_minibatch.
+
+    Returns:
+    - history: dict with "loss": the list of num_iters minibatch losses.
+    """
+    raise NotImplementedError('train is not implemented yet. Hint: create the rng once, before the loop; give each parameter dict(optim_config).')

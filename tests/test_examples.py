@@ -1,0 +1,31 @@
+"""examples/submissions/ is generated from solutions/ by tools/make_examples.py and kept in sync."""
+import zipfile
+
+from mutate import ROOT
+from tools import make_examples
+
+EXAMPLES = ROOT / "examples" / "submissions"
+
+
+def test_examples_are_up_to_date(tmp_path):
+    fresh = tmp_path / "submissions"
+    make_examples.build(fresh)
+    assert make_examples.stale(fresh, EXAMPLES) == [], "run `make examples`"
+
+
+def test_the_zip_is_laid_out_as_the_submit_tool_makes_it():
+    with zipfile.ZipFile(EXAMPLES / "backprop_mistakes.zip") as archive:
+        names = archive.namelist()
+        losses = archive.read("gradlab/losses.py").decode()
+    assert sorted(names) == sorted(f"gradlab/{m}.py" for m in (*make_examples.PROVIDED, *make_examples.GRADED))
+    assert "return float(loss), dscores\n" in losses and "BEGIN SOLUTION" not in losses
+
+
+def test_each_example_is_what_its_name_says():
+    complete = (EXAMPLES / "complete" / "gradlab" / "layers.py").read_text()
+    assert "NotImplementedError" not in complete and "### BEGIN SOLUTION" not in complete and "# HINT:" not in complete
+    half = {p.stem: "raise NotImplementedError(" in p.read_text() for p in (EXAMPLES / "half_finished").glob("*.py")}
+    assert {m for m, stub in half.items() if stub} == set(make_examples.GRADED) - set(make_examples.HALF_DONE)
+    empty = [p for p in (EXAMPLES / "empty" / "gradlab").glob("*.py") if p.stem in make_examples.GRADED]
+    assert len(empty) == len(make_examples.GRADED)
+    assert all("raise NotImplementedError(" in p.read_text() for p in empty)

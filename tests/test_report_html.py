@@ -1,0 +1,158 @@
+"""report.html and summary.html: content, escaping, plots, and a real browser rendering them."""
+import base64
+import copy
+import json
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograder import grade
+from autograder.report import gradebook, html, runs, summary
+from mutate import ROOT
+
+EXAMPLES = ROOT / "examples" / "submissions"
+IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+
+
+@pytest.fixture(scope="module")
+def documents():
+    """results documents of three examples, graded once."""
+    return {name: grade.grade(EXAMPLES / path)[0]
+            for name, path in (("complete", "complete"), ("mistakes", "backprop_mistakes.zip"), ("empty", "empty"))}
+
+
+def png_size(data):
+    """(width, height) of base64 PNG text; fails if it is not a PNG."""
+    raw = base64.b64decode(data, validate=True)
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR"
+    return struct.unpack(">II", raw[16:24])
+
+
+def test_report_shows_scores_failures_and_three_plots(documents):
+    page = html.student_report(documents["mistakes"], "ben")
+    assert "<h1>gradlab: ben</h1>" in page and f"{documents['mistakes']['score']:.4g} / 100" in page
+    for test in documents["mistakes"]["tests"]:
+        assert f"<code>{test['tags'][0]}</code>" in page  # score per function
+    for test in (t for t in documents["mistakes"]["tests"] if t["status"] == "failed"):
+        assert html.esc(test["name"]) in page
+        for case in (c for c in test["extra_data"]["cases"] if not c["passed"]):
+            assert html.esc(case["message"]) in page
+    images = IMAGE.findall(page)
+    assert [alt for alt, _ in images] == ["relative errors of the gradient checks", "loss curves of the training runs",
+                                          html.esc("decision boundaries of your network and the reference's")]
+    assert all(min(png_size(data)) > 100 for _, data in images)
+
+
+def test_gradient_chart_has_a_row_per_compared_gradient(documents):
+    rows = html.gradient_rows(documents["mistakes"]["tests"])
+    failing = {row["label"].split(":")[0] for row in rows if not row["passed"]}
+    assert {"softmax_loss", "sigmoid_backward", "MLP.loss"} <= failing
+    assert all(row["passed"] for row in rows if row["label"].startswith("affine_backward"))
+    assert all(row["passed"] for row in html.gradient_rows(documents["complete"]["tests"]))
+    assert html.gradient_rows(documents["empty"]["tests"]) == []
+
+
+def test_boundaries_are_recomputed_from_the_runs_parameters(documents):
+    complete = runs.hard_case_runs(documents["complete"])
+    mistakes = runs.hard_case_runs(documents["mistakes"])
+    assert [(r["data"], r["seed"]) for r in complete] == [("ring", 0), ("ring", 1), ("three_modes", 0),
+                                                            ("three_modes", 1)]
+    for run in complete:  # the complete submission trains exactly like the reference
+        panel = runs.boundary(run)
+        assert panel["student"].shape == panel["xx"].shape and np.array_equal(panel["student"], panel["reference"])
+    assert any(not np.array_equal(p["student"], p["reference"]) for p in map(runs.boundary, mistakes))
+    broken = dict(complete[0], params={"W1": [[1.0]]})
+    assert runs.boundary(broken)["student"] is None
+
+
+def test_a_submission_without_runs_or_gradients_still_gets_a_report(documents):
+    page = html.student_report(documents["empty"], "emma")
+    assert "No training run finished" in page and "No gradient could be compared" in page
+    assert IMAGE.findall(page) == []
+    assert "Every test passed." in html.student_report(documents["complete"], "ada")
+
+
+def test_student_controlled_text_is_escaped(documents):
+    document = copy.deepcopy(documents["mistakes"])
+    failed = next(t for t in document["tests"] if t["status"] == "failed")
+    failed["extra_data"]["cases"][0].update(passed=False, message="<script>alert(1)</script>")
+    document["extra_data"]["student_output"] = '<img src=x onerror="alert(2)">'
+    page = html.student_report(document, "<b>mallory</b>")
+    assert "<script>" not in page and "<img src=x" not in page and "<b>mallory" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;mallory&lt;/b&gt;" in page
+
+
+def test_a_chart_or_page_that_cannot_be_drawn_leaves_a_note(documents, tmp_path):
+    def broken():
+        raise ValueError("no data")
+    assert "could not be drawn (ValueError: no data)" in html.image(broken, "x")
+    document = copy.deepcopy(documents["complete"])
+    document["tests"] = [{"name": "malformed"}]
+    html.write_report(document, "x", tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text()
+    assert "The detailed report could not be built" in page and "results.json holds every test" in page
+
+
+def test_report_building_never_imports_student_code(documents, tmp_path):
+    (tmp_path / "results.json").write_text(json.dumps(documents["mistakes"]))
+    code = ("import json, sys; from autograder.report import html; "
+            f"html.student_report(json.load(open({str(tmp_path / 'results.json')!r})), 'x'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'gradlab'))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_summary_has_histogram_pass_rates_diagnoses_and_links(documents, tmp_path):
+    records = [gradebook.Record(name, "graded", "", seconds, document)
+               for (name, document), seconds in zip(sorted(documents.items()), (1.5, 0.5, 2.5))]
+    records.append(gradebook.Record("zed", "timeout", "grading took longer than 600 s", 600.0, None))
+    page = summary.summary_page(records)
+    assert [alt for alt, _ in IMAGE.findall(page)] == ["histogram of total scores", "pass rate per test"]
+    assert '<a href="complete/report.html">complete</a>' in page and ">zed</td>" in page
+    codes = {t["extra_data"]["diagnosis"] for d in documents.values() for t in d["tests"]
+             if t["status"] == "failed" and t["extra_data"]["diagnosis"]}
+    assert codes and all(f"<code>{html.esc(code)}</code>" in page for code in codes)
+    slowest = page.split("<h2>Slowest submissions</h2>")[1].split("</table>")[0]
+    assert [m for m in re.findall(r"<td>(\w+)</td>", slowest) if m in ("zed", "mistakes", "complete", "empty")] == \
+        ["zed", "mistakes", "complete", "empty"]
+
+
+# -- a real browser -------------------------------------------------------------------------------
+# On load, count the images the browser could read (a broken one has naturalWidth 0).
+CHECK_IMAGES = ('<script>window.addEventListener("load", () => { const all = Array.from(document.images); '
+                'document.body.setAttribute("data-images", all.length + "/" + '
+                'all.filter(image => image.complete && image.naturalWidth > 0).length); });</script>')
+
+
+def rendered_images(page, tmp_path):
+    """'total/decoded' images of an HTML page after Chromium loaded it."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("Debian's chromium is not installed and `make browser` could not install it (not root, "
+                    "or no network): the browser test needs it")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "page.html"
+    path.write_text(page.replace("</body>", CHECK_IMAGES + "</body>"))
+    done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000", "--dump-dom",
+                           path.as_uri()], capture_output=True, text=True, timeout=120)
+    found = re.search(r'data-images="(\d+)/(\d+)"', done.stdout)
+    assert found, done.stderr[-2000:]
+    return int(found.group(1)), int(found.group(2))
+
+
+def test_chromium_renders_every_image_of_a_report_and_the_summary(documents, tmp_path):
+    report = html.student_report(documents["mistakes"], "ben")
+    assert rendered_images(report, tmp_path / "a") == (3, 3)
+    records = [gradebook.Record(n, "graded", "", 1.0, d) for n, d in sorted(documents.items())]
+    assert rendered_images(summary.summary_page(records), tmp_path / "b") == (2, 2)
+    # The check itself can fail: an image whose data is not a PNG is seen as not rendered.
+    _, data = IMAGE.findall(report)[1]
+    assert rendered_images(report.replace(data, "QUJD" + data[4:]), tmp_path / "c") == (3, 2)
