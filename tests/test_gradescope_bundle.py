@@ -79,7 +79,7 @@ def test_bundle_holds_the_scripts_grader_and_reference_only(bundle):
     tops = {name.split("/")[0] for name in infos}
     assert tops == {"setup.sh", "run_autograder", "requirements.txt", "autograder", "solutions"}
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in infos)
-    assert {line.split(">")[0].split("=")[0] for line in requirements.split()} == {"numpy", "matplotlib"}
+    assert {line.split(">")[0].split("=")[0] for line in requirements.split()} == {"numpy"}
 
 
 def test_bundle_is_reproducible(bundle, tmp_path):

@@ -1,22 +1,25 @@
 """report.html and summary.html: content, escaping, plots, and a real browser rendering them."""
 import base64
 import copy
+import hashlib
 import json
 import re
 import shutil
 import struct
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pytest
 
 from autograder import grade
-from autograder.report import gradebook, html, runs, summary
+from autograder.report import gradebook, html, plots, runs, summary
 from mutate import ROOT
 
 EXAMPLES = ROOT / "examples" / "submissions"
-IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">')
+IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)">')
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +29,24 @@ def documents():
             for name, path in (("complete", "complete"), ("mistakes", "backprop_mistakes.zip"), ("empty", "empty"))}
 
 
-def png_size(data):
-    """(width, height) of base64 PNG text; fails if it is not a PNG."""
-    raw = base64.b64decode(data, validate=True)
+def png_size(raw):
+    """(width, height) of PNG bytes; fails if they are not a PNG."""
     assert raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR"
     return struct.unpack(">II", raw[16:24])
+
+
+def svg(text):
+    """The root element of an SVG document; fails if it is not well-formed SVG with a size and a title."""
+    root = ElementTree.fromstring(text)
+    assert root.tag == SVG + "svg" and float(root.get("width")) > 0 and float(root.get("height")) > 0
+    assert root.find(SVG + "title").text
+    return root
+
+
+def svg_size(data):
+    """(width, height) of base64 SVG text."""
+    root = svg(base64.b64decode(data, validate=True).decode("utf-8"))
+    return float(root.get("width")), float(root.get("height"))
 
 
 def test_report_shows_scores_failures_and_three_plots(documents):
@@ -45,7 +61,7 @@ def test_report_shows_scores_failures_and_three_plots(documents):
     images = IMAGE.findall(page)
     assert [alt for alt, _ in images] == ["relative errors of the gradient checks", "loss curves of the training runs",
                                           html.esc("decision boundaries of your network and the reference's")]
-    assert all(min(png_size(data)) > 100 for _, data in images)
+    assert all(min(svg_size(data)) > 100 for _, data in images)
 
 
 def test_gradient_chart_has_a_row_per_compared_gradient(documents):
@@ -98,14 +114,65 @@ def test_a_chart_or_page_that_cannot_be_drawn_leaves_a_note(documents, tmp_path)
     assert "The detailed report could not be built" in page and "results.json holds every test" in page
 
 
-def test_report_building_never_imports_student_code(documents, tmp_path):
+def test_report_building_never_imports_student_code_nor_matplotlib_and_is_reproducible(documents, tmp_path):
     (tmp_path / "results.json").write_text(json.dumps(documents["mistakes"]))
-    code = ("import json, sys; from autograder.report import html; "
-            f"html.student_report(json.load(open({str(tmp_path / 'results.json')!r})), 'x'); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'gradlab'))")
+    code = ("import hashlib, json, sys; from autograder.report import html; "
+            f"page = html.student_report(json.load(open({str(tmp_path / 'results.json')!r})), 'x'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('gradlab', 'matplotlib'))); "
+            "print(hashlib.sha256(page.encode()).hexdigest())")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    modules, digest = done.stdout.split()
+    assert modules == "[]"
+    # Another interpreter (another hash seed) draws the same bytes as this one.
+    page = html.student_report(json.loads((tmp_path / "results.json").read_text()), "x")
+    assert digest == hashlib.sha256(page.encode()).hexdigest()
+
+
+def test_boundary_chart_holds_a_region_image_per_network_and_every_data_point(documents):
+    panels = [runs.boundary(run) for run in runs.hard_case_runs(documents["mistakes"])[:2]]
+    panels[1] = dict(panels[1], student=None)  # parameters that could not be used
+    root = svg(plots.decision_boundaries(panels))
+    images = [image.get("href") for image in root.iter(SVG + "image")]
+    assert len(images) == 3  # yours and the reference's for the first run, the reference's only for the second
+    for href in images:
+        assert href.startswith("data:image/png;base64,")
+        assert png_size(base64.b64decode(href.split(",", 1)[1], validate=True)) == (runs.GRID, runs.GRID)
+    text = " ".join("".join(node.itertext()) for node in root.iter(SVG + "text"))
+    assert "no usable parameters" in text and "reference: 100%" in text
+    dots = [path.get("d") for group in root.iter(SVG + "g") for path in group.iter(SVG + "path")]
+    assert [d.count("h0") for d in dots[:3]] == [len(panels[0]["y"]), (panels[0]["y"] == 0).sum(),
+                                                (panels[0]["y"] == 1).sum()]
+    assert len(list(root.iter(SVG + "use"))) == 4
+
+
+def test_chart_text_is_escaped_and_non_finite_values_are_drawn_or_said():
+    rows = [{"label": "<b>a & b</b>", "error": "nan", "tolerance": 1e-7, "passed": False},
+            {"label": "exact", "error": 0.0, "tolerance": 1e-7, "passed": True}]
+    root = svg(plots.gradient_errors(rows))
+    tips = [title.text for title in root.iter(SVG + "title")]
+    assert "<b>a & b</b>: relative error not a finite number, over tolerance 1e-07" in tips
+    assert "exact: relative error 0 (exact), within tolerance 1e-07" in tips
+    panels = [{"title": "diverged", "loss": [0.7, "inf", 1e30, "nan", 0.1], "reference_loss": [0.7, 0.3, 0.1],
+               "failed": True},
+              {"title": "nothing", "loss": ["nan", "nan"], "reference_loss": [0.7, 0.3], "failed": True},
+              {"title": "negative", "loss": [1.0, -2.0], "reference_loss": [0.7, 0.3], "failed": False}]
+    root = svg(plots.loss_curves(panels))
+    text = [("".join(node.itertext())) for node in root.iter(SVG + "text")]
+    assert text.count("no finite loss curve returned") == 1 and "1e30" in text and "-2" in text
+    curves = [path.get("d") for path in root.iter(SVG + "path")]
+    assert sum(d.count("M") for d in curves) == 1 + 3 + 1 + 1 + 1  # inf and nan break the diverged curve in 3
+    assert "nan" not in " ".join(curves)
+
+
+def test_axis_ticks_are_round_numbers():
+    assert plots.nice_ticks(0, 999, 5, integer=True) == ([0, 200, 400, 600, 800, 1000], 0, 1000)
+    assert plots.nice_ticks(0.013, 0.69, 4) == ([0.0, 0.2, 0.4, 0.6, 0.8], 0.0, 0.8)
+    assert plots.nice_ticks(0, 3, 5, integer=True)[0] == [0, 1, 2, 3]
+    exponents, labelled, low, high = plots.decade_ticks(3e-3, 0.7)
+    assert exponents == [-3, -2, -1, 0] and labelled == {-3, -2, -1, 0} and (low, high) == (1e-3, 1.0)
+    exponents, labelled, _, _ = plots.decade_ticks(1e-17, 10, most=10)
+    assert len(exponents) == 19 and len(labelled) <= 10 and 1 in labelled
 
 
 def test_summary_has_histogram_pass_rates_diagnoses_and_links(documents, tmp_path):

@@ -1,6 +1,6 @@
 """Run one job per forked process, a few at a time, with a wall-clock timeout each.
 
-Why fork and one process per submission: the parent has already imported numpy, matplotlib,
+Why fork and one process per submission: the parent has already imported numpy,
 the grader and the reference (and trained the reference runs), so a child starts in a few
 milliseconds; and whatever goes wrong while grading one submission (an exception, a
 segfault, a hang) ends that process only. The parent is single-threaded, which keeps fork

@@ -2,7 +2,7 @@
 
 Layout of the zip (Gradescope unpacks it into /autograder/source):
 - setup.sh, run_autograder: at the root, executable (from autograder/gradescope/);
-- requirements.txt: the grader's dependencies, from pyproject.toml (numpy, matplotlib);
+- requirements.txt: the grader's dependencies, from pyproject.toml (numpy);
 - autograder/: the grader package as it is in the repository (without caches);
 - solutions/gradlab/: the reference solutions, used by the grader's trusted process only.
 Members are sorted and carry a fixed timestamp: the same sources give the same zip.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image; the bundle is
 # unpacked in /autograder/source. It installs only what grading needs: a Python >= 3.11 venv
-# with numpy and matplotlib (no conda, no browser), creates the unprivileged user that runs
+# with numpy (no conda, no browser), creates the unprivileged user that runs
 # student code, and makes the hidden tests and reference solutions unreadable to that user.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

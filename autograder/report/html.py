@@ -2,9 +2,10 @@
 
 Everything on the page comes from the results document (scores, messages, measured figures)
 or is recomputed in this trusted process from the reference (the data and the reference's
-runs, see runs.py); plots are embedded as base64 PNG, so the page needs no other file and no
-network. Every text that may come from a student (messages, printed output) is escaped.
+runs, see runs.py); charts are embedded as base64 SVG (plots.py), so the page needs no other
+file and no network. Every text that may come from a student (messages, printed output) is escaped.
 """
+import base64
 import html
 from collections import OrderedDict
 
@@ -45,12 +46,15 @@ def page(title, body):
 
 
 def image(draw, alt):
-    """An <img> of a chart drawn by draw() (base64 PNG); a note instead if drawing fails."""
+    """An <img> of a chart drawn by draw() (SVG text); a note instead if drawing fails.
+
+    Why an <img> with a data: URI rather than inline <svg>: the chart stays a separate document
+    (its ids and styles cannot clash with the page's) and the browser shows it as an image."""
     try:
-        data = draw()
+        data = base64.b64encode(draw().encode("utf-8")).decode("ascii")
     except Exception as error:  # noqa: BLE001 - a chart that cannot be drawn must not cost the report
         return f'<p class="note">This chart could not be drawn ({esc(type(error).__name__)}: {esc(error)}).</p>'
-    return f'<p><img alt="{esc(alt)}" src="data:image/png;base64,{data}"></p>'
+    return f'<p><img alt="{esc(alt)}" src="data:image/svg+xml;base64,{data}"></p>'
 
 
 def fmt(value):

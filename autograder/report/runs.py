@@ -6,23 +6,28 @@ deterministic), and both networks are evaluated on a grid with the reference's f
 to draw their decision boundaries. No student code is involved: the student's network is
 the reference class with the student's numbers in it.
 """
+from functools import lru_cache
+
 import numpy as np
 
 from .. import reference
 from ..checks import convergence
 
 HARD_CASES = ("ring", "three_modes")
-GRID = 150
+GRID = 100  # grid points per side: a 100 x 100 image, drawn about 185 px wide (plots.decision_boundaries)
 MARGIN = 0.5
 
 
 def prewarm():
-    """Train every reference run once in this process (forked workers inherit the cache)."""
+    """Train every reference run and draw its regions once in this process (forked workers inherit
+    the caches)."""
     ref = reference.load()
     for kind, names in (("MLP", HARD_CASES), ("LinearClassifier", ("linear",))):
         for name in names:
             for seed in convergence.SEEDS:
                 convergence.reference_model(ref, kind, name, seed)
+                if name in HARD_CASES:
+                    _reference_view(kind, name, seed)
 
 
 def _kind(params):
@@ -50,6 +55,25 @@ def _grid(X):
     return xx, yy, np.stack([xx.ravel(), yy.ravel()], axis=1)
 
 
+@lru_cache(maxsize=None)
+def _reference_view(kind, name, seed):
+    """What a run's boundary panel shares with every student: the data, the grid and the trained
+    reference's predictions on it (computed once per process; read-only since they are shared).
+
+    Returns: tuple (X, y, xx, yy, points (GRID * GRID, 2), reference predictions (GRID, GRID)).
+    """
+    ref = reference.load()
+    X, y = convergence._data(ref, name, seed)
+    xx, yy, points = _grid(X)
+    trained, _ = convergence.reference_model(ref, kind, name, seed)
+    with np.errstate(all="ignore"):
+        theirs = trained.predict(points).reshape(xx.shape)
+    view = (X, y, xx, yy, points, theirs)
+    for array in view:
+        array.flags.writeable = False
+    return view
+
+
 def boundary(run):
     """Decision boundaries of one convergence run, the student's beside the reference's.
 
@@ -63,16 +87,12 @@ def boundary(run):
     - reference: (GRID, GRID) int predictions of the trained reference;
     - accuracy, reference_accuracy: floats (or None).
     """
-    ref = reference.load()
     name, seed, params = run["data"], int(run["seed"]), run.get("params") or {}
     kind = _kind(params)
-    X, y = convergence._data(ref, name, seed)
-    xx, yy, points = _grid(X)
-    trained, _ = convergence.reference_model(ref, kind, name, seed)
-    student = _student_model(ref, kind, seed, params)
+    X, y, xx, yy, points, theirs = _reference_view(kind, name, seed)
+    student = _student_model(reference.load(), kind, seed, params)
     with np.errstate(all="ignore"):
         mine = student.predict(points).reshape(xx.shape) if student is not None else None
-        theirs = trained.predict(points).reshape(xx.shape)
     return {"title": f"{name}, seed {seed}", "X": X, "y": y, "xx": xx, "yy": yy, "student": mine,
             "reference": theirs, "accuracy": run.get("accuracy"), "reference_accuracy": run.get("reference_accuracy")}
 
