@@ -8,7 +8,7 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser mutants
+.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser mutants sandbox-user bench
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
@@ -36,14 +36,14 @@ check-assignment: venv
 mutants: venv
 	$(PY) tests/mutants/runner.py --jobs 2
 
-test: venv browser
+test: venv browser sandbox-user
 	$(PY) -m pytest -q
 
 clean:
 	rm -rf $(VENV) $(OUT) dist
 
 # Grading a class (README, "For TAs"): FORCE=1 regrades what is graded and unchanged.
-grade: venv
+grade: venv sandbox-user
 	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(filter 1,$(FORCE)),--force)
 
 gradescope: venv
@@ -61,3 +61,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; } || \
 	  echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; }
+
+# The unprivileged user that runs student code when grading as root (README, "Threat model"):
+# created here when missing and running as root, as Gradescope's setup.sh does.
+sandbox-user:
+	@[ "$$(id -u)" != 0 ] || id gradlab-student >/dev/null 2>&1 || \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gradlab-student
+
+# The benchmark (README, "Performance"): a synthetic class graded like `make grade`; SIZE, JOBS.
+bench: venv
+	$(PY) -m tools.bench --size $(or $(SIZE),500) --jobs $(or $(BENCH_JOBS),2)

@@ -80,7 +80,9 @@ def _run_test(test, tester):
         "output": "\n".join(lines),
         "extra_data": _jsonable({
             "id": test.id,
-            "diagnosis": failed[0].diagnosis if failed else None,
+            # The test's diagnosis: its first failed case's that names a cause, else "unknown".
+            "diagnosis": next((c.diagnosis for c in failed if c.diagnosis not in ("", "unknown")),
+                              "unknown") if failed else None,
             "cases": [{"name": c.name, "passed": c.passed, "message": c.message, "diagnosis": c.diagnosis or None,
                        "figures": c.figures} for c in cases],
             "figures": tester.figures,
@@ -141,9 +143,8 @@ def grade(upload, limits=Limits(), rubric_tests=None):
     _explain_dependencies(graded)
     extra = {"grader": "gradlab autograder", "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
              "notes": notes, "student_output": printed, "processes_started": starts,
-             "isolation": {"separate_process": True, "resource_limits": {
-                 "call_seconds": limits.call_seconds, "cpu_seconds": limits.cpu_seconds,
-                 "memory_bytes": limits.memory_bytes, "file_bytes": limits.file_bytes}}}
+             # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
+             "isolation": sandbox.isolation, "children_stopped": sandbox.stopped}
     output = markdown.summary(graded, notes, problems)
     return results.build(graded, time.monotonic() - start, output, extra), timings
 

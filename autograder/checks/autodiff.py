@@ -4,6 +4,7 @@ Expressions are trees (see sandbox/child/fixtures.expression); the child evaluat
 the student's Dual and Var, the grader with the reference's.
 """
 from ..sandbox.child import fixtures
+from .diagnosis import describe_cause
 from .framework import CheckFailed, check, describe, expect_float, unpack
 
 X, Y = ["var", 0], ["var", 1]
@@ -38,20 +39,27 @@ def _dual(t, trees, seed=(1.0, 0.0)):
             expect_float(got.get("deriv"), expected["deriv"], 1e-10, "derivative")
 
 
+def _var_grads(t, tree, repeat=1):
+    """The student's value and gradients of tree at POINT after repeat calls of backward()."""
+    got = t.request({"op": "autodiff", "mode": "var", "tree": tree, "args": [POINT, repeat]}, "autodiff.Var")
+    if not isinstance(got, dict):
+        raise CheckFailed(f"expected a Var, got {describe(got)}", "wrong_type")
+    return got.get("value"), got.get("grads") or [None, None]
+
+
 def _var(t, trees):
     for label, tree in trees.items():
         with t.case(label):
             expected = fixtures.var_eval(t.ref.autodiff, tree, POINT)
-            got = t.request({"op": "autodiff", "mode": "var", "tree": tree, "args": [POINT]}, "autodiff.Var")
-            expect_float(got.get("value"), expected["value"], 1e-10, "value")
-            grads = got.get("grads") or [None, None]
+            value, grads = _var_grads(t, tree)
+            expect_float(value, expected["value"], 1e-10, "value")
             for i, name in enumerate("xy"):
                 expect_float(grads[i], expected["grads"][i], 1e-10, f"d out / d {name}")
 
 
 @check("Dual.operators")
 def dual_operators(t):
-    _dual(t, OPERATORS)
+    _dual(t, OPERATORS, seed=(1.0, 0.5))  # both operands carry a derivative: each part of a rule shows
 
 
 @check("Dual.functions")
@@ -87,6 +95,20 @@ def var_operators(t):
 @check("Var.backward")
 def var_backward(t):
     _var(t, {**FUNCTIONS, **COMPOSITIONS, **FAN_OUT})
+    tree = COMPOSITIONS["sigmoid(tanh(x) * exp(y))"]
+    with t.case("backward() called twice gives the same gradients"):
+        expected = fixtures.var_eval(t.ref.autodiff, tree, POINT)["grads"]
+        once, twice = _var_grads(t, tree)[1], _var_grads(t, tree, repeat=2)[1]
+        for i, name in enumerate("xy"):
+            expect_float(once[i], expected[i], 1e-10, f"d out / d {name} after one backward()")
+        for i, name in enumerate("xy"):  # right after one call: any difference now comes from the first call
+            try:
+                expect_float(twice[i], expected[i], 1e-10, f"d out / d {name} after a second backward()")
+            except CheckFailed as failure:
+                raise CheckFailed(failure.message.split("\n")[0] + describe_cause(
+                    "state_leaks_between_calls", "backward() must first reset the gradients of the graph's nodes "
+                    "to 0, so that a second call recomputes them instead of adding to them"),
+                    "state_leaks_between_calls") from None
 
 
 @check("gradient.values")

@@ -3,6 +3,7 @@ import zlib
 
 import numpy as np
 
+from .diagnosis import Suspect, ignored_arguments, missing_bias_gradient
 from .framework import CheckFailed, expect_array, expect_float, expect_unchanged, unpack
 
 # Tolerances (relative error, CS231n's rel_error) and why:
@@ -27,13 +28,15 @@ def away_from(x, points, gap=1e-2):
 
 
 def check_value_call(t, target, args, expected, tol=VALUE_TOL, kwargs=None, count=None, names=("out",),
-                     repeat=False):
+                     repeat=False, suspects=None, n=None):
     """Call target(*args, **kwargs), compare each output with expected, and check the inputs stayed.
 
     Inputs:
     - expected: tuple of arrays/floats (or None to skip an output), compared in order.
     - count: number of outputs the call must return as a tuple (None: a single output).
     - repeat: call twice and require bitwise-identical results.
+    - suspects: function(name) -> list of diagnosis.Suspect for the output of that name, or None;
+      n: the batch size. Both only serve the diagnosis of a wrong value.
 
     Returns: the result as received.
     """
@@ -43,12 +46,13 @@ def check_value_call(t, target, args, expected, tol=VALUE_TOL, kwargs=None, coun
     for got, want, what in zip(outputs, expected, names):
         if want is None:
             continue
+        clues = (lambda what=what: suspects(what)) if suspects else ()
         if isinstance(want, np.ndarray):
             if isinstance(got, list) and all(isinstance(v, (int, float)) for v in got):
                 got = np.array(got, dtype=float)  # a list of numbers stands for an array of floats
-            expect_array(got, want, tol, what)
+            expect_array(got, want, tol, what, clues, n)
         else:
-            expect_float(got, want, tol, what)
+            expect_float(got, want, tol, what, clues, n)
     expect_unchanged(args, after)
     if repeat:
         again, _ = t.call(target, *args, **(kwargs or {}))
@@ -67,7 +71,8 @@ def check_loss_gradient(t, target, args, reference, kwargs=None):
     _, expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
     result, after = t.call(target, *args, **kwargs)
     _, grad = unpack(result, 2, target.split(".")[-1])
-    error = expect_array(grad, expected, GRAD_TOL, "gradient")
+    error = expect_array(grad, expected, GRAD_TOL, "gradient",
+                         lambda: ignored_arguments(reference, args, kwargs, select=lambda r: r[1]), args[0].shape[0])
     expect_unchanged(args, after)
     numeric = t.numerical_gradients({"target": target, "args": list(args), "kwargs": kwargs},
                                     {"gradient": (0, args[0])}, H, select=(0,))["gradient"]
@@ -75,9 +80,47 @@ def check_loss_gradient(t, target, args, reference, kwargs=None):
     expect_array(grad, numeric, NUMERIC_TOL, "gradient against centered differences of your own loss")
 
 
-def check_layer_gradient(t, layer, args, kwargs=None, param_names=("dx",), tol=GRAD_TOL):
+def _wrong_cache_suspects(ref_forward, ref_backward, x, out, dout, kwargs):
+    """A one-input layer's backward evaluated at the wrong value: the reference backward given
+    x where its cache holds the output, or the cache its forward builds from the output."""
+    suspects = []
+    for cache in (x, ref_forward(out.copy(), **kwargs)[1]):
+        try:
+            value = ref_backward(dout.copy(), cache)
+        except Exception:  # noqa: BLE001 - this cache layout does not apply to this layer
+            continue
+        suspects.append(Suspect("derivative_from_wrong_cached_value",
+                                "{what} equals the derivative evaluated at the wrong value (at the input x where "
+                                "the formula is written in the output, or at the output where it needs x): check "
+                                "what the forward pass caches and how the backward pass uses it", value))
+    return suspects
+
+
+def layer_gradient_suspects(t, layer, args, kwargs, dout, name):
+    """Known mistakes of a layer's backward pass for the gradient called name (dx, dw, db)."""
+    ref_forward = getattr(t.ref.layers, f"{layer}_forward")
+    ref_backward = getattr(t.ref.layers, f"{layer}_backward")
+    index = ("dx", "dw", "db").index(name)
+
+    def backward_of(*forward_args, **forward_kwargs):
+        grads = ref_backward(dout.copy(), ref_forward(*forward_args, **forward_kwargs)[1])
+        return grads if isinstance(grads, tuple) else (grads,)
+
+    suspects = ignored_arguments(ref_forward, args, kwargs, select=lambda grads: grads[index], call=backward_of)
+    if len(args) == 1:
+        out = ref_forward(args[0].copy(), **kwargs)[0]
+        suspects += _wrong_cache_suspects(ref_forward, ref_backward, args[0], out, dout, kwargs)
+    if name == "db":
+        suspects.append(missing_bias_gradient(backward_of(*args, **kwargs)[index]))
+    return suspects
+
+
+def check_layer_gradient(t, layer, args, kwargs=None, param_names=("dx",), tol=GRAD_TOL, suspects=None):
     """A layer's backward pass against the reference backward and against centered differences
-    of the student's own forward pass, for a random upstream gradient."""
+    of the student's own forward pass, for a random upstream gradient.
+
+    suspects: function(name) -> list of diagnosis.Suspect, known mistakes beyond the common ones.
+    """
     kwargs = kwargs or {}
     ref_forward = getattr(t.ref.layers, f"{layer}_forward")
     ref_backward = getattr(t.ref.layers, f"{layer}_backward")
@@ -88,8 +131,11 @@ def check_layer_gradient(t, layer, args, kwargs=None, param_names=("dx",), tol=G
     _, grads, after = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", args, dout,
                                          **kwargs)
     grads = unpack(grads, len(param_names), f"{layer}_backward") if len(param_names) > 1 else (grads,)
+    n = dout.shape[0] if len(args) > 1 else None  # layers with weights: a stray 1/N shows in dw, db
     for got, want, name in zip(grads, expected, param_names):
-        error = expect_array(got, want, tol, name)
+        clues = (lambda name=name: layer_gradient_suspects(t, layer, args, kwargs, dout, name)
+                 + (suspects(name) if suspects else []))
+        error = expect_array(got, want, tol, name, clues, n)
         t.figures.setdefault("rel_error", {})[name] = max(error, t.figures.get("rel_error", {}).get(name, 0.0))
     expect_unchanged(args, after)
     numeric = t.numerical_gradients({"target": f"layers.{layer}_forward", "args": list(args), "kwargs": kwargs},

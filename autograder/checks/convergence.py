@@ -9,7 +9,9 @@ import numpy as np
 
 from .framework import CheckFailed, check, describe
 
-N_POINTS, ITERATIONS, THRESHOLD = 200, 600, 0.95
+# The contract's budget: 1000 iterations. With 600, a correct loop drawing its minibatches differently
+# (rng.permutation instead of rng.choice) reached only 93.5% on ring, seed 0 (tests/mutants/variants).
+N_POINTS, ITERATIONS, THRESHOLD = 200, 1000, 0.95
 SEEDS = (0, 1)
 CONFIG = {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "batch_size": 32,
           "num_iters": ITERATIONS}

@@ -32,20 +32,21 @@ DIAGNOSES = {
     "wrong_shape": "an array of the wrong shape",
     "wrong_dtype": "an array of the wrong dtype (e.g. integers where float64 is expected)",
     "non_finite": "NaN or infinity where a finite number is expected",
-    "overflow_on_large_inputs": "inputs of large magnitude (|x| ~ 1e4) give NaN or infinity: the formula overflows",
+    "overflow_on_large_inputs": "inputs of large magnitude (about 1e4) give NaN or infinity: the formula overflows",
     # The answer has the right form and a recognisable wrong value.
     "scaled_by_N": "exactly N (the batch size) times the expected value: a missing division by N",
     "scaled_by_1_over_N": "exactly the expected value divided by N: a mean where a sum belongs, or 1/N twice",
     "sign_flipped": "exactly minus the expected value (or a step in the wrong direction)",
-    "scaled_by_constant": "exactly a constant times the expected value (e.g. a missing 2 of d(w^2)/dw or 1/2 of a loss)",
+    "scaled_by_constant": "exactly a constant times the expected value (e.g. a missing 2 of d(w^2)/dw or 1/2 of "
+                          "a loss)",
     "transposed": "the transpose of the expected array",
     "missing_regularization_gradient": "a weight gradient equals the expected one minus reg * dR/dW: the penalty's "
                                        "gradient is not added",
     "wrong_regularization_gradient": "a weight gradient equals the data gradient plus a wrong multiple or form of "
                                      "reg * dR/dW",
     "regularized_bias": "the biases are regularized too (only weight matrices should be)",
-    "wrong_at_kink": "right everywhere except at inputs exactly at a kink (0 for ReLU, |w|, the hinge), where the "
-                     "contract fixes the (sub)gradient",
+    "wrong_at_kink": "right everywhere except at inputs exactly at a kink (0 for ReLU, for abs(w), for the hinge), "
+                     "where the contract fixes the (sub)gradient",
     "wrong_on_negative_side": "right for positive inputs, wrong for negative ones (e.g. a missing alpha)",
     "derivative_from_wrong_cached_value": "the derivative is computed from the wrong cached value (the input "
                                           "where the formula needs the output, or the other way round)",
@@ -72,6 +73,8 @@ DIAGNOSES = {
     "unknown": "no known mistake fits the numbers (the message shows them)",
 }
 
+OVERFLOW_HINT = ("the inputs are finite but your result is not: exp of a number near 1e4 overflows; shift the "
+                 "scores by their maximum, or write the formula with exp(-|x|) or np.logaddexp")
 MATCH_TOL = 1e-6  # a fingerprint must hold to six digits everywhere: no coincidence fits that well
 
 
@@ -106,7 +109,7 @@ def _fit(got, base, direction):
     """The factor c with got = base + c * direction, if that fits; else None."""
     d = np.asarray(direction, dtype=float).ravel()
     r = (np.asarray(got, dtype=float) - np.asarray(base, dtype=float)).ravel()
-    if d.size < 2 or not np.any(d) or np.count_nonzero(d) < 2:
+    if np.count_nonzero(d) < 2:
         return None  # one number fits any factor: no evidence
     c = float(d @ r / (d @ d))
     if abs(c) < 1e-3 or abs(c - 1) < 1e-3 or not _close(got, np.asarray(base) + c * np.asarray(direction)):
@@ -115,8 +118,9 @@ def _fit(got, base, direction):
 
 
 def generic_suspects(expected, n=None):
-    """The mistakes that need no knowledge of the function: sign, N, 1/N, transpose; and for a
-    single number, the factors 2 and 1/2 (an array's constant factor is fitted instead)."""
+    """The mistakes that need no knowledge of the function: sign, N, 1/N, transpose, and for an
+    array a constant factor (fitted). A single number fits any factor, so none is fitted to it:
+    a check that knows a plausible factor passes it (see factor_two)."""
     expected = np.asarray(expected, dtype=float)
     suspects = [Suspect("sign_flipped", "{what} equals minus the expected value: check the sign "
                         "(the gradient of the loss, not of its negative; a step downhill, not uphill)", -expected)]
@@ -128,12 +132,7 @@ def generic_suspects(expected, n=None):
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1]:
         suspects.append(Suspect("transposed", "{what} equals the transpose of the expected array: check the order "
                                 "of the factors in the matrix product", expected.T))
-    if expected.size == 1:
-        suspects += [Suspect("scaled_by_constant", "{what} is exactly twice the expected value: a factor 2 "
-                             "(or a missing 1/2) is off", 2 * expected),
-                     Suspect("scaled_by_constant", "{what} is exactly half the expected value: a factor 2 "
-                             "is missing", expected / 2)]
-    else:
+    if expected.size > 1:
         suspects.append(Suspect("scaled_by_constant", "{what} equals the expected value times {c:.4g}: a constant "
                                 "factor is off", np.zeros_like(expected), direction=expected))
     return suspects
@@ -149,7 +148,8 @@ def _numbers(got, expected):
     text = (f"at the entry furthest off, got {got[worst]:.6g} where {expected[worst]:.6g} was expected "
             f"(ratio {ratio:.4g}, difference {diff[worst]:.4g})")
     if diff.size > 1:
-        text += f"; {np.count_nonzero(~np.isclose(got, expected, rtol=MATCH_TOL, atol=0))} of {diff.size} entries differ"
+        differ = np.count_nonzero(~np.isclose(got, expected, rtol=MATCH_TOL, atol=0))
+        text += f"; {differ} of {diff.size} entries differ"
     if not np.any(got):
         text += "; your answer is all zeros"
     return text
@@ -190,15 +190,19 @@ def diagnose(got, expected, suspects=(), n=None, what="the result"):
             return "unknown", (f"{what} fits several known mistakes at once, so none can be singled out: "
                                + "; ".join(f"{code}: {hint}" for code, hint in found.items())
                                + f" ({_numbers(got, expected)})")
-    regions = {}
+    fitting = []  # (mask, code, hint) of the regions outside which the answer is right
     for s in everything:
         if s.region is None:
             continue
         inside = np.broadcast_to(np.asarray(s.region, dtype=bool), got.shape)
         if inside.any() and _close(got[~inside], expected[~inside]) and not _close(got[inside], expected[inside]):
-            regions.setdefault(s.code, s.hint.format(what=what, c=0.0))
-    if len(regions) == 1:
-        return next(iter(regions.items()))
+            fitting.append((inside, s.code, s.hint.format(what=what, c=0.0)))
+    # The narrowest region says the most ("only at 0" rather than "only at x <= 0"), provided it
+    # lies inside every other region that fits; otherwise the regions disagree.
+    for inside, code, hint in sorted(fitting, key=lambda fit: fit[0].sum()):
+        if all(np.all(other[inside]) for other, _, _ in fitting):
+            return code, hint
+        break
     return "unknown", f"no known mistake fits: {_numbers(got, expected)}"
 
 
@@ -209,16 +213,31 @@ def describe_cause(code, hint):
     return f"\n    Diagnosis: {code}. {hint}"
 
 
+# Codes whose messages say it all already (or have nothing to add).
+SELF_EXPLAINING = ("", "unknown", "not_implemented", "missing_module", "import_error", "grader_error")
+
+
+def with_diagnosis(message, code):
+    """A failure message that names its diagnosis: the message as it is when it already does (or
+    when there is nothing to add), else with the code and its meaning appended."""
+    if "\n    Diagnosis:" in message or code in SELF_EXPLAINING:
+        return message
+    return message + f"\n    Diagnosis: {code} ({DIAGNOSES.get(code, 'see above')})."
+
+
 # -- suspects that several checks build ---------------------------------------------------------
-def ignored_arguments(function, args, kwargs, select=lambda result: result):
+def ignored_arguments(function, args, kwargs, select=lambda result: result, call=None):
     """Suspects for each keyword argument being ignored: the function's result at its default.
 
     Inputs:
-    - function: the reference function; args, kwargs: the call (arrays are copied here).
+    - function: the reference function, whose signature gives the defaults.
+    - args, kwargs: the call (arrays are copied here).
     - select: picks the compared value out of the result.
+    - call: what to call instead of function with the same arguments (e.g. forward then backward).
 
     Returns: list of Suspect, one per keyword argument that has a default.
     """
+    call = call or function
     suspects = []
     parameters = inspect.signature(function).parameters
     for name in kwargs:
@@ -226,7 +245,7 @@ def ignored_arguments(function, args, kwargs, select=lambda result: result):
         if default is inspect.Parameter.empty or default == kwargs[name]:
             continue
         others = {k: v for k, v in kwargs.items() if k != name}
-        value = select(function(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **others))
+        value = select(call(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **others))
         suspects.append(Suspect("ignores_argument", f"{{what}} equals the result for {name}={default!r} (the default) "
                                 f"although {name}={kwargs[name]!r} was passed: is {name} used (and kept in the "
                                 "cache, for a backward pass)?", value))
@@ -246,6 +265,15 @@ def region(code, mask, where):
              "wrong_on_negative_side": "{what} is right for positive inputs and wrong " + where +
                                        ": check the negative branch (its slope or alpha)"}
     return Suspect(code, hints.get(code, "{what} is wrong only " + where), region=mask)
+
+
+def factor_two(expected):
+    """Suspects for a number off by the factor 2 that formulas with squares invite (a missing 1/2
+    of a loss, a missing 2 of a derivative)."""
+    return [Suspect("scaled_by_constant", "{what} is exactly twice the expected value: a factor 1/2 is missing "
+                    "(or a 2 too many)", 2 * np.asarray(expected, dtype=float)),
+            Suspect("scaled_by_constant", "{what} is exactly half the expected value: a factor 2 is missing",
+                    np.asarray(expected, dtype=float) / 2)]
 
 
 def missing_bias_gradient(expected):

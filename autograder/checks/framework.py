@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .diagnosis import describe_cause, diagnose, with_diagnosis
+
 CHECKS = {}
 
 
@@ -75,7 +77,8 @@ class Tester:
         try:
             yield
         except Failure as failure:
-            self.cases.append(Case(name, False, failure.message, failure.diagnosis, failure.figures))
+            self.cases.append(Case(name, False, with_diagnosis(failure.message, failure.diagnosis), failure.diagnosis,
+                                   failure.figures))
         else:
             self.cases.append(Case(name, True))
 
@@ -163,10 +166,22 @@ def describe(value):
     return f"a {type(value).__name__} ({value!r:.60})"
 
 
-def expect_array(got, expected, tol, what):
+def _cause(got, expected, suspects, n, what):
+    """(diagnosis code, text for the message) of a wrong value; suspects may be a function
+    returning them, called only now that a value is wrong (see diagnosis.py)."""
+    try:
+        code, hint = diagnose(got, expected, suspects() if callable(suspects) else suspects, n, what)
+    except Exception as error:  # noqa: BLE001 - a failed diagnosis must not hide the failure itself
+        code, hint = "unknown", f"the grader could not analyse this answer ({error!r})"
+    return code, describe_cause(code, hint)
+
+
+def expect_array(got, expected, tol, what, suspects=(), n=None):
     """got must be a float64 array like expected within relative error tol.
 
-    Returns the largest relative error; raises CheckFailed naming the worst entry.
+    Optional, for the diagnosis of a wrong value: suspects (list of diagnosis.Suspect, or a
+    function returning one) and n (the batch size).
+    Returns the largest relative error; raises CheckFailed naming the worst entry and the cause.
     """
     if not isinstance(got, np.ndarray):
         raise CheckFailed(f"{what}: expected an array of shape {expected.shape}, got {describe(got)}", "wrong_type")
@@ -183,14 +198,15 @@ def expect_array(got, expected, tol, what):
     worst = np.unravel_index(np.argmax(errors), errors.shape)
     if errors[worst] > tol:
         where = tuple(int(i) for i in worst)
+        code, cause = _cause(got, expected, suspects, n, what)
         raise CheckFailed(f"{what}: worst entry {where}: got {got[worst]:.6g}, expected {expected[worst]:.6g}; "
-                          f"relative error {errors[worst]:.2e} > tolerance {tol:.0e}", "unknown",
+                          f"relative error {errors[worst]:.2e} > tolerance {tol:.0e}{cause}", code,
                           {"rel_error": float(errors[worst]), "tolerance": tol})
     return float(errors[worst])
 
 
-def expect_float(got, expected, tol, what):
-    """got must be a real number within relative error tol of expected."""
+def expect_float(got, expected, tol, what, suspects=(), n=None):
+    """got must be a real number within relative error tol of expected (suspects, n: as for expect_array)."""
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind == "f":
             got = float(got.reshape(-1)[0])
@@ -200,18 +216,19 @@ def expect_float(got, expected, tol, what):
         raise CheckFailed(f"{what}: got {got}, expected a finite number", "non_finite")
     error = float(rel_error(float(got), float(expected)))
     if error > tol:
+        code, cause = _cause(float(got), float(expected), suspects, n, what)
         raise CheckFailed(f"{what}: got {got:.8g}, expected {expected:.8g}; relative error {error:.2e} "
-                          f"> tolerance {tol:.0e}", "unknown", {"rel_error": error, "tolerance": tol})
+                          f"> tolerance {tol:.0e}{cause}", code, {"rel_error": error, "tolerance": tol})
     return error
 
 
-def expect_unchanged(before, after, what="inputs"):
-    """The array arguments after a call must equal those sent (bitwise)."""
+def expect_unchanged(before, after, what="inputs", diagnosis="mutates_input"):
+    """The array arguments after a call must equal those sent (bitwise); else CheckFailed(diagnosis)."""
     for index, (a, b) in enumerate(zip(before, after)):
         if isinstance(a, np.ndarray) and not (isinstance(b, np.ndarray) and a.shape == b.shape
                                               and np.array_equal(a, b, equal_nan=True)):
             raise CheckFailed(f"argument {index + 1} was modified by the call; {what} must stay unchanged",
-                              "mutates_input")
+                              diagnosis)
 
 
 def unpack(result, count, what):

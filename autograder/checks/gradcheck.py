@@ -2,6 +2,7 @@
 import numpy as np
 
 from .common import check_value_call, rng_for
+from .diagnosis import Suspect, describe_cause, ignored_arguments
 from .framework import CheckFailed, check, expect_array, expect_unchanged
 from ..sandbox.child import fixtures
 
@@ -18,7 +19,7 @@ def _smooth_gradient(a, x):
 
 def _numerical(t, a, x, **kwargs):
     result, after = t.call("gradcheck.numerical_gradient", {"__callable__": "smooth", "args": [a]}, x, **kwargs)
-    expect_unchanged([None, x], after, "x (it must hold its original values on return)")
+    expect_unchanged([None, x], after, "x (it must hold its original values on return)", "input_not_restored")
     return result
 
 
@@ -33,16 +34,22 @@ def numerical_gradient_centered(t):
     for seed in range(2):
         a, x = _smooth_case(seed)
         with t.case(f"random case {seed}: matches the exact gradient, x restored"):
-            expect_array(_numerical(t, a, x), _smooth_gradient(a, x), 1e-7, "gradient")
+            expect_array(_numerical(t, a, x), _smooth_gradient(a, x), 1e-7, "gradient", lambda a=a, x=x: [Suspect(
+                "first_order_difference", "{what} equals forward differences (f(x + h) - f(x)) / h: centered "
+                "differences (f(x + h) - f(x - h)) / (2h) are asked for",
+                t.ref.gradcheck.numerical_gradient(fixtures.smooth(a), x.copy(), method="forward"))])
     a, x = _smooth_case(5)
     with t.case("second-order accuracy: error falls ~100x when h falls 10x"):
         coarse, fine = (_error_at(t, a, x, h, "centered") for h in (1e-2, 1e-3))
         ratio = coarse / max(fine, 1e-300)
         t.figures["centered_error_ratio"] = ratio
         if not 50 < ratio < 200:
+            first_order = 5 < ratio < 20  # what forward differences give
             raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
-                              "expected about 100 for centered differences",
-                              "first_order_difference" if 5 < ratio < 20 else "unknown")
+                              "expected about 100 for centered differences" + (describe_cause(
+                                  "first_order_difference", "a ratio near 10 is what forward differences give: "
+                                  "use (f(x + h) - f(x - h)) / (2h)") if first_order else ""),
+                              "first_order_difference" if first_order else "unknown")
 
 
 @check("numerical_gradient.forward")
@@ -50,13 +57,18 @@ def numerical_gradient_forward(t):
     a, x = _smooth_case(7)
     with t.case("matches the reference forward differences, x restored"):
         expected = t.ref.gradcheck.numerical_gradient(fixtures.smooth(a), x.copy(), method="forward")
-        expect_array(_numerical(t, a, x, method="forward"), expected, 1e-6, "gradient")
+        expect_array(_numerical(t, a, x, method="forward"), expected, 1e-6, "gradient", lambda: ignored_arguments(
+            t.ref.gradcheck.numerical_gradient, (fixtures.smooth(a), x), {"method": "forward"}))
     with t.case("first-order accuracy: error falls ~10x when h falls 10x"):
         coarse, fine = (_error_at(t, a, x, h, "forward") for h in (1e-2, 1e-3))
         ratio = coarse / max(fine, 1e-300)
         if not 5 < ratio < 20:
+            centered = 50 < ratio < 200  # what centered differences give: method="forward" was not used
             raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
-                              "expected about 10 for forward differences")
+                              "expected about 10 for forward differences" + (describe_cause(
+                                  "ignores_argument", "a ratio near 100 is what centered differences give: is "
+                                  "the method argument used?") if centered else ""),
+                              "ignores_argument" if centered else "unknown")
 
 
 @check("numerical_gradient_array.values")
@@ -122,4 +134,4 @@ def grad_check_sparse_values(t):
         others = [run(wrong, num_checks=6, seed=s) for s in (2, 3, 4)]
         if all(np.array_equal(first, o) for o in others):
             raise CheckFailed("four different seeds gave the same errors: is the seed passed to "
-                              "np.random.default_rng?", "unknown")
+                              "np.random.default_rng?", "ignores_argument")

@@ -1,7 +1,10 @@
 """Hidden tests of gradlab/layers.py: forward values, backward gradient checks, edge cases."""
+from contextlib import nullcontext
+
 import numpy as np
 
-from .common import away_from, check_layer_gradient, check_value_call, rng_for
+from .common import away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
+from .diagnosis import OVERFLOW_HINT, Suspect, ignored_arguments, region, relabel
 from .framework import check, expect_array
 
 ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
@@ -33,13 +36,35 @@ def _maxout_args(seed):
             return x, w, b
 
 
+def _negative_side(layer, x):
+    """Suspects of an activation with a kink at 0: a mistake confined to the negative branch."""
+    return [region("wrong_on_negative_side", x <= 0, "where x <= 0")] if 0.0 in ACTIVATIONS.get(layer, ((),))[0] \
+        else []
+
+
+def _forward_suspects(t, layer, args, kwargs):
+    """Known mistakes of a forward pass: an ignored argument, a missing bias, a wrong negative branch."""
+    reference = getattr(t.ref.layers, f"{layer}_forward")
+    suspects = ignored_arguments(reference, args, kwargs, select=lambda result: result[0])
+    if layer in ("affine", "maxout"):
+        no_bias = reference(args[0].copy(), args[1].copy(), np.zeros_like(args[2]))[0]
+        suspects.append(Suspect("missing_bias", "{what} equals the result without the bias: add b", no_bias))
+    return suspects + _negative_side(layer, args[0])
+
+
+def _large_inputs(label):
+    """NaN or inf for the extreme inputs case is an overflow."""
+    return relabel("non_finite", "overflow_on_large_inputs", OVERFLOW_HINT) if label == EXTREMES[0] else nullcontext()
+
+
 def _forward_cases(t, layer, cases):
     reference = getattr(t.ref.layers, f"{layer}_forward")
     for label, args, kwargs in cases:
-        with t.case(label):
+        with t.case(label), _large_inputs(label):
             expected = reference(*[a.copy() for a in args], **kwargs)[0]
             check_value_call(t, f"layers.{layer}_forward", args, (expected, None), kwargs=kwargs, count=2,
-                             repeat=label.startswith("random case 0"))
+                             repeat=label.startswith("random case 0"),
+                             suspects=lambda _, args=args, kwargs=kwargs: _forward_suspects(t, layer, args, kwargs))
 
 
 def _activation_forward_cases(layer, edges=()):
@@ -50,6 +75,8 @@ def _activation_forward_cases(layer, edges=()):
 
 EXTREMES = ("inputs of magnitude 1e4", np.array([[-1e4, -50.0, 0.0, 50.0, 1e4]]))
 AT_ZERO = ("inputs exactly 0", np.array([[0.0, -0.0, 1.0, -1.0]]))
+# With alpha = 1 both branches of the ELU's slope give 1 at 0: the convention shows only for another alpha.
+AT_ZERO_ALPHA = ("inputs exactly 0, alpha=0.5", AT_ZERO[1], {"alpha": 0.5})
 
 
 @check("affine_forward.values")
@@ -74,14 +101,19 @@ def _activation_checks(layer, forward_edges, backward_edges):
     def backward(t):
         for seed, kwargs in enumerate(ACTIVATIONS[layer][1]):
             with t.case(f"random case {seed}" + (f", {kwargs}" if kwargs else "")):
-                check_layer_gradient(t, layer, (_activation_input(layer, seed + 10),), kwargs)
-        for label, x in backward_edges:  # kinks: compared with the contract's convention only
-            with t.case(label):
-                out, cache = getattr(t.ref.layers, f"{layer}_forward")(x.copy())
+                x = _activation_input(layer, seed + 10)
+                check_layer_gradient(t, layer, (x,), kwargs, suspects=lambda _, x=x: _negative_side(layer, x))
+        for label, x, *options in backward_edges:  # kinks: compared with the contract's convention only
+            kwargs = options[0] if options else {}
+            with t.case(label), _large_inputs(label):
+                out, cache = getattr(t.ref.layers, f"{layer}_forward")(x.copy(), **kwargs)
                 dout = np.ones_like(out)
                 expected = getattr(t.ref.layers, f"{layer}_backward")(dout, cache)
-                _, grads, _ = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), dout)
-                expect_array(grads, expected, 1e-7, "dx")
+                _, grads, _ = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), dout,
+                                                 **kwargs)
+                expect_array(grads, expected, 1e-7, "dx", lambda x=x, kwargs=kwargs, dout=dout: [
+                    region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer, x),
+                    *layer_gradient_suspects(t, layer, (x,), kwargs, dout, "dx")])
 
     return forward, backward
 
@@ -90,7 +122,7 @@ _activation_checks("relu", [AT_ZERO], [AT_ZERO])
 _activation_checks("leaky_relu", [AT_ZERO], [AT_ZERO])
 _activation_checks("sigmoid", [EXTREMES], [EXTREMES])
 _activation_checks("tanh", [EXTREMES], [])
-_activation_checks("elu", [AT_ZERO, ("large negative inputs", np.array([[-1e4, -800.0, -1.0]]))], [AT_ZERO])
+_activation_checks("elu", [AT_ZERO, ("large negative inputs", np.array([[-1e4, -800.0, -1.0]]))], [AT_ZERO_ALPHA])
 
 
 @check("maxout_forward.values")

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .common import VALUE_TOL, check_loss_gradient, check_value_call, rng_for
+from .diagnosis import OVERFLOW_HINT, Suspect, factor_two, ignored_arguments, region, relabel
 from .framework import check
 
 
@@ -30,13 +31,27 @@ def _regression(seed, shape):
     return rng.standard_normal(shape), rng.standard_normal(shape)
 
 
+def _loss_suspects(reference, args, kwargs, expected):
+    """Known mistakes of a loss value: an ignored keyword argument; for the hinge, the correct
+    class counted in the sum (each example then adds exactly the margin)."""
+    suspects = ignored_arguments(reference, args, kwargs, select=lambda result: result[0]) + factor_two(expected)
+    if reference.__name__ == "svm_loss":
+        margin = kwargs.get("margin", 1.0)
+        suspects.append(Suspect("loss_offset", f"{{what}} is larger than expected by exactly the margin {margin:g}: "
+                                "is the correct class j = y_i counted in the sum? (its term is always the margin)",
+                                expected + margin))
+    return suspects
+
+
 def _loss_values(t, name, cases):
     reference = getattr(t.ref.losses, name)
     for label, args, kwargs in cases:
         with t.case(label):
             expected = reference(*[a.copy() for a in args], **kwargs)[0]
             check_value_call(t, f"losses.{name}", args, (expected, None), kwargs=kwargs, count=2,
-                             names=("loss",), repeat=label.endswith("0"))
+                             names=("loss",), repeat=label.endswith("0"),
+                             suspects=lambda _, args=args, kwargs=kwargs, expected=expected:
+                             _loss_suspects(reference, args, kwargs, expected), n=args[0].shape[0])
 
 
 def _loss_gradients(t, name, cases):
@@ -78,9 +93,9 @@ def softmax_stability(t):
     scores, y = _classification("softmax-large", 0)
     scores = np.sign(scores) * 1e4 + scores  # logits of magnitude ~1e4
     expected = t.ref.losses.softmax_loss(scores.copy(), y)
-    with t.case("logits of magnitude 1e4"):
+    with t.case("logits of magnitude 1e4"), relabel("non_finite", "overflow_on_large_inputs", OVERFLOW_HINT):
         check_value_call(t, "losses.softmax_loss", (scores, y), expected, tol=VALUE_TOL, count=2,
-                         names=("loss", "gradient"))
+                         names=("loss", "gradient"), n=len(y))
 
 
 @check("svm_loss.values")
@@ -94,9 +109,13 @@ def svm_gradient(t):
     # Integer scores put some hinge terms exactly at 0: they must contribute gradient 0.
     scores = np.array([[1.0, 2.0, 0.0], [3.0, 2.0, 2.0], [0.0, 0.0, 1.0]])
     y = np.array([1, 0, 2])
+    kinks = (scores - scores[np.arange(3), y][:, None] + 1.0 == 0) & (np.arange(3) != y[:, None])
+    rows = np.broadcast_to(kinks.any(axis=1, keepdims=True), scores.shape)  # a kink term moves its whole row
     with t.case("terms exactly at the kink contribute 0"):
         check_value_call(t, "losses.svm_loss", (scores, y), t.ref.losses.svm_loss(scores.copy(), y), count=2,
-                         names=("loss", "gradient"))
+                         names=("loss", "gradient"),
+                         suspects=lambda _: [region("wrong_at_kink", rows, "in the rows holding a hinge term "
+                                                    "exactly at 0 (such a term contributes gradient 0)")])
 
 
 @check("mse_loss.values")
@@ -123,6 +142,6 @@ def logistic_gradient(t):
 def logistic_stability(t):
     scores = np.array([1e4, -1e4, 1e4, -1e4, 30.0, -30.0])
     y = np.array([1, 1, 0, 0, 1, 0])
-    with t.case("scores of magnitude 1e4"):
+    with t.case("scores of magnitude 1e4"), relabel("non_finite", "overflow_on_large_inputs", OVERFLOW_HINT):
         check_value_call(t, "losses.logistic_loss", (scores, y), t.ref.losses.logistic_loss(scores.copy(), y),
-                         count=2, names=("loss", "gradient"))
+                         count=2, names=("loss", "gradient"), n=len(y))

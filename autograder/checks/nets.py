@@ -2,6 +2,7 @@
 import numpy as np
 
 from .common import GRAD_TOL, NUMERIC_TOL, VALUE_TOL, rng_for
+from .diagnosis import Suspect, missing_bias_gradient
 from .framework import check, describe, CheckFailed, expect_array, expect_float, unpack
 
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu")
@@ -31,18 +32,66 @@ def _batch(seed, n=5):
     return rng.standard_normal((n, 4)), rng.integers(3, size=n)
 
 
+def _penalties(t, reference):
+    """dict parameter name -> (R, dR) of the model's regularizer, for weights and biases alike."""
+    regularizer = getattr(t.ref.regularizers, reference.reg_type)
+    return {name: regularizer(value.copy()) for name, value in reference.params.items()}
+
+
+def _loss_suspects(t, reference, ref_loss):
+    """Known mistakes of a model's loss: the penalty left out, or the biases penalized too."""
+    if not reference.reg:
+        return []
+    penalties, weights = _penalties(t, reference), {w for w, _ in reference.layer_names}
+    on_weights = reference.reg * sum(penalties[name][0] for name in weights)
+    on_biases = reference.reg * sum(penalties[name][0] for _, name in reference.layer_names)
+    return [Suspect("loss_offset", f"{{what}} is short of exactly reg * sum of R(W) = {on_weights:.6g}: add the "
+                    "penalty of every weight matrix to the data loss", ref_loss - on_weights),
+            Suspect("regularized_bias", f"{{what}} is larger than expected by exactly reg * sum of R(b) = "
+                    f"{on_biases:.6g}: biases are not regularized", ref_loss + on_biases)]
+
+
+def _grad_suspects(t, reference, name, expected):
+    """Known mistakes of the gradient of parameter name (reference: the reference model)."""
+    if name in {b for _, b in reference.layer_names}:
+        bias = [missing_bias_gradient(expected)]
+        if reference.reg:
+            bias.append(Suspect("regularized_bias", "{what} equals the expected one plus reg * dR/db: biases are "
+                                "not regularized", expected + reference.reg * _penalties(t, reference)[name][1]))
+        return bias
+    if not reference.reg:
+        return []
+    term = reference.reg * _penalties(t, reference)[name][1]
+    data = expected - term
+    suspects = [Suspect("missing_regularization_gradient", "{what} equals the data gradient alone: add reg * dR/dW "
+                        "(the derivative of the penalty) to every weight gradient", data),
+                Suspect("wrong_regularization_gradient", "{what} equals the data gradient plus {c:.4g} times "
+                        "reg * dR/dW: check the factor of the penalty's derivative (d(w^2)/dw = 2w)", data, term)]
+    for other in ("l2", "l1", "elastic_net"):
+        if other != reference.reg_type:
+            dR = getattr(t.ref.regularizers, other)(reference.params[name].copy())[1]
+            suspects.append(Suspect("wrong_regularization_gradient", f"{{what}} carries the gradient of the {other} "
+                                    f"penalty where reg_type is {reference.reg_type}", data + reference.reg * dR))
+    return suspects
+
+
 def _loss_case(t, kind, config, seed, numeric):
     init, reference = _model(t, kind, config, seed)
     X, y = _batch(seed)
     ref_loss, ref_grads = reference.loss(X.copy(), y)
     result, _ = t.call(f"nets.{kind}.loss", X, y, init=init)
     loss, grads = unpack(result, 2, f"{kind}.loss")
-    expect_float(loss, ref_loss, VALUE_TOL, "loss")
+    expect_float(loss, ref_loss, VALUE_TOL, "loss", lambda: _loss_suspects(t, reference, ref_loss), len(y))
+    if isinstance(grads, dict) and set(grads) < set(ref_grads) \
+            and set(ref_grads) - set(grads) <= {b for _, b in reference.layer_names}:
+        raise CheckFailed(f"grads has no entry for {sorted(set(ref_grads) - set(grads))}: every bias needs its "
+                          "gradient, the upstream gradient summed over the batch", "missing_bias_gradient")
     if not isinstance(grads, dict) or set(grads) != set(ref_grads):
         raise CheckFailed(f"grads must be a dict with keys {sorted(ref_grads)}; got {describe(grads)}",
                           "wrong_type")
     for name in ref_grads:
-        error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']")
+        error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']",
+                             lambda name=name: _grad_suspects(t, reference, name, ref_grads[name]), len(y))
         t.figures.setdefault("rel_error", {})[name] = max(error, t.figures.get("rel_error", {}).get(name, 0.0))
     if numeric:
         call = {"target": f"nets.{kind}.loss", "args": [X, y], "init": init}
@@ -60,7 +109,11 @@ def mlp_scores(t):
             init, reference = _model(t, "MLP", config, 0)
             X, _ = _batch(1)
             scores, _ = t.call("nets.MLP.scores", X, init=init)
-            expect_array(scores, reference.scores(X.copy()), VALUE_TOL, "scores")
+            expected = reference.scores(X.copy())
+            expect_array(scores, expected, VALUE_TOL, "scores", lambda expected=expected, reference=reference: [
+                Suspect("activation_on_output_layer", "{what} equal the expected scores passed through the "
+                        f"{reference.activation}: the last layer is affine only",
+                        getattr(t.ref.layers, f"{reference.activation}_forward")(expected.copy())[0])])
             predicted, _ = t.call("nets.MLP.predict", X, init=init)
             if not isinstance(predicted, np.ndarray) or not np.array_equal(predicted, reference.predict(X)):
                 raise CheckFailed(f"predict: expected {reference.predict(X)}, got {describe(predicted)}")

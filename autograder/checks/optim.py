@@ -2,6 +2,7 @@
 import numpy as np
 
 from .common import check_value_call, rng_for
+from .diagnosis import Suspect
 from .framework import CheckFailed, check, describe, expect_array, expect_float, unpack
 from ..sandbox.child import fixtures
 
@@ -18,11 +19,36 @@ def sgd_values(t):
         with t.case(label):
             expected = t.ref.optim.sgd(w.copy(), dw, None if config is None else dict(config))[0]
             result, _ = t.call("optim.sgd", w, dw, config)
-            expect_array(unpack(result, 2, "sgd")[0], expected, 1e-12, "next_w")
+            expect_array(unpack(result, 2, "sgd")[0], expected, 1e-12, "next_w",
+                         lambda w=w, dw=dw, config=config: _step_suspects(t.ref.optim.sgd, w, dw, config))
+
+
+def _step_suspects(rule, w, dw, config):
+    """Known mistakes of an update rule: a step uphill; a learning rate in config ignored."""
+    expected = rule(w.copy(), dw, None if config is None else dict(config))[0]
+    uphill = Suspect("sign_flipped", "{what} moved w uphill, by + learning_rate * dw: a descent step subtracts "
+                     "the gradient", 2 * w - expected)
+    if not config or "learning_rate" not in config:
+        return [uphill]
+    default = rule(w.copy(), dw, {k: v for k, v in config.items() if k != "learning_rate"})[0]
+    return [uphill, Suspect("ignores_argument", "{what} equals the step with the default learning rate: is "
+                            "config['learning_rate'] used?", default)]
 
 
 @check("sgd_momentum.values")
 def sgd_momentum_values(t):
+    w, dw = _step_args(99)
+    with t.case("config=None starts afresh: no state kept between calls"):
+        # The velocity belongs in config: a global or a mutable default argument leaks between calls.
+        expected = t.ref.optim.sgd_momentum(w.copy(), dw, None)[0]
+        first, second = [unpack(t.call("optim.sgd_momentum", w, dw, None)[0], 2, "sgd_momentum")[0]
+                         for _ in range(2)]
+        if isinstance(first, np.ndarray) and isinstance(second, np.ndarray) and first.shape == second.shape \
+                and not np.array_equal(first, second):
+            raise CheckFailed("two calls with the same w, dw and config=None gave different next_w: keep the velocity "
+                              "in config, not in a global variable or a default argument",
+                              "state_leaks_between_calls")
+        expect_array(first, expected, 1e-12, "next_w")
     for label, config in [("defaults", None), ("learning_rate=0.1, momentum=0.5",
                                                 {"learning_rate": 0.1, "momentum": 0.5})]:
         w, dw = _step_args(len(label))
@@ -71,9 +97,11 @@ def sample_minibatch_values(t):
     with t.case("uses the rng it is given"):
         first, again, other = _draw(t, X, y, 5, 7), _draw(t, X, y, 5, 7), _draw(t, X, y, 5, 8)
         if not np.array_equal(first, again):
-            raise CheckFailed("two generators with the same seed gave different batches", "not_deterministic")
+            raise CheckFailed("two generators with the same seed gave different batches: draw with the rng "
+                              "argument, not with np.random's global state", "not_deterministic")
         if np.array_equal(first, other):
-            raise CheckFailed("generators with different seeds gave the same batch: use the rng argument", "unknown")
+            raise CheckFailed("generators with different seeds gave the same batch: use the rng argument",
+                              "ignores_argument")
     with t.case("rows are drawn uniformly"):
         counts = np.bincount(np.concatenate([_draw(t, X, y, 5, 100 + s) for s in range(60)]), minlength=20)
         t.figures["row_counts"] = counts.tolist()
@@ -105,11 +133,16 @@ def _replay(t, trace, X, y, batch_size, rule, config, steps):
         raise CheckFailed(f"model.loss was called {len(calls)} times for {steps} iterations")
     configs = {"w": dict(config), "c": dict(config)}
     w, c = calls[0]["w"], calls[0]["c"]
+    if steps > 1 and all(np.array_equal(call["y"], calls[0]["y"]) for call in calls):
+        raise CheckFailed(f"all {steps} iterations used the same minibatch: draw a new one every iteration, from "
+                          "one np.random.default_rng(seed) created before the loop", "repeats_minibatch")
     for step, call in enumerate(calls):
         Xb, yb = call["X"], call["y"]
-        if Xb.shape != (batch_size, X.shape[1]) or len(set(yb.tolist())) != batch_size:
-            raise CheckFailed(f"iteration {step}: the batch has shape {Xb.shape} or repeated rows",
-                              "sampling_with_replacement")
+        if Xb.shape != (batch_size, X.shape[1]):
+            raise CheckFailed(f"iteration {step}: the batch has shape {Xb.shape}, expected "
+                              f"{(batch_size, X.shape[1])} (batch_size={batch_size})", "wrong_shape")
+        if len(set(yb.tolist())) != batch_size:
+            raise CheckFailed(f"iteration {step}: the batch repeats rows", "sampling_with_replacement")
         if not np.array_equal(X[yb.astype(int)], Xb):
             raise CheckFailed(f"iteration {step}: batch rows and labels are misaligned", "rows_misaligned")
         expect_array(call["w"], w, 1e-10, f"parameter w at iteration {step}")

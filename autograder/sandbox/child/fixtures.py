@@ -93,14 +93,16 @@ def dual_eval(ad, tree, point, seed):
     return {"value": out.value, "deriv": out.deriv}
 
 
-def var_eval(ad, tree, point):
-    """Reverse mode by hand: evaluate tree at point with ad.Var inputs and call backward().
+def var_eval(ad, tree, point, repeat=1):
+    """Reverse mode by hand: evaluate tree at point with ad.Var inputs and call backward()
+    repeat times (backward must recompute the gradients, not add to them).
 
     Returns {"value": float, "grads": list of floats, d out / d point[i]}.
     """
     inputs = [ad.Var(x) for x in point]
     out = expression(tree, ad)(*inputs)
-    out.backward()
+    for _ in range(repeat):
+        out.backward()
     return {"value": out.value, "grads": [v.grad for v in inputs]}
 
 
