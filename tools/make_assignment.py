@@ -145,25 +145,41 @@ def differences(left, right):
                   if name not in a or name not in b or a[name].read_bytes() != b[name].read_bytes())
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if assignment/ is stale")
+def regenerate(argv, target, build_into, source, stale=differences):
+    """The command line shared by the generators: rebuild target, or with --check compare.
+
+    Inputs:
+    - argv: command-line arguments (None for sys.argv).
+    - target: Path of the generated folder.
+    - build_into: function writing a fresh tree into the folder it is given.
+    - source: Path named in the messages as what target is generated from.
+    - stale: function (fresh, current) -> list of differing paths.
+
+    Returns: the exit code, 1 when --check finds target stale.
+    """
+    name = target.relative_to(ROOT)
+    parser = argparse.ArgumentParser(description=f"Generate {name}/ from {source.relative_to(ROOT)}/.")
+    parser.add_argument("--check", action="store_true", help=f"exit 1 if {name}/ is stale")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = Path(tmp) / "assignment"
-        build(fresh)
+        fresh = Path(tmp) / target.name
+        build_into(fresh)
         if args.check:
-            stale = differences(fresh, TARGET) if TARGET.exists() else ["assignment/ (missing)"]
-            if stale:
-                print("assignment/ is stale; run `make assignment`. Differs: " + ", ".join(stale))
+            found = stale(fresh, target) if target.exists() else [f"{name}/ (missing)"]
+            if found:
+                print(f"{name}/ is stale; regenerate it (make). Differs: " + ", ".join(found))
                 return 1
-            print("assignment/ is up to date")
+            print(f"{name}/ is up to date")
             return 0
-        if TARGET.exists():
-            shutil.rmtree(TARGET)
-        shutil.copytree(fresh, TARGET)
-    print(f"wrote {TARGET.relative_to(ROOT)}/ from {SOURCE.relative_to(ROOT)}/")
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(fresh, target)
+    print(f"wrote {name}/ from {source.relative_to(ROOT)}/")
     return 0
+
+
+def main(argv=None):
+    return regenerate(argv, TARGET, build, SOURCE)
 
 
 if __name__ == "__main__":

@@ -17,15 +17,13 @@ layout is exactly what students upload.
 Usage: python -m tools.make_examples [--check]
   --check  compare instead of writing; exit 1 when examples/submissions/ is stale.
 """
-import argparse
 import importlib.util
-import shutil
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from tools.make_assignment import BEGIN, END, HINT, differences, strip_solutions
+from tools.make_assignment import BEGIN, END, HINT, differences, regenerate, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -118,24 +116,7 @@ def stale(fresh, current):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if examples/submissions/ is stale")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        fresh = Path(tmp) / "submissions"
-        build(fresh)
-        if args.check:
-            found = stale(fresh, TARGET) if TARGET.exists() else ["examples/submissions/ (missing)"]
-            if found:
-                print("examples/submissions/ is stale; run `make examples`. Differs: " + ", ".join(found))
-                return 1
-            print("examples/submissions/ is up to date")
-            return 0
-        if TARGET.exists():
-            shutil.rmtree(TARGET)
-        shutil.copytree(fresh, TARGET)
-    print(f"wrote {TARGET.relative_to(ROOT)}/ from {SOLUTIONS.relative_to(ROOT)}/")
-    return 0
+    return regenerate(argv, TARGET, build, SOLUTIONS, stale)
 
 
 if __name__ == "__main__":

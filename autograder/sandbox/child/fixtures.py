@@ -3,7 +3,6 @@
 They hold no expected values: the trusted side computes those itself, with the reference
 solution, on these same fixtures. Imports only numpy and math.
 """
-import math
 
 import numpy as np
 
