@@ -1,9 +1,8 @@
 """Functions and models that the grader hands to student code (as callables in the child).
 
 They hold no expected values: the trusted side computes those itself, with the reference
-solution, on these same fixtures. Imports only numpy and math.
+solution, on these same fixtures. Imports only numpy.
 """
-
 import numpy as np
 
 
