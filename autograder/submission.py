@@ -4,11 +4,18 @@ Accepted: a folder with the module files flat (as Gradescope stores an upload), 
 gradlab/ (or a whole copy of assignment/), or a .zip of any of these. Only the expected module
 files are copied, as bytes, into scratch/gradlab/ beside an empty __init__.py of the grader's
 own; nothing is imported or run here. Zip members with absolute paths, '..' or links are
-skipped, and so are symlinks in folders; sizes are capped.
+skipped, and so are symlinks in folders (files are opened without following links); sizes and
+counts are capped (a zip bomb is read no further than the cap), and unreadable members are
+reported, not fatal. A module that is not UTF-8 is converted (as Windows-1252, or UTF-16 with a
+byte-order mark) with a note. Misnamed files, notebooks and PDFs get advice naming the right file.
 """
+import codecs
 import difflib
+import os
+import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -17,6 +24,8 @@ GRADED_MODULES = MODULES[:-1]  # data.py is provided; a student's copy is used w
 MAX_FILE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 64 << 20
 MAX_MEMBERS = 5000
+MAX_ENTRIES = 20000  # folder entries looked at before giving up on the rest
+CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
 
 
@@ -54,42 +63,90 @@ def _candidates(files):
     return chosen
 
 
+def _module_like(path):
+    """The module a misnamed file probably is ('Losses.py', 'layer.py', 'optim (1).py',
+    'nets.py.txt', 'losses.ipynb'), or None."""
+    name = path.name.lower()
+    stem = name.split(".py")[0] if ".py" in name else name.rsplit(".", 1)[0]
+    stem = re.sub(r"\(\d+\)|[-_ ]?copy|[-_ ]?v\d+|[^a-z]", "", stem)
+    guess = difflib.get_close_matches(stem, MODULES, n=1, cutoff=0.75)
+    return guess[0] if guess else None
+
+
 def _advice(files, chosen):
-    """Notes on files that look like a misnamed module, a notebook or a PDF."""
+    """Notes on files that look like a misnamed module, a notebook, a PDF or a zip in the zip."""
     notes = []
     used = set(chosen.values())
     for path in sorted(files):
         if path in used or path.name == "__init__.py":
             continue
-        if path.suffix in (".ipynb", ".pdf", ".docx", ".txt") and not chosen:
+        guess = _module_like(path)
+        if guess and guess not in chosen:
+            what = "a notebook" if path.suffix == ".ipynb" else "a file"
+            notes.append(f"found {what} {path} but no {guess}.py: the grader reads {guess}.py; "
+                         f"save or rename it as gradlab/{guess}.py")
+        elif path.suffix.lower() in (".ipynb", ".pdf", ".docx", ".txt", ".html") and not chosen:
             notes.append(f"found {path}: the grader reads the gradlab .py files, not a {path.suffix} file; "
                          "build the upload with `make submit` in the assignment folder")
-        elif path.suffix == ".py":
-            guess = difflib.get_close_matches(path.stem.lower().replace(" ", ""), MODULES, n=1, cutoff=0.6)
-            if guess and guess[0] not in chosen:
-                notes.append(f"found {path} but no {guess[0]}.py: rename it to {guess[0]}.py")
+        elif path.suffix.lower() == ".zip" and not chosen:
+            notes.append(f"found {path} inside the upload: upload that zip itself, not a zip of it")
     return notes
 
 
+def _utf8(data, relative):
+    """Source bytes as UTF-8, and a note if they had to be converted (else None)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16").encode("utf-8"), f"{relative} is UTF-16; it was converted to UTF-8"
+        except UnicodeDecodeError:
+            return data, None
+    try:
+        data.decode("utf-8")
+        return data, None
+    except UnicodeDecodeError as error:
+        bad = error.start
+    if any(CODING.match(line) for line in data.splitlines()[:2]):
+        return data, None  # it declares its encoding: Python reads it as declared
+    line = data.count(b"\n", 0, bad) + 1
+    try:
+        text, codec = data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        text, codec = data.decode("latin-1"), "Latin-1"
+    return text.encode("utf-8"), (f"{relative} is not UTF-8 (byte 0x{data[bad]:02x} on line {line}); it was read "
+                                  f"as {codec}. Save your files as UTF-8.")
+
+
 def _read_folder(folder):
-    files, total = {}, 0
-    for path in sorted(folder.rglob("*")):
-        relative = PurePosixPath(path.relative_to(folder).as_posix())
-        if IGNORED_PARTS & set(relative.parts):
-            continue
-        info = path.lstat()
-        if stat.S_ISLNK(info.st_mode):
-            files.setdefault(PurePosixPath("(links)"), []).append(str(relative))
-            continue
-        if stat.S_ISREG(info.st_mode) and len(files) < MAX_MEMBERS:
-            total += min(info.st_size, MAX_FILE_BYTES)
-            if total > MAX_TOTAL_BYTES:
-                break
-            files[relative] = path
+    files, total, seen = {}, 0, 0
+    for directory, subfolders, names in os.walk(folder):  # never follows links to folders
+        subfolders.sort()
+        for name in sorted(names) + [d for d in subfolders if os.path.islink(os.path.join(directory, d))]:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                files[PurePosixPath("(truncated)")] = [f"more than {MAX_ENTRIES} files"]
+                return files
+            path = Path(directory) / name
+            relative = PurePosixPath(path.relative_to(folder).as_posix())
+            if IGNORED_PARTS & set(relative.parts):
+                continue
+            info = path.lstat()
+            if stat.S_ISLNK(info.st_mode):
+                files.setdefault(PurePosixPath("(links)"), []).append(str(relative))
+                continue
+            if stat.S_ISREG(info.st_mode) and len(files) < MAX_MEMBERS:
+                total += min(info.st_size, MAX_FILE_BYTES)
+                if total > MAX_TOTAL_BYTES:
+                    files[PurePosixPath("(truncated)")] = [f"more than {MAX_TOTAL_BYTES >> 20} MB"]
+                    return files
+                files[relative] = path
+        subfolders[:] = [d for d in subfolders if not os.path.islink(os.path.join(directory, d))]
     return files
 
 
 def _read_zip(archive):
+    if archive.stat().st_size > MAX_TOTAL_BYTES:
+        raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the gradlab "
+                              ".py files")
     try:
         zf = zipfile.ZipFile(archive)
         members = zf.infolist()
@@ -107,17 +164,28 @@ def _read_zip(archive):
         files[name] = (zf, info)
     if skipped:
         files[PurePosixPath("(unsafe)")] = skipped
+    if len(members) > MAX_MEMBERS:
+        files[PurePosixPath("(truncated)")] = [f"more than {MAX_MEMBERS} files"]
     return files
 
 
 def _content(source):
-    """At most MAX_FILE_BYTES + 1 bytes of a folder file or zip member (a zip bomb stops there)."""
+    """At most MAX_FILE_BYTES + 1 bytes of a folder file or zip member (a zip bomb stops there).
+
+    Raises OSError with a reason when the member or file cannot be read."""
     if isinstance(source, Path):
-        with open(source, "rb") as handle:
+        # No link is followed and a FIFO cannot block: the file may have changed since it was listed.
+        fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError("not a regular file")
             return handle.read(MAX_FILE_BYTES + 1)
     zf, info = source
-    with zf.open(info) as handle:
-        return handle.read(MAX_FILE_BYTES + 1)
+    try:
+        with zf.open(info) as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    except (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as error:
+        raise OSError(str(error)) from None  # encrypted, unknown compression, corrupt
 
 
 def prepare(upload, scratch):
@@ -139,7 +207,8 @@ def prepare(upload, scratch):
     else:
         raise SubmissionError(f"{upload} does not exist")
     notes = []
-    for marker, what in ((PurePosixPath("(links)"), "symbolic links"), (PurePosixPath("(unsafe)"), "unsafe zip paths")):
+    for marker, what in ((PurePosixPath("(links)"), "symbolic links"), (PurePosixPath("(unsafe)"), "unsafe zip paths"),
+                         (PurePosixPath("(truncated)"), "the rest of the upload")):
         if marker in files:
             notes.append(f"ignored {what}: {', '.join(sorted(files.pop(marker))[:5])}")
     chosen = _candidates(files)
@@ -149,10 +218,17 @@ def prepare(upload, scratch):
     (package / "__init__.py").write_text('"""The submission, as copied by the grader."""\n')
     prepared = Prepared(root=scratch, notes=notes)
     for module, relative in chosen.items():
-        data = _content(files[relative])
+        try:
+            data = _content(files[relative])
+        except OSError as error:
+            notes.append(f"{relative} could not be read ({error}) and was not graded")
+            continue
         if len(data) > MAX_FILE_BYTES:
             notes.append(f"{relative} is larger than {MAX_FILE_BYTES >> 20} MB and was not graded")
             continue
+        data, note = _utf8(data, relative)
+        if note:
+            notes.append(note)
         (package / f"{module}.py").write_bytes(data)
         prepared.found[module] = str(relative)
     if prepared.missing:

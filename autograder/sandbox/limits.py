@@ -1,4 +1,5 @@
-"""Resource limits of the sandboxed child, applied between fork and exec."""
+"""Resource limits of the sandboxed child: most applied between fork and exec, the number of
+processes by the child itself (child/confine.py) once it runs as the student's user."""
 import os
 import resource
 from dataclasses import dataclass
@@ -12,7 +13,10 @@ class Limits:
     - cpu_seconds: CPU time of the child's whole life (RLIMIT_CPU).
     - memory_bytes: address space (RLIMIT_AS).
     - file_bytes: size of any file it writes (RLIMIT_FSIZE).
-    - processes: processes and threads of its user (RLIMIT_NPROC); ignored for root.
+    - processes: processes and threads of its user (RLIMIT_NPROC), set after the switch to the
+      student's user (the kernel does not apply it to root).
+    - disk_bytes: size of each private in-memory file system (home, /tmp, ...) when the child
+      has its own mount namespace.
     - output_bytes: stdout + stderr kept for the report; output past flood_bytes kills the child.
     """
     call_seconds: float = 2.0
@@ -22,14 +26,11 @@ class Limits:
     processes: int = 64
     output_bytes: int = 8 << 10
     flood_bytes: int = 4 << 20
+    disk_bytes: int = 32 << 20
 
     def apply(self):
         """Set the limits on the calling process (the child, before exec)."""
-        os.setsid()  # its own process group: the grader kills whatever it forks, too
+        os.setsid()  # its own session and process group, apart from the grader's
         for which, value in ((resource.RLIMIT_CPU, self.cpu_seconds), (resource.RLIMIT_AS, self.memory_bytes),
                              (resource.RLIMIT_FSIZE, self.file_bytes), (resource.RLIMIT_CORE, 0)):
             resource.setrlimit(which, (value, value))
-        if os.getuid() != 0:
-            current = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-            cap = self.processes if current == resource.RLIM_INFINITY else min(self.processes, current)
-            resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))

@@ -1,11 +1,17 @@
 """The grader's side of the sandbox: one child process at a time, for one submission.
 
-The child is started lazily, gets every request as plain data over a pipe and answers the same
-way. A call that times out, crashes the child, or floods its output kills the child (with its
-whole process group); the next call starts a fresh one.
+The child is started lazily, confines itself (child/confine.py: the isolation that
+isolation.py plans) and reports what it applied before any student code runs; then it gets
+every request as plain data over a pipe and answers the same way. A call that times out,
+crashes the child, floods its output or answers out of turn ends the child and everything it
+started; the next call starts a fresh one.
 """
+import hashlib
+import json
 import os
+import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,12 +21,20 @@ from pathlib import Path
 
 import numpy as np
 
+from . import isolation
 from .child import wire
 from .limits import Limits
 
 WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
 SITE_PACKAGES = str(Path(np.__file__).resolve().parent.parent)
 MAX_ANSWER = 256 << 20
+START_SECONDS = 10.0  # start-up and confinement, before the first request
+STOP_SECONDS = 3.0  # for the keeper to kill what the student started, before it is killed itself
+MAX_DEPTH = 64  # nesting of an answer kept by the grader
+PROBE_SECONDS = 1.0  # for a timed-out child to say where it is stuck (longer when a fork bomb starves it)
+SAME_TARGET_TIMEOUTS = 2  # untraced timeouts of one op and target before all its requests fail at once
+MAX_HUNG = 64  # functions disabled at most: the child names them, so their number is bounded here
+HUNG_NAME = re.compile(r"[a-z_]+\.(<module>|[A-Za-z_][A-Za-z0-9_.]*)$")
 
 
 @dataclass
@@ -44,34 +58,80 @@ class Reply:
         return self.status == "ok"
 
 
+def _signature(message):
+    """What a request runs: its op and student targets (many requests share one)."""
+    call, model = message.get("call") or {}, message.get("model") or {}
+    return json.dumps([message.get("op"), message.get("module"), call.get("target"), message.get("backward"),
+                       model.get("target"), message.get("mode")])
+
+
+def _digest(message):
+    """The request itself, inputs included."""
+    return hashlib.sha1(wire.frame(message)).hexdigest()
+
+
+def _sanitize(value, depth=0):
+    """An answer with what the grader's checks could trip on replaced by an "unsupported" marker:
+    integers beyond float range, nesting deeper than MAX_DEPTH. (Decoded JSON has exact types.)"""
+    kind = type(value)
+    if kind is int:
+        return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
+    if kind not in (list, tuple, dict):
+        return value
+    if depth > MAX_DEPTH:
+        return {"__unsupported__": "nested too deeply"}
+    if kind is dict:
+        return {k: _sanitize(v, depth + 1) for k, v in value.items()}
+    return kind(_sanitize(v, depth + 1) for v in value)
+
+
 class Sandbox:
-    """Runs requests in a resource-limited child that imports the submission at root.
+    """Runs requests in a confined, resource-limited child that imports the student's package.
 
     Inputs:
-    - root: Path of a folder holding the student's package as root/gradlab/.
+    - root: Path of a folder holding the student's package as root/gradlab/ (copied once, at the
+      first start, into a folder of the sandbox's own that the student's user can read).
     - limits: Limits.
+    - level: "best" (namespaces and a private file system where the kernel allows) or "basic"
+      (resource limits, the keeper and, as root, the user switch only).
     """
 
-    def __init__(self, root, limits=Limits()):
-        self.root, self.limits = Path(root), limits
+    def __init__(self, root, limits=Limits(), level="best"):
+        if level not in isolation.LEVELS:
+            raise ValueError(f"level must be one of {isolation.LEVELS}")
+        self.root, self.limits, self.level = Path(root), limits, level
         self.process = None
         self.output = bytearray()  # what the children printed, capped
         self.output_seen = 0
         self.starts = 0
         self.hung = []  # student functions that ran past their time: disabled in every later child
+        self.stalled = {}  # request digest or signature -> detail, for timeouts not traced to a function
+        self.stall_counts = {}  # signature -> untraced timeouts
+        self.stopped = {"timeout": 0, "crashed": 0, "flooded": 0, "bad_answer": 0, "replaced": 0}
+        self.applied = None  # what the last child reported, at its start, about its isolation
+        self.user = isolation.student_user()
+        self.run = None
+        self.sequence = 0
+        self.replace = False  # the last answer asked for a fresh child
 
     # -- process life -------------------------------------------------------------------
     def _start(self):
+        """Start a child and wait for its report of the isolation it applied.
+
+        Returns the Reply of its start: ok, or why it failed (then self.process is None again)."""
+        if self.run is None:
+            self.run = isolation.make_run_dir(self.root, self.user)
+        config = isolation.child_config(self.run, self.user, self.level, self.limits, SITE_PACKAGES)
         request_read, request_write = os.pipe()
         answer_read, answer_write = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.run / "home"), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(WORKER), str(self.root), SITE_PACKAGES,
-             str(request_read), str(answer_write)],
+            [sys.executable, "-I", "-S", str(WORKER), str(self.run), SITE_PACKAGES,
+             str(request_read), str(answer_write), json.dumps(config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=self.root, env=env, pass_fds=(request_read, answer_write),
+            cwd=self.run, env=env, pass_fds=(request_read, answer_write),
             preexec_fn=self.limits.apply, close_fds=True)
         os.close(request_read)
         os.close(answer_write)
@@ -79,31 +139,74 @@ class Sandbox:
         for fd in (self.requests, self.answers, self.process.stdout.fileno()):
             os.set_blocking(fd, False)
         self.starts += 1
+        self.expected_seq = None
+        hello = self._exchange(b"", START_SECONDS)
+        if not hello.ok or not isinstance(hello.value.get("isolation"), dict):
+            self.close()
+            return hello
+        self.applied = hello.value["isolation"]
         if self.hung:
-            reply = self._exchange(wire.frame({"op": "disable", "functions": self.hung}), self.limits.call_seconds)
-            if not reply.ok:
+            reply = self._send({"op": "disable", "functions": self.hung}, self.limits.call_seconds)
+            if not reply.ok:  # disabling itself failed: give it up (later hangs cost their timeout) and start afresh
                 self.close()
+                self.hung = []
+                return self._start()
+        return hello
 
     def close(self):
-        """Kill the child and everything it started."""
+        """Stop the child and everything it started (its keeper kills them, see child/confine.py)."""
         if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.kill()
-        self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self._wait(STOP_SECONDS)
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self.process.kill()
+            self.process.wait()
         for fd in (self.requests, self.answers):
             os.close(fd)
         self.process.stdout.close()
         self.process = None
+
+    def _wait(self, timeout):
+        """Wait up to timeout seconds for the child to exit (a pidfd wakes at once; Popen.wait polls)."""
+        try:
+            fd = os.pidfd_open(self.process.pid)
+        except (AttributeError, OSError):
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+            return
+        try:
+            select.select([fd], [], [], timeout)
+        finally:
+            os.close(fd)
+
+    @property
+    def isolation(self):
+        """What confined the student's code (as the last child reported it before running any), with
+        the resource limits and a one-word level; {"separate_process": True, ...} if none ran."""
+        applied = dict(self.applied) if self.applied else {"separate_process": True, "student_code_ran": False}
+        applied["level"] = isolation.summary(applied) if self.applied else None
+        applied["resource_limits"] = {
+            "call_seconds": self.limits.call_seconds, "cpu_seconds": self.limits.cpu_seconds,
+            "memory_bytes": self.limits.memory_bytes, "file_bytes": self.limits.file_bytes,
+            "processes": self.limits.processes, "disk_bytes": self.limits.disk_bytes}
+        return applied
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+        if self.run is not None:
+            shutil.rmtree(self.run, ignore_errors=True)
+            self.run = None
 
     # -- one request ----------------------------------------------------------------------
     def request(self, message, timeout=None):
@@ -113,30 +216,59 @@ class Sandbox:
         - message: dict, see child/worker.py for the requests.
         - timeout: float seconds of wall clock, default limits.call_seconds.
 
-        Returns: a Reply.
+        Returns: a Reply. On a timeout the child is asked where it is stuck, and that function
+        is disabled in later children. If it cannot say (e.g. it ignores the question), the same
+        request, and after SAME_TARGET_TIMEOUTS such timeouts any request with the same op and
+        target, fails at once with the same message: a hang costs its time a bounded number of times.
         """
+        signature, digest = _signature(message), None
+        if self.stalled:
+            digest = _digest(message)
+            for key in (digest, signature):
+                if key in self.stalled:
+                    return Reply("timeout", detail=self.stalled[key])
         if self.process is None:
-            self._start()
+            started = self._start()
             if self.process is None:
-                return Reply("crashed", detail="the student's process could not be started")
-        reply = self._exchange(wire.frame(message), timeout or self.limits.call_seconds)
-        if reply.status == "timeout":
-            self._locate_hang(reply)
-        if reply.status in ("timeout", "crashed", "flooded", "bad_answer"):
+                self.stopped["crashed"] += 1
+                return Reply("crashed", detail=f"could not be started ({started.detail})")
+        reply = self._send(message, timeout or self.limits.call_seconds)
+        if reply.status == "timeout" and not self._locate_hang(reply):
+            self.stalled[digest or _digest(message)] = reply.detail
+            self.stall_counts[signature] = self.stall_counts.get(signature, 0) + 1
+            if self.stall_counts[signature] >= SAME_TARGET_TIMEOUTS:
+                self.stalled[signature] = reply.detail
+        if reply.status in self.stopped:
+            self.stopped[reply.status] += 1
+            self.close()
+        elif self.replace:
+            self.stopped["replaced"] += 1  # threads, processes or memory left behind: the next call gets a fresh child
             self.close()
         return reply
 
+    def _send(self, message, timeout):
+        self.sequence += 1
+        self.replace = False
+        self.expected_seq = self.sequence
+        return self._exchange(wire.frame({**message, "seq": self.sequence}), timeout)
+
     def _locate_hang(self, reply):
-        """Ask a timed-out child where it is stuck (SIGUSR1); remember that function."""
+        """Ask a timed-out child where it is stuck (SIGUSR1, which its keeper passes on); remember
+        that function. Returns True if the child named one not named before (a name already
+        disabled, or one too many, counts as no answer: the request is then remembered instead)."""
         try:
             os.kill(self.process.pid, signal.SIGUSR1)
         except ProcessLookupError:
-            return
-        answer = self._exchange(b"", 0.5)
+            return False
+        answer = self._exchange(b"", PROBE_SECONDS)
         where = answer.value.get("hung_in") if answer.status == "hung" else None
-        if isinstance(where, str) and where not in self.hung:
-            self.hung.append(where)
-            reply.detail += f" (it was running {where})"
+        if not isinstance(where, str) or not HUNG_NAME.match(where):
+            return False
+        reply.detail += f" (it was running {where})"
+        if where in self.hung or len(self.hung) >= MAX_HUNG:
+            return False
+        self.hung.append(where)  # a function, or "module.<module>": code that runs at import
+        return True
 
     def _drain_output(self):
         """Read what the child printed; True while it stays under the flood limit."""
@@ -188,14 +320,20 @@ class Sandbox:
             return Reply("bad_answer", detail=f"sent back something that is not plain data ({error})")
         if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):
             return Reply("bad_answer", detail="sent back a malformed answer")
+        if answer.get("seq") != self.expected_seq:
+            return Reply("bad_answer", detail="answered out of turn")
+        self.replace = answer.get("restart") is True
         if answer["ok"]:
-            return Reply("ok", value=answer)
+            return Reply("ok", value=_sanitize(answer))
         if "hung_in" in answer:
             return Reply("hung", value=answer)
         error = answer.get("error")
         if not isinstance(error, dict):
             return Reply("bad_answer", detail="sent back a malformed error")
-        return Reply("error", error={k: str(error.get(k, "")) for k in ("type", "message", "where")})
+        # Paths inside the sandbox's own folder are shown relative to it: the same in every run.
+        inside = f"{self.run}/" if self.run else "\0"
+        return Reply("error", error={k: str(error.get(k, "")).replace(inside, "")
+                                     for k in ("type", "message", "where")})
 
     def _died(self):
         self._drain_output()
@@ -206,7 +344,8 @@ class Sandbox:
         if code < 0:
             name = signal.Signals(-code).name
             why = {"SIGXCPU": "used up its CPU time limit", "SIGSEGV": "crashed (segmentation fault)",
-                   "SIGXFSZ": "wrote a file over the size limit", "SIGKILL": "was killed (out of memory?)"}
+                   "SIGXFSZ": "wrote a file over the size limit",
+                   "SIGKILL": "was killed (SIGKILL: by its own code, or the machine ran out of memory)"}
             return Reply("crashed", detail=f"the student's process {why.get(name, 'was killed by ' + name)}")
         return Reply("crashed", detail=f"the student's process exited (exit code {code}) during the call")
 

@@ -8,12 +8,14 @@ code. This module imports nothing but the standard library and numpy: the child 
 """
 import io
 import json
+import math
 import struct
 
 import numpy as np
 
 HEADER = struct.Struct(">Q")
 ALLOWED_KINDS = "biuf"  # bool, signed and unsigned ints, floats
+RESERVED = {"__nd__", "__tuple__"}  # keys of the markers above: a plain dict must not use them
 
 
 class WireError(Exception):
@@ -59,9 +61,26 @@ def encode(value):
         if array.dtype.kind not in ALLOWED_KINDS:
             raise WireError(f"cannot send an array of dtype {array.dtype}")
         buffer = io.BytesIO()
-        np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+        np.lib.format.write_array(buffer, array, allow_pickle=False)  # any layout; 0-d stays 0-d
         parts += [HEADER.pack(buffer.tell()), buffer.getvalue()]
     return b"".join(parts)
+
+
+def _read_array(data):
+    """An array from .npy bytes, checking dtype and size against its header before reading."""
+    buffer = io.BytesIO(data)
+    version = np.lib.format.read_magic(buffer)
+    if version not in ((1, 0), (2, 0)):
+        raise WireError(f"unsupported .npy version {version}")
+    read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+    shape, fortran, dtype = read_header(buffer)
+    if dtype.kind not in ALLOWED_KINDS or dtype.hasobject or dtype.fields:
+        raise WireError(f"array of dtype {dtype}")
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(data) - buffer.tell():  # a header must not promise more than is there
+        raise WireError(f"array of shape {shape} does not match its {len(data) - buffer.tell()} bytes")
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=buffer.tell())
+    return flat.reshape(shape, order="F" if fortran else "C").copy()
 
 
 def decode(data):
@@ -74,16 +93,14 @@ def decode(data):
         while offset < len(data):
             (size,) = HEADER.unpack_from(data, offset)
             offset += HEADER.size
-            array = np.lib.format.read_array(io.BytesIO(data[offset:offset + size]), allow_pickle=False)
-            if array.dtype.kind not in ALLOWED_KINDS:
-                raise WireError(f"array of dtype {array.dtype}")
-            arrays.append(array)
+            arrays.append(_read_array(data[offset:offset + size]))
             offset += size
         return _restore(doc, arrays)
     except WireError:
         raise
-    except (ValueError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError) as error:
-        raise WireError(f"malformed message: {error}") from None
+    except (ValueError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError, RecursionError,
+            MemoryError) as error:
+        raise WireError(f"malformed message: {type(error).__name__}: {str(error)[:200]}") from None
 
 
 def frame(value):

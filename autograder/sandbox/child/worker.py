@@ -1,13 +1,18 @@
 """The sandboxed child: imports the student's gradlab and runs the calls the grader asks for.
 
-Started as `python -I -S worker.py SUBMISSION SITE_PACKAGES REQUEST_FD RESPONSE_FD` with the
-resource limits already in place. It reads one request at a time and answers it; it never sees
-reference code or expected values, and the grader trusts nothing it says beyond plain data.
+Started as `python -I -S worker.py SUBMISSION SITE_PACKAGES REQUEST_FD RESPONSE_FD CONFIG` with
+the resource limits already in place, possibly as root. It imports numpy and its own modules,
+confines itself (confine.py: namespaces, private file system, the student's user), and only
+then puts SUBMISSION on its path; its first answer, sent before any student code runs, is
+{"ok": True, "isolation": what confine applied}. It reads one request at a time and answers it;
+it never sees reference code or expected values, and the grader trusts nothing it says beyond
+plain data. After each request it restores its own state (tidy.py).
 
 Requests (dicts, see wire.py for the framing):
 - {"op": "import", "module": m}: import gradlab.m.
 - {"op": "disable", "functions": ["module.qualname", ...]}: replace functions that hung before by
-  ones that raise HungEarlier at once (a restarted child gets this first).
+  ones that raise HungEarlier at once, and refuse to import modules whose import hung
+  ("module.<module>"); a restarted child gets this first.
 - {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call.
 - {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...]}:
   run CALL once per perturbation, on fresh copies with one entry shifted by delta (where is an
@@ -23,7 +28,9 @@ CALL = {"target": "module.function" or "module.Class.method", "args": [...], "kw
         "init": {"args": [...], "kwargs": {...}, "params": {...}} for a method}.
 Arguments may hold markers: {"__rng__": seed} becomes np.random.default_rng(seed);
 {"__callable__": name, "args": [...]} a fixture; {"__expr__": tree} an expression over gradlab.autodiff.
-Answers: {"ok": True, ...} or {"ok": False, "error": {"type", "message", "where"}}. On SIGUSR1
+Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} or {"ok": False,
+"error": {"type", "message", "where"}}, with "restart": True when the child should be replaced
+(threads or much memory left behind). On SIGUSR1
 (sent by the grader on a timeout) the child answers {"ok": False, "hung_in": "module.qualname"}
 and exits.
 """
@@ -34,39 +41,73 @@ import sys
 import traceback
 
 
+MAX_ELEMENTS = 1 << 22  # per array in an answer; the grader's inputs are far smaller
+MAX_ITEMS = 100_000
+MAX_TEXT = 100_000
+
+
 class HungEarlier(Exception):
     """Raised instead of calling a function that already ran past its time limit."""
 
 
 def main():
-    submission, site_packages, request_fd, response_fd = sys.argv[1:5]
+    submission, site_packages, request_fd, response_fd, settings = sys.argv[1:6]
     here = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:] = [submission, here, site_packages] + [p for p in sys.path if "site-packages" not in p]
+    # Nothing of the student's is on the path until the child is confined: it may start as root.
+    sys.path[:] = [here, site_packages] + [p for p in sys.path if "site-packages" not in p]
+    sys.dont_write_bytecode = True
+    import builtins
+    import io
+    import json
+
     import numpy as np
+
+    import confine
     import fixtures
+    import tidy
     import wire
-    # Keep our own references: a submission that patches numpy or builtins changes only its own answers.
-    ndarray, asarray, frame, decode = np.ndarray, np.asarray, wire.frame, wire.decode
     reader, writer = int(request_fd), int(response_fd)
+    config = json.loads(settings)
+    paths = [submission, site_packages] + sys.path[2:]
+    config["keep"] = config["keep"] + [p for p in paths if os.path.isdir(p)]
+    isolation = confine.enter(config, (reader, writer), paths)  # from here on: the student's user
+    sys.path[:] = paths
+    # Keep our own references: a submission that patches numpy or builtins changes only its own answers.
+    ndarray, asarray, frame, decode, getpid, write, read = (np.ndarray, np.asarray, wire.frame, wire.decode,
+                                                            os.getpid, os.write, os.read)
+    me = getpid()
+    current = {"seq": None}
+
+    def close_channel():
+        for fd in (reader, writer):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    os.register_at_fork(after_in_child=close_channel)  # a process the student forks cannot answer for us
 
     def read_exactly(n):
         chunks, left = [], n
         while left:
-            chunk = os.read(reader, min(left, 1 << 20))
-            if not chunk:
+            chunk = read(reader, min(left, 1 << 20))
+            if not chunk or getpid() != me:
                 os._exit(0)  # the grader closed the pipe
             chunks.append(chunk)
             left -= len(chunk)
         return b"".join(chunks)
 
     def send(answer):
+        if getpid() != me:
+            os._exit(0)
+        answer["seq"] = current["seq"]
         try:
             data = frame(answer)
         except Exception as error:  # noqa: BLE001 - an unsendable answer is the student's output
-            data = frame({"ok": False, "error": {"type": "UnsupportedOutput", "message": str(error), "where": ""}})
+            data = frame({"ok": False, "error": {"type": "UnsupportedOutput", "message": str(error)[:2000],
+                                                 "where": ""}, "seq": current["seq"]})
         view = memoryview(data)
         while view:
-            view = view[os.write(writer, view):]
+            view = view[write(writer, view):]
 
     def resolve(target):
         module_name, _, rest = target.partition(".")
@@ -92,23 +133,39 @@ def main():
         return value
 
     def plain(value, depth=0):
-        """The answer as plain data; anything else is named, not sent."""
+        """The answer as plain data of exact built-in types; anything else is named, not sent."""
         if depth > 20:
             return {"__unsupported__": "nested too deeply"}
         if isinstance(value, ndarray):
             array = asarray(value).view(ndarray)
             if array.dtype.kind not in wire.ALLOWED_KINDS:
                 return {"__unsupported__": f"ndarray of dtype {array.dtype}"}
+            if array.size > MAX_ELEMENTS:
+                return {"__unsupported__": f"ndarray of shape {array.shape} (too large)"}
             return array.copy()
-        if isinstance(value, (bool, int, float, str)) or value is None:
+        if value is None or type(value) is bool:
             return value
         if isinstance(value, (np.bool_, np.integer, np.floating)):
-            return value.item()
+            value = value.item()
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            value = int.__index__(value)  # int's own conversion: a subclass cannot run code here
+            return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
+        if isinstance(value, float):
+            return float.__float__(value)
+        if isinstance(value, str):
+            return str.__str__(value) if len(value) <= MAX_TEXT else {"__unsupported__": "string too long"}
         if isinstance(value, (list, tuple)):
-            return type(value)(plain(v, depth + 1) for v in value) if len(value) < 100_000 else \
-                {"__unsupported__": "sequence too long"}
+            if len(value) > MAX_ITEMS:
+                return {"__unsupported__": "sequence too long"}
+            items = [plain(v, depth + 1) for v in value]
+            return items if isinstance(value, list) else tuple(items)
         if isinstance(value, dict):
-            return {str(k): plain(v, depth + 1) for k, v in value.items()}
+            if len(value) > MAX_ITEMS:
+                return {"__unsupported__": "dict too large"}
+            out = {str.__str__(str(k)): plain(v, depth + 1) for k, v in value.items()}
+            return {"__unsupported__": "dict with reserved keys"} if set(out) & wire.RESERVED else out
         if hasattr(value, "value") and type(value).__name__ in ("Dual", "Var"):
             return {"__object__": type(value).__name__, "value": plain(getattr(value, "value"), depth + 1),
                     "deriv": plain(getattr(value, "deriv", None), depth + 1),
@@ -145,6 +202,9 @@ def main():
         os._exit(3)
 
     signal.signal(signal.SIGUSR1, on_timeout)
+    # Restored after every request: what a call changes in here cannot reach the next call.
+    cleaner = tidy.Tidy([builtins, np, np.lib, np.lib.format, np.random, json, io, importlib, traceback, wire,
+                         fixtures, tidy], [fixtures.CALLABLES, fixtures.MODELS], isolation["pid_namespace"])
 
     def disable(name):
         """Make the function 'module.qualname' raise at once wherever the package refers to it."""
@@ -161,6 +221,23 @@ def main():
             for key, value in list(vars(module).items()):
                 if value is original:
                     setattr(module, key, hung)
+                elif type(value) is dict:  # a table of functions, e.g. UPDATE_RULES = {"sgd": sgd, ...}
+                    for entry, item in list(value.items()):
+                        if item is original:
+                            value[entry] = hung
+
+    halted = set()
+
+    class Halted:
+        """An import hook that refuses the modules in halted at once, saying why."""
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name in halted:
+                raise ImportError(f"{name.replace('.', '/')}.py did not finish importing earlier in this grading "
+                                  "run, so it is not imported again")
+            return None
+
+    sys.meta_path.insert(0, Halted)
 
     def select(result, path):
         for index in path:
@@ -174,7 +251,13 @@ def main():
             return {}
         if op == "disable":
             for name in request["functions"]:
-                disable(name)
+                try:
+                    if name.endswith(".<module>"):  # hung while importing: that module is not imported again
+                        halted.add("gradlab." + name[:-len(".<module>")])
+                    else:
+                        disable(name)
+                except Exception:  # noqa: BLE001 - a name that no longer resolves has nothing to disable
+                    pass
             return {}
         if op == "call":
             function, args, kwargs, _ = build(request["call"])
@@ -208,17 +291,26 @@ def main():
             return plain(evaluate(resolve("autodiff"), request["tree"], *request["args"]))
         raise ValueError(f"unknown op {op!r}")
 
+    send({"ok": True, "isolation": isolation})  # before any student code: what confines it
     while True:
         size = wire.HEADER.unpack(read_exactly(wire.HEADER.size))[0]
         request = decode(read_exactly(size))
+        current["seq"] = request.get("seq")
         try:
             answer = {"ok": True, **handle(request)}
         except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
             frames = traceback.extract_tb(error.__traceback__)
             student = [f for f in frames if "gradlab" in f.filename]
             where = f"{os.path.basename(student[-1].filename)}, line {student[-1].lineno}" if student else ""
-            answer = {"ok": False, "error": {"type": type(error).__name__, "message": str(error)[:2000],
+            message = str(error)
+            if isinstance(error, SyntaxError) and isinstance(error.text, str) and error.text.strip():
+                message += f": {error.text.strip()[:200]}"  # the offending line itself
+            answer = {"ok": False, "error": {"type": type(error).__name__, "message": message[:2000],
                                              "where": where}}
+        if getpid() != me:
+            os._exit(0)  # a process the student forked returned into this loop
+        if cleaner.after_request():
+            answer["restart"] = True
         send(answer)
 
 

@@ -1,0 +1,383 @@
+"""Confining the sandboxed child before any student code is on its path.
+
+worker.py calls enter(config) once at start-up. Each step below is taken where the kernel and
+the grader's privileges allow it, skipped otherwise, and reported (the dict enter returns):
+
+- Namespaces (when started as root): a PID namespace, so that everything the student starts,
+  also a daemon that calls setsid, dies with it; an empty network namespace (no network); an
+  IPC namespace; and a mount namespace in which /tmp, /var/tmp, /dev/shm and /run/lock are
+  private, size-limited in-memory file systems, the submission is read-only, the child's home
+  is one more such file system, and the grader's own files (hidden tests, rubric, reference)
+  are covered by empty ones.
+- An unprivileged user (when started as root): the student's code runs as that user, with no
+  capabilities and no way to regain any (no_new_privs).
+- Always: its own process group, RLIMIT_NPROC, a parent-death signal, and a keeper that kills
+  everything the student started when the worker ends.
+
+Processes: the keeper (the process the grader started; stays outside the PID namespace,
+waits, and cleans up on SIGTERM or when the worker ends, then exits with the worker's status),
+the namespace's init (PID 1; only reaps, and killing it kills the whole namespace), and the
+worker, which returns from enter() and runs the student's code. Without a PID namespace there
+is no init: the keeper is a child subreaper, so orphaned processes come back to it.
+"""
+import ctypes
+import os
+import resource
+import select
+import signal
+import sys
+import time
+
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x08000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 0x1, 0x2, 0x4, 0x8, 0x20
+MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+MNT_DETACH = 0x2
+PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
+SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # world-writable places to make private
+SWEEP_SECONDS = 2.0  # within the grader's patience (process.STOP_SECONDS)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_libc.unshare.argtypes = [ctypes.c_int]
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+def _check(result, what):
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def _bytes(text):
+    return None if text is None else os.fsencode(text)
+
+
+def _mount(source, target, fstype, flags, data=None):
+    _check(_libc.mount(_bytes(source), _bytes(target), _bytes(fstype), flags, _bytes(data)), f"mount {target}")
+
+
+def _prctl(option, value):
+    _check(_libc.prctl(option, value, 0, 0, 0), f"prctl {option}")
+
+
+def _unshare(wanted):
+    """The namespaces among wanted that could be created (all at once, else one by one)."""
+    if _libc.unshare(wanted) == 0:
+        return wanted
+    got = 0
+    for flag in (CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWNS):
+        if wanted & flag and _libc.unshare(flag) == 0:
+            got |= flag
+    return got
+
+
+def _under(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _private_filesystem(config, owner, applied):
+    """In the new mount namespace: private /tmp & co., read-only submission, home, hidden grader files.
+
+    Inputs: config (see enter), owner (uid, gid) of the home, applied (the report, updated).
+    All or nothing: on any failure the mounts made so far are undone and OSError is raised.
+    """
+    mounted = []
+
+    def mount(source, target, fstype, flags, data=None):
+        _mount(source, target, fstype, flags, data)
+        mounted.append(target)
+
+    size = f"size={config['tmp_bytes']},nr_inodes=4096"
+    keep = sorted(set(config["keep"]), key=len)  # folders the worker must still see, outer first
+    try:
+        covered = [p for p in SHARED_WRITABLE
+                   if os.path.isdir(p) and not os.path.islink(p) and os.stat(p).st_mode & 0o002]
+        # Folders to keep that a private /tmp would cover are opened now and bound back after.
+        kept = {}
+        for path in keep:
+            if any(_under(path, c) for c in covered) and not any(_under(path, k) for k in kept):
+                kept[path] = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        for path in covered:
+            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777")
+        for path, fd in kept.items():
+            os.makedirs(path, 0o755, exist_ok=True)
+            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            os.close(fd)
+        run = config["run_dir"]
+        if run not in kept:
+            mount(run, run, None, MS_BIND | MS_REC)
+        for path in {run, *kept}:
+            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        uid, gid = owner
+        mount("tmpfs", config["home"], "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=700,uid={uid},gid={gid}")
+        hidden = []
+        for path in config["hide"]:
+            if os.path.islink(path) or not os.path.exists(path) or any(_under(k, path) for k in keep):
+                continue
+            if os.path.isdir(path):
+                mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                      "size=4k,nr_inodes=1,mode=555")
+            else:
+                mount("/dev/null", path, None, MS_BIND)
+            hidden.append(path)
+    except OSError:
+        for target in reversed(mounted):
+            _libc.umount2(_bytes(target), MNT_DETACH)
+        raise
+    applied.update(private_tmp=covered, home_in_memory=True, hidden_paths=hidden)
+
+
+def _reap_forever(alive):
+    """Body of the PID namespace's init: reap orphans until killed (which ends the namespace)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps children of an init that ignores SIGCHLD
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if select.select([alive], [], [], 0)[0]:  # the keeper died before the line above took effect
+        os._exit(0)
+    while True:
+        signal.pause()
+
+
+def _children(pid):
+    """Pids whose parent is pid, from /proc (only meaningful with the host's /proc)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        pass
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(name))
+    return found
+
+
+def _sweep(me, scan, killed):
+    """Wait until no child is left; with scan, SIGKILL every child first (orphans come back here).
+
+    killed: pids of children already sent SIGKILL, waited for first, in any order (a namespace's
+    init finishes dying only once the worker, our child, is reaped)."""
+    left = set(killed)
+    while left:
+        try:
+            left.discard(os.waitpid(-1, 0)[0])
+        except ChildProcessError:
+            break
+    deadline = time.monotonic() + SWEEP_SECONDS
+    while time.monotonic() < deadline:
+        if scan:
+            for pid in _children(me):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            return
+        time.sleep(0.002)
+
+
+class _Stop(Exception):
+    """The grader asked the keeper to stop (SIGTERM)."""
+
+
+def _keep(worker, init, stopped):
+    """Body of the keeper: wait for the worker or SIGTERM, kill all that is left, mirror the status."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+
+    def stop(signum, frame):
+        raise _Stop()
+
+    def pass_on(signum, frame):  # the grader asks a timed-out worker where it is stuck
+        try:
+            os.kill(worker, signum)
+        except ProcessLookupError:
+            pass
+    status = None
+    try:
+        signal.signal(signal.SIGUSR1, pass_on)
+        signal.signal(signal.SIGTERM, stop)
+        if stopped:
+            raise _Stop()
+        while status is None:
+            pid, code = os.waitpid(-1, 0)  # also reaps orphans handed to us as a subreaper
+            if pid == worker:
+                status = code
+    except (_Stop, ChildProcessError):
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+    # Killing the namespace's init kills every process in it. Without one, the worker's process
+    # group goes at once (a fork bomb cannot outrun a signal to its group); then what escaped it.
+    for kill, pid in ((os.kill, init), (os.killpg, worker), (os.kill, worker)):
+        try:
+            if pid:
+                kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    # Without a PID namespace, escaped descendants are found through the host's /proc. With one,
+    # /proc shows the namespace's numbering, so it must not be used to pick pids to kill.
+    _sweep(os.getpid(), scan=init is None, killed=[pid for pid in (init, worker if status is None else None) if pid])
+    if status is not None and os.WIFSIGNALED(status):  # die of the same signal, for the grader's message
+        number = os.WTERMSIG(status)
+        if number not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else 0)
+
+
+def _limit_processes(count):
+    """RLIMIT_NPROC for the student's user: it counts every process and thread of that user."""
+    hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    if os.geteuid() != 0 and hard != resource.RLIM_INFINITY:
+        count = min(count, hard)
+    resource.setrlimit(resource.RLIMIT_NPROC, (count, count))
+
+
+def _open_folders(paths):
+    """Descriptors of the folders among paths, opened while still privileged: dict path -> fd."""
+    opened = {}
+    for path in paths:
+        if os.path.isdir(path):
+            try:
+                opened[path] = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError:
+                pass
+    return opened
+
+
+def _become_student(config, applied, keeper, in_namespace, own_proc, sys_path):
+    """In the worker: own process group, /proc of its namespace, limits, then the switch of user.
+
+    sys_path entries that the new user cannot reach (the interpreter may live where only the
+    grader can go, e.g. under /root) become /proc/self/fd/N of a folder opened before the switch.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.setpgid(0, 0)
+    if own_proc:
+        try:
+            _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+            applied["own_proc"] = True
+        except OSError:
+            pass
+    _limit_processes(config["processes"])
+    opened = _open_folders(sys_path)
+    user = config["user"]
+    if user and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(user["gid"])
+        os.setuid(user["uid"])  # real, effective and saved ids: root's capabilities are gone for good
+        applied["user"] = user["name"]
+    try:
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)  # no setuid binary can give any privilege back
+        applied["no_new_privileges"] = True
+    except OSError:
+        pass
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # cleared by the switch of user, so set after it
+    if not in_namespace and os.getppid() != keeper:
+        os._exit(1)  # the keeper is already gone
+    moved = {}  # unreachable folder -> the same folder through its descriptor
+    for path, fd in opened.items():
+        if os.access(path, os.R_OK | os.X_OK):
+            os.close(fd)
+        else:
+            moved[path] = f"/proc/self/fd/{fd}"
+    if moved:
+        _follow(moved, sys_path)
+    os.chdir(config["home"])
+
+
+def _follow(moved, sys_path):
+    """Point sys_path and the search paths of packages imported so far (e.g. importlib, whose
+    submodules load later) at the moved folders; dict moved maps an old folder to its new path."""
+    def new(path):
+        for old, there in moved.items():
+            if _under(path, old):
+                return there + path[len(old):]
+        return path
+    sys_path[:] = [new(p) for p in sys_path]
+    for module in list(sys.modules.values()):
+        search = getattr(module, "__path__", None)
+        if isinstance(search, list):
+            search[:] = [new(p) if isinstance(p, str) else p for p in search]
+
+
+def enter(config, channel, sys_path):
+    """Confine this process; return in the worker only.
+
+    Inputs:
+    - config: dict with
+      user (dict name, uid, gid, or None to keep the current user; used only when root),
+      namespaces (bool: try namespaces and the private file system; used only when root),
+      run_dir (folder holding gradlab/, made read-only), home (the one writable folder),
+      keep (folders the worker must still see: site-packages, the standard library),
+      hide (the grader's own files and folders to cover), tmp_bytes (size of each private
+      file system), processes (RLIMIT_NPROC).
+    - channel: the file descriptors of the pipes to the grader (only the worker keeps them).
+    - sys_path: the worker's sys.path list, edited in place if the user switch needs it.
+
+    Returns: dict, what was applied (reported to the grader as isolation).
+    """
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopped.append(signum))
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # until the keeper can pass it on
+    applied = {"separate_process": True, "user": None, "pid_namespace": False, "network": "on",
+               "ipc_namespace": False, "private_tmp": [], "home_in_memory": False, "hidden_paths": [],
+               "no_new_privileges": False, "own_proc": False}
+    keeper = os.getpid()
+    root = os.geteuid() == 0
+    try:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass
+    spaces = 0
+    if config["namespaces"] and root:
+        spaces = _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC)
+    applied["network"] = "off" if spaces & CLONE_NEWNET else "on"
+    applied["ipc_namespace"] = bool(spaces & CLONE_NEWIPC)
+    private_mounts = False
+    if spaces & CLONE_NEWNS:
+        try:
+            _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here leaks out, nothing leaks in
+            private_mounts = True
+        except OSError as error:
+            applied["private_filesystem_error"] = str(error)
+    if private_mounts:
+        user = config["user"] if root else None
+        owner = (user["uid"], user["gid"]) if user else (os.getuid(), os.getgid())
+        try:
+            _private_filesystem(config, owner, applied)
+        except OSError as error:
+            applied["private_filesystem_error"] = str(error)
+    alive_read, alive_write = os.pipe()
+    init = None
+    if spaces & CLONE_NEWPID:
+        init = os.fork()
+        if init == 0:
+            for fd in (*channel, alive_write):
+                os.close(fd)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            _reap_forever(alive_read)
+        applied["pid_namespace"] = True
+    worker = os.fork()
+    if worker == 0:
+        os.close(alive_read)
+        os.close(alive_write)
+        _become_student(config, applied, keeper, init is not None, init is not None and private_mounts, sys_path)
+        return applied
+    for fd in (*channel, alive_read):
+        os.close(fd)
+    _keep(worker, init, stopped)  # keeps alive_write open until it exits: the init watches it

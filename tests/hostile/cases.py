@@ -1,0 +1,295 @@
+"""The hostile, broken and odd submissions, as a table.
+
+Each case attacks as few functions as it can (`attacks`): every test whose graded function (the
+first tag) is attacked must score 0 with one of `diagnoses` and say `says`; tests that merely
+exercise an attacked function, or one in `collateral` (e.g. nets, which imports a broken module),
+may lose points; every other test must score exactly what the honest submission scores.
+`needs` names the defence the case relies on (see test_hostile.capabilities); a machine without
+it skips the case, as the README's threat model says. `max_timeouts` bounds how many children
+were stopped for taking too long: what makes the grading time bounded.
+"""
+from dataclasses import dataclass
+from functools import lru_cache
+
+from autograder import reference, rubric
+
+from . import build
+
+MODULES = ("losses", "regularizers", "layers", "gradcheck", "optim", "nets", "autodiff")
+
+
+@lru_cache(maxsize=None)
+def functions_of(*modules):
+    """The rubric's student functions defined in the given gradlab modules, e.g. 'MLP.loss' in nets."""
+    ref = reference.load()
+    tags = {name for test in rubric.load() for name in test.functions}
+    return tuple(sorted(t for t in tags if any(hasattr(getattr(ref, m), t.split(".")[0]) for m in modules)))
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    attacks: tuple = ()
+    edits: tuple = ()  # (module, function or None for code run at import, code)
+    upload: object = None  # build function (folder, values) -> upload path, instead of edits
+    diagnoses: tuple = ()  # accepted diagnoses of the attacked tests; () accepts any
+    says: str = ""  # in every attacked test's output
+    notes: str = ""  # in the summary (results["output"])
+    collateral: tuple = ()
+    needs: tuple = ()
+    max_timeouts: int = 0
+    in_batch: bool = False  # also graded inside `python -m autograder batch`
+
+    def make(self, folder, values):
+        """The upload, built in folder (a Path) with the placeholders' values."""
+        if self.upload is not None:
+            return self.upload(folder, values)
+        return build.edited_reference(folder, self.edits, values)
+
+
+# Each daemon or bomb names its processes (PR_SET_NAME) so that the suite can look for survivors.
+NAME_PROCESS = 'ctypes.CDLL(None).prctl(15, b"@COMM@", 0, 0, 0)'
+
+CASES = (
+    Hostile("honest", in_batch=True),
+    # -- time ------------------------------------------------------------------------------
+    Hostile("infinite_loop", ("maxout_backward",), [("layers", "maxout_backward", "while True:\n    pass")],
+            diagnoses=("timeout",), says="did not finish within", max_timeouts=1, in_batch=True),
+    Hostile("loop_at_import", functions_of("gradcheck"), [("gradcheck", None, "while True:\n    pass")],
+            diagnoses=("import_error",), says="did not finish within", max_timeouts=1),
+    Hostile("sleep_ignoring_signals", ("gradient_descent",), [("optim", "gradient_descent", """
+        import signal, time
+        for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGALRM"):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+        time.sleep(3600)
+        """)], diagnoses=("timeout",), says="did not finish within", max_timeouts=2),
+    # -- resources ---------------------------------------------------------------------------
+    Hostile("memory_bomb", ("mse_loss",), [("losses", "mse_loss", """
+        hog = []
+        while True:
+            hog.append(np.ones(1 << 26))  # 512 MB each, every page touched
+        """)], diagnoses=("memory_limit", "timeout"), max_timeouts=1, in_batch=True),  # whichever limit comes first
+    Hostile("memory_kept", ("logistic_loss",), [("losses", "logistic_loss", """
+        globals().setdefault("HOG", []).append(bytearray(300 << 20))  # kept after the call
+        return None
+        """)], diagnoses=("wrong_type",)),
+    Hostile("fork_bomb", ("sgd_momentum",), [("optim", "sgd_momentum", f"""
+        import ctypes, os
+        while True:
+            try:
+                if os.fork() == 0:
+                    {NAME_PROCESS}
+            except OSError:
+                pass
+        """)], diagnoses=("timeout",), needs=("processes_limited",), max_timeouts=2, in_batch=True),
+    Hostile("thread_bomb", ("l1",), [("regularizers", "l1", """
+        import threading
+        def spin():
+            while True:
+                pass
+        while True:
+            threading.Thread(target=spin, daemon=True).start()
+        """)], diagnoses=("exception", "timeout"), max_timeouts=1),
+    Hostile("write_10_gb", ("elastic_net",), [("regularizers", "elastic_net", """
+        block = b"\\0" * (1 << 20)
+        with open("ten-gigabytes.bin", "wb") as handle:
+            for _ in range(10 << 10):
+                handle.write(block)
+        """)], diagnoses=("exception",), says="File too large"),
+    Hostile("print_100_mb", ("numerical_gradient_array",), [("gradcheck", "numerical_gradient_array", """
+        print("x" * (100 << 20))
+        """)], diagnoses=("output_flood",), says="printed more than", in_batch=True),
+    # -- leaving ---------------------------------------------------------------------------------
+    Hostile("sys_exit", ("numerical_gradient",), [("gradcheck", "numerical_gradient", """
+        import sys
+        sys.exit(0)
+        """)], diagnoses=("exception",), says="SystemExit"),
+    Hostile("os_exit", ("grad_check_sparse",), [("gradcheck", "grad_check_sparse", """
+        import os
+        os._exit(0)
+        """)], diagnoses=("crashed",), says="exited", in_batch=True),
+    Hostile("kill_parent", ("derivative",), [("autodiff", "derivative", """
+        import os, signal
+        pid = os.getppid()
+        for _ in range(10):  # its parent, the parent's parent, ... as far as /proc shows them
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                with open(f"/proc/{pid}/status") as handle:
+                    pid = int(next(line for line in handle if line.startswith("PPid:")).split()[1])
+            except (OSError, StopIteration, ValueError):
+                break
+            if pid <= 1:
+                break
+        return None
+        """)], diagnoses=("crashed", "wrong_type"), needs=("signals_contained",), in_batch=True),
+    Hostile("base_exception", ("leaky_relu_backward",), [("layers", "leaky_relu_backward", """
+        raise BaseException("not an Exception")
+        """)], diagnoses=("exception",), says="BaseException"),
+    Hostile("keyboard_interrupt", ("sigmoid_backward",), [("layers", "sigmoid_backward", """
+        raise KeyboardInterrupt
+        """)], diagnoses=("exception",), says="KeyboardInterrupt"),
+    Hostile("segfault", ("logistic_map",), [("autodiff", "logistic_map", """
+        import ctypes
+        ctypes.string_at(0)
+        """)], diagnoses=("crashed",), says="segmentation fault"),
+    # -- the grader's files and results ---------------------------------------------------------
+    Hostile("forge_results", ("tanh_backward",), [("layers", "tanh_backward", f"""
+        import ctypes, json, os, time
+        forged = json.dumps({{"score": 100.0, "tests": [], "output": "forged @MARKER@"}})
+        places = {{os.getcwd(), os.path.expanduser("~"), "@OUT@", "/autograder/results", "@ROOT@",
+                  os.path.dirname(os.getcwd())}}
+        for top in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "@ROOT@", "/autograder", "@OUT@"):
+            for folder, subfolders, _ in os.walk(top):
+                places.add(folder)
+                subfolders[:] = [] if folder.count(os.sep) > 4 else subfolders
+        def forge():
+            for place in places:
+                for name in ("results.json", "forged-@MARKER@"):
+                    try:
+                        with open(os.path.join(place, name), "w") as handle:
+                            handle.write(forged)
+                    except OSError:
+                        pass
+        forge()
+        if os.fork() == 0:  # a daemon in a session of its own, rewriting the forgeries for a minute
+            os.setsid()
+            if os.fork() == 0:
+                {NAME_PROCESS}
+                for _ in range(3000):
+                    forge()
+                    time.sleep(0.02)
+            os._exit(0)
+        return None
+        """)], diagnoses=("wrong_type",), needs=("private_tmp", "signals_contained"), in_batch=True),
+    Hostile("read_secrets", ("gradient",), [("autodiff", "gradient", """
+        import glob, os
+        found = []
+        def grab(path, size=20000):
+            try:
+                with open(path, "rb") as handle:
+                    found.append(f"== {path}\\n" + handle.read(size).decode("latin-1"))
+            except OSError as error:
+                found.append(f"== {path}: {error}")
+        for pattern in ("@ROOT@/solutions/gradlab/*.py", "@ROOT@/autograder/*.toml", "@ROOT@/autograder/checks/*.py",
+                        "/autograder/source/**/*.py", "/autograder/source/**/*.toml"):
+            for path in glob.glob(pattern, recursive=True):
+                grab(path)
+        for pid in [os.getppid()] + [int(p) for p in os.listdir("/proc") if p.isdigit()]:
+            for what in ("environ", "cmdline"):
+                grab(f"/proc/{pid}/{what}")
+            try:  # the process's memory, the grader's if it can be seen
+                with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as memory:
+                    for line in maps:
+                        start, end = (int(x, 16) for x in line.split()[0].split("-"))
+                        if line.split()[1].startswith("rw") and end - start < (16 << 20):
+                            memory.seek(start)
+                            found.append(memory.read(end - start).decode("latin-1"))
+            except (OSError, ValueError, OverflowError):
+                pass
+        text = "\\n".join(found)
+        print(text[:1000000])
+        raise RuntimeError(text[:1900])
+        """)], diagnoses=("exception",), needs=("grader_files_hidden", "signals_contained"), in_batch=True),
+    Hostile("network", ("svm_loss",), [("losses", "svm_loss", """
+        import socket
+        outcome = []
+        for address in (("127.0.0.1", @PORT@), ("1.1.1.1", 53), ("8.8.8.8", 443)):
+            try:
+                connection = socket.create_connection(address, timeout=1)
+                connection.sendall(b"@MARKER@")
+                outcome.append(f"{address}: connected")
+            except OSError as error:
+                outcome.append(f"{address}: {error}")
+        raise RuntimeError("; ".join(outcome))
+        """)], diagnoses=("exception",), says="unreachable", needs=("network_off",)),
+    # -- tampering with the tools ----------------------------------------------------------------
+    Hostile("monkeypatch_in_call", ("elu_backward",), [("layers", "elu_backward", """
+        import builtins, json, numpy
+        numpy.sum = lambda *args, **kwargs: 0.0
+        numpy.allclose = numpy.array_equal = lambda *args, **kwargs: True
+        numpy.asarray = lambda a, *args, **kwargs: a
+        numpy.lib.format.write_array = lambda *args, **kwargs: None
+        json.dumps = lambda *args, **kwargs: "{}"
+        builtins.isinstance = lambda *args: True
+        builtins.len = lambda *args: 0
+        return None
+        """)], diagnoses=("wrong_type", "unsupported_output"), in_batch=True),
+    Hostile("monkeypatch_at_import", (), [("optim", None, """
+        import builtins, numpy
+        numpy.sum = numpy.mean = lambda *args, **kwargs: 0.0
+        numpy.exp = lambda x, *args, **kwargs: x
+        numpy.maximum = lambda a, b, *args, **kwargs: a
+        numpy.allclose = lambda *args, **kwargs: True
+        builtins.abs = lambda x: 0
+        builtins.max = lambda *args, **kwargs: 0
+        """)]),
+    # -- answers that pretend ---------------------------------------------------------------------
+    Hostile("lying_subclass", ("affine_forward",), [("layers", "affine_forward", """
+        class Liar(np.ndarray):  # holds zeros, claims to equal anything and to be the right answer
+            def __eq__(self, other):
+                return True
+            def __array__(self, *args, **kwargs):
+                return x.reshape(x.shape[0], -1) @ w + b
+            def tolist(self):
+                return (x.reshape(x.shape[0], -1) @ w + b).tolist()
+        return np.zeros((x.shape[0], w.shape[1])).view(Liar), (x, w)
+        """)]),
+    Hostile("array_protocol_object", ("softmax_loss",), [("losses", "softmax_loss", """
+        class Pretend:  # not an array: quacks like one
+            shape, dtype = scores.shape, scores.dtype
+            def __array__(self, *args, **kwargs):
+                return np.zeros(scores.shape)
+            def __eq__(self, other):
+                return True
+            def __float__(self):
+                return 0.0
+        return Pretend(), Pretend()
+        """)], diagnoses=("wrong_type",)),
+    Hostile("nan", ("maxout_forward",), [("layers", "maxout_forward", """
+        return np.full((x.shape[0], w.shape[2]), np.nan), (x, w, b)
+        """)], diagnoses=("non_finite",)),
+    Hostile("inf", ("elu_forward",), [("layers", "elu_forward", """
+        return np.full(x.shape, np.inf), (x, alpha)
+        """)], diagnoses=("non_finite",)),
+    Hostile("wrong_dtype", ("leaky_relu_forward",), [("layers", "leaky_relu_forward", """
+        return np.where(x > 0, x, alpha * x).astype(np.float32), (x, alpha)
+        """)], diagnoses=("wrong_dtype",)),
+    Hostile("object_array", ("sigmoid_forward",), [("layers", "sigmoid_forward", """
+        out = np.empty(x.shape, dtype=object)
+        out[...] = 1.0 / (1.0 + np.exp(-x))
+        return out, out
+        """)], diagnoses=("wrong_type",)),
+    Hostile("zero_d_array", ("tanh_forward",), [("layers", "tanh_forward", """
+        out = np.tanh(x)
+        return np.array(out.sum()), out
+        """)], diagnoses=("wrong_shape",)),
+    Hostile("huge_shape", ("relu_forward",), [("layers", "relu_forward", """
+        return np.broadcast_to(np.float64(0.0), (1 << 20, 1 << 20)), x
+        """)], diagnoses=("wrong_type",)),
+    Hostile("odd_values", ("sgd",), [("optim", "sgd", """
+        nested = []
+        for _ in range(500):
+            nested = [nested]
+        return 10 ** 400, {"__nd__": 0, "deep": nested, "text": "x" * (1 << 20)}
+        """)]),
+    # -- the upload itself -------------------------------------------------------------------------
+    Hostile("zip_slip", (), upload=build.zip_slip, notes="ignored unsafe zip paths"),
+    Hostile("zip_bomb", functions_of("losses"), upload=build.zip_bomb, diagnoses=("missing_module",),
+            notes="larger than 1 MB", collateral=functions_of("nets"), in_batch=True),
+    Hostile("zip_symlink", functions_of("layers"), upload=build.zip_symlink, diagnoses=("missing_module",),
+            notes="ignored unsafe zip paths", collateral=functions_of("nets")),
+    Hostile("folder_symlinks", functions_of("layers", "losses"), upload=build.folder_symlinks,
+            diagnoses=("missing_module",), notes="ignored symbolic links", collateral=functions_of("nets")),
+    Hostile("non_utf8", (), upload=build.non_utf8, notes="is not UTF-8"),
+    Hostile("notebook_and_pdf", functions_of(*MODULES), upload=build.notebook_and_pdf,
+            diagnoses=("missing_module",), notes="not a .ipynb file"),
+    Hostile("misnamed_files", functions_of("losses", "layers", "optim", "nets"), upload=build.misnamed,
+            diagnoses=("missing_module",), notes="save or rename it as gradlab/losses.py"),
+    Hostile("syntax_error", functions_of("autodiff"), [("autodiff", None, "def broken(:\n    pass")],
+            diagnoses=("import_error",), says="SyntaxError: invalid syntax (autodiff.py, line"),
+    Hostile("missing_package", functions_of("optim"), [("optim", None, "import torch")],
+            diagnoses=("import_error",), says="No module named 'torch'"),
+)

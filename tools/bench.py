@@ -1,0 +1,171 @@
+"""Benchmark the grader: a synthetic class graded by the same code as `make grade`.
+
+The class: copies of the complete example (correct), the example submissions with backprop
+mistakes and half done, untouched stubs, and hostile ones that hang in one function (they cost
+their timeouts). It prints per-submission wall time (median, p95) for a correct submission and
+for a stub, class throughput, peak memory per worker, time per test, the share of a grading
+run spent starting the student's process and importing its modules, and a floor: a bare
+`python -c "import numpy"`. The figures also go to a JSON file; the previous one is kept
+beside it for comparison.
+
+Usage: python -m tools.bench [--size N] [--jobs J] [--out DIR]
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "submissions"
+# The share of each kind in the class (the rest is correct).
+MIX = {"stub": 0.05, "mistakes": 0.05, "half_finished": 0.05, "hostile": 0.01}
+HANG = ("layers", "    return np.maximum(0.0, x), x\n", "    while True:\n        pass\n")
+
+
+def make_class(folder, size):
+    """Write a synthetic class of size submissions into folder; returns {student: kind}."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from mutate import copy_reference  # the tests' own way of making an edited reference copy
+    counts = {kind: max(1, round(share * size)) for kind, share in MIX.items()}
+    counts["correct"] = max(1, size - sum(counts.values()))
+    sources = {"correct": EXAMPLES / "complete", "stub": EXAMPLES / "empty",
+               "mistakes": EXAMPLES / "backprop_mistakes.zip", "half_finished": EXAMPLES / "half_finished"}
+    kinds = {}
+    for kind, count in counts.items():
+        for i in range(count):
+            student = f"{kind}-{i:04d}"
+            target = folder / (student + (".zip" if kind == "mistakes" else ""))
+            if kind == "hostile":
+                copy_reference(target, [HANG])
+            elif target.suffix == ".zip":
+                shutil.copyfile(sources[kind], target)
+            else:
+                shutil.copytree(sources[kind], target)
+            kinds[student] = kind
+    return kinds
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def floor_seconds(repeats=5):
+    """Median wall time of a bare `python -c "import numpy"`: what any Python grader pays."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def profile_one(upload, repeats=3):
+    """Grade one submission in this process: per-test seconds and the set-up share.
+
+    Returns a dict: total (median seconds), tests (seconds per test id, median), and
+    setup_share, the part of the run outside the tests (preparing the upload, starting the
+    student's process, importing its modules).
+    """
+    from autograder import grade
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        _, timings = grade.grade(upload)
+        runs.append((time.perf_counter() - start, timings))
+    total = statistics.median(r[0] for r in runs)
+    tests = {k: statistics.median(r[1][k] for r in runs) for k in runs[0][1]}
+    return {"total": total, "tests": tests, "setup_share": max(0.0, 1 - sum(tests.values()) / total)}
+
+
+def bench(size, jobs, repeats):
+    from autograder.batch.run import grade_class, read_state
+    with tempfile.TemporaryDirectory(prefix="gradlab-bench-") as tmp:
+        submissions, reports = Path(tmp) / "class", Path(tmp) / "reports"
+        submissions.mkdir()
+        kinds = make_class(submissions, size)
+        with open(os.devnull, "w") as quiet:
+            start = time.perf_counter()
+            tally = grade_class(submissions, reports, jobs=jobs, force=True, stream=quiet)
+            wall = time.perf_counter() - start
+        seconds = {student: read_state(reports / student)["seconds"] for student in kinds}
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    by_kind = {}
+    for student, kind in kinds.items():
+        by_kind.setdefault(kind, []).append(seconds[student])
+    correct = profile_one(EXAMPLES / "complete", repeats)
+    stub = profile_one(EXAMPLES / "empty", repeats)
+    floor = floor_seconds()
+    figures = {
+        "size": size, "jobs": jobs, "wall_seconds": wall, "throughput_per_second": size / wall,
+        "graded": len(tally.graded), "failed": len(tally.failed),
+        "per_submission": {kind: {"median": statistics.median(v), "p95": percentile(v, 0.95), "count": len(v)}
+                           for kind, v in sorted(by_kind.items())},
+        "peak_memory_mb_per_worker": peak_kb / 1024,
+        "in_process": {"correct": correct, "stub": stub},
+        "floor_import_numpy_seconds": floor,
+        "ratio_median_correct_to_floor": statistics.median(by_kind["correct"]) / floor,
+        "python": sys.version.split()[0], "cpus": os.cpu_count(),
+    }
+    return figures
+
+
+def show(figures, previous):
+    def line(label, key_path, unit="s"):
+        value = figures
+        old = previous
+        for key in key_path:
+            value = value[key]
+            old = old.get(key) if isinstance(old, dict) else None
+        was = f"   (was {old:.3f})" if isinstance(old, (int, float)) else ""
+        print(f"  {label:<46} {value:8.3f} {unit}{was}")
+
+    print(f"gradlab bench: {figures['size']} submissions, {figures['jobs']} workers, Python {figures['python']}")
+    for kind in figures["per_submission"]:
+        line(f"{kind}: median per submission", ("per_submission", kind, "median"))
+        line(f"{kind}: p95 per submission", ("per_submission", kind, "p95"))
+    line("class wall time", ("wall_seconds",))
+    line("throughput", ("throughput_per_second",), "submissions/s")
+    line("peak memory per worker", ("peak_memory_mb_per_worker",), "MB")
+    line("floor: python -c 'import numpy'", ("floor_import_numpy_seconds",))
+    line("median correct / floor", ("ratio_median_correct_to_floor",), "x")
+    for kind in ("correct", "stub"):
+        line(f"in process, {kind}: one grading run", ("in_process", kind, "total"))
+        line(f"in process, {kind}: share outside tests (start-up, imports)", ("in_process", kind, "setup_share"),
+             "")
+    tests = figures["in_process"]["correct"]["tests"]
+    print("  slowest tests on a correct submission:")
+    for name, seconds in sorted(tests.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"    {name:<44} {seconds * 1000:7.1f} ms")
+
+
+def main(argv=None):
+    from autograder import single_threaded_blas
+    single_threaded_blas()  # as `make grade` runs
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=500, help="submissions in the class (default 500)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--repeats", type=int, default=5, help="in-process profile runs (default 5)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench", help="folder for latest.json (default bench/)")
+    args = parser.parse_args(argv)
+    figures = bench(args.size, args.jobs, args.repeats)
+    args.out.mkdir(parents=True, exist_ok=True)
+    latest, previous_path = args.out / "latest.json", args.out / "previous.json"
+    previous = json.loads(latest.read_text()) if latest.exists() else {}
+    if latest.exists():
+        os.replace(latest, previous_path)
+    latest.write_text(json.dumps(figures, indent=1) + "\n")
+    show(figures, previous)
+    print(f"figures written to {latest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
