@@ -9,12 +9,19 @@ import numpy as np
 
 from .framework import CheckFailed, check, describe
 
-# The contract's budget: 1000 iterations. With 600, a correct loop drawing its minibatches differently
-# (rng.permutation instead of rng.choice) reached only 93.5% on ring, seed 0 (tests/mutants/variants).
-N_POINTS, ITERATIONS, THRESHOLD = 200, 1000, 0.95
+N_POINTS, THRESHOLD = 200, 0.95
 SEEDS = (0, 1)
-CONFIG = {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "batch_size": 32,
-          "num_iters": ITERATIONS}
+# The training budget per model, within the contract's 1000 iterations. Measured over seeds 0-11
+# with both ways of drawing minibatches (rng.choice, and rng.permutation as in
+# tests/mutants/variants): the MLP reaches at least 98% (ring 99.5%, three_modes 98%) with
+# batches of 64 and learning rate 0.6 in 600 iterations (with batches of 32, rate 0.5 and 600
+# iterations, the permutation sampler fell to 93.5%); the linear classifier reaches 100% on
+# `linear` within 100 iterations.
+CONFIGS = {
+    "MLP": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.6}, "batch_size": 64, "num_iters": 600},
+    "LinearClassifier": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "batch_size": 32,
+                         "num_iters": 200},
+}
 
 
 def _data(ref, name, seed):
@@ -34,7 +41,7 @@ def reference_model(ref, kind, name, seed):
     Also used by the HTML report to draw the reference's decision boundary."""
     X, y = _data(ref, name, seed)
     model = new_model(ref, kind, seed)
-    history = ref.optim.train(model, X, y, seed=seed, **CONFIG)
+    history = ref.optim.train(model, X, y, seed=seed, **CONFIGS[kind])
     return model, history["loss"]
 
 
@@ -64,7 +71,7 @@ def _convergence(t, kind, name):
             args = [[2, 32, 2]] if kind == "MLP" else [2, 2]
             answer = t.request({"op": "train", "model": {"target": f"nets.{kind}", "args": args,
                                                          "kwargs": {"seed": seed}},
-                                "args": [X, y], "kwargs": {**CONFIG, "seed": seed}}, "optim.train", timeout=10)
+                                "args": [X, y], "kwargs": {**CONFIGS[kind], "seed": seed}}, "optim.train", timeout=10)
             losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
             accuracy = _accuracy(t.ref, kind, answer["params"], X, y, seed)
             ref_losses, ref_accuracy = _reference_run(t.ref, kind, name, seed)
@@ -75,8 +82,8 @@ def _convergence(t, kind, name):
                                     if isinstance(v, np.ndarray)}})
             if accuracy < THRESHOLD:
                 diverged = not finite or (len(losses) > 10 and losses[-1] > 10 * losses[0])
-                raise CheckFailed(f"training accuracy {accuracy:.1%} after {ITERATIONS} iterations, needed "
-                                  f"{THRESHOLD:.0%} (the reference reaches {ref_accuracy:.1%})",
+                raise CheckFailed(f"training accuracy {accuracy:.1%} after {CONFIGS[kind]['num_iters']} iterations, "
+                                  f"needed {THRESHOLD:.0%} (the reference reaches {ref_accuracy:.1%})",
                                   "diverged" if diverged else "not_converged",
                                   {"accuracy": accuracy, "reference_accuracy": ref_accuracy})
 
