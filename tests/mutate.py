@@ -1,28 +1,4 @@
-"""Make submissions for tests: a copy of the reference gradlab with some source edited."""
-import shutil
-from pathlib import Path
+"""What the tests share about the project: its root, and edited copies of the reference."""
+from tools.reference_copy import REFERENCE, ROOT, copy_reference
 
-ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT / "solutions" / "gradlab"
-
-
-def copy_reference(dest, replacements=(), drop=()):
-    """Copy solutions/gradlab to dest/gradlab, edited.
-
-    Inputs:
-    - dest: Path of an existing folder.
-    - replacements: iterable of (module, old text, new text); old must occur in the module.
-    - drop: module names whose file is left out.
-
-    Returns: dest.
-    """
-    package = Path(dest) / "gradlab"
-    shutil.copytree(REFERENCE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    for module in drop:
-        (package / f"{module}.py").unlink()
-    for module, old, new in replacements:
-        path = package / f"{module}.py"
-        text = path.read_text()
-        assert old in text, f"{old!r} not found in {module}.py"
-        path.write_text(text.replace(old, new))
-    return Path(dest)
+__all__ = ["REFERENCE", "ROOT", "copy_reference"]

@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.reference_copy import ROOT, copy_reference
+
 EXAMPLES = ROOT / "examples" / "submissions"
 # The share of each kind in the class (the rest is correct).
 MIX = {"stub": 0.05, "mistakes": 0.05, "half_finished": 0.05, "hostile": 0.01}
@@ -31,8 +32,6 @@ HANG = ("layers", "    return np.maximum(0.0, x), x\n", "    while True:\n      
 
 def make_class(folder, size):
     """Write a synthetic class of size submissions into folder; returns {student: kind}."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from mutate import copy_reference  # the tests' own way of making an edited reference copy
     counts = {kind: max(1, round(share * size)) for kind, share in MIX.items()}
     counts["correct"] = max(1, size - sum(counts.values()))
     sources = {"correct": EXAMPLES / "complete", "stub": EXAMPLES / "empty",

@@ -29,6 +29,36 @@ def _error_at(t, a, x, h, method):
     return float(np.max(np.abs(grad - _smooth_gradient(a, x))))
 
 
+# Error ratio between h = 1e-2 and h = 1e-3: about 100 for a second-order (centered) formula,
+# about 10 for a first-order (forward) one.
+ORDER_RATIOS = {"centered": (100, 50, 200), "forward": (10, 5, 20)}  # (expected, accepted low, high)
+WRONG_ORDER = {  # method asked -> (diagnosis, hint) when the ratio is the other method's
+    "centered": ("first_order_difference", "a ratio near 10 is what forward differences give: "
+                 "use (f(x + h) - f(x - h)) / (2h)"),
+    "forward": ("ignores_argument", "a ratio near 100 is what centered differences give: is the method "
+                "argument used?"),
+}
+
+
+def _expect_order(t, a, x, method):
+    """The error of the student's numerical_gradient must shrink with h as its method's order says.
+
+    Returns the measured error ratio; raises CheckFailed naming the other method's order if it shows.
+    """
+    coarse, fine = (_error_at(t, a, x, h, method) for h in (1e-2, 1e-3))
+    ratio = coarse / max(fine, 1e-300)
+    expected, low, high = ORDER_RATIOS[method]
+    if not low < ratio < high:
+        _, other_low, other_high = next(r for m, r in ORDER_RATIOS.items() if m != method)
+        diagnosis, hint = WRONG_ORDER[method]
+        other = other_low < ratio < other_high
+        raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
+                          f"expected about {expected} for {method} "
+                          "differences" + (describe_cause(diagnosis, hint) if other else ""),
+                          diagnosis if other else "unknown")
+    return ratio
+
+
 @check("numerical_gradient.centered")
 def numerical_gradient_centered(t):
     for seed in range(2):
@@ -40,16 +70,7 @@ def numerical_gradient_centered(t):
                 t.ref.gradcheck.numerical_gradient(fixtures.smooth(a), x.copy(), method="forward"))])
     a, x = _smooth_case(5)
     with t.case("second-order accuracy: error falls ~100x when h falls 10x"):
-        coarse, fine = (_error_at(t, a, x, h, "centered") for h in (1e-2, 1e-3))
-        ratio = coarse / max(fine, 1e-300)
-        t.figures["centered_error_ratio"] = ratio
-        if not 50 < ratio < 200:
-            first_order = 5 < ratio < 20  # what forward differences give
-            raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
-                              "expected about 100 for centered differences" + (describe_cause(
-                                  "first_order_difference", "a ratio near 10 is what forward differences give: "
-                                  "use (f(x + h) - f(x - h)) / (2h)") if first_order else ""),
-                              "first_order_difference" if first_order else "unknown")
+        t.figures["centered_error_ratio"] = _expect_order(t, a, x, "centered")
 
 
 @check("numerical_gradient.forward")
@@ -60,15 +81,7 @@ def numerical_gradient_forward(t):
         expect_array(_numerical(t, a, x, method="forward"), expected, 1e-6, "gradient", lambda: ignored_arguments(
             t.ref.gradcheck.numerical_gradient, (fixtures.smooth(a), x), {"method": "forward"}))
     with t.case("first-order accuracy: error falls ~10x when h falls 10x"):
-        coarse, fine = (_error_at(t, a, x, h, "forward") for h in (1e-2, 1e-3))
-        ratio = coarse / max(fine, 1e-300)
-        if not 5 < ratio < 20:
-            centered = 50 < ratio < 200  # what centered differences give: method="forward" was not used
-            raise CheckFailed(f"error with h=1e-2: {coarse:.2e}, with h=1e-3: {fine:.2e}; ratio {ratio:.1f}, "
-                              "expected about 10 for forward differences" + (describe_cause(
-                                  "ignores_argument", "a ratio near 100 is what centered differences give: is "
-                                  "the method argument used?") if centered else ""),
-                              "ignores_argument" if centered else "unknown")
+        _expect_order(t, a, x, "forward")
 
 
 @check("numerical_gradient_array.values")
