@@ -14,7 +14,7 @@ import numpy as np
 from . import checks, reference, results, rubric, submission
 from .checks.framework import Case, Tester
 from .report import markdown
-from .sandbox import Limits, Sandbox
+from .sandbox import Limits, Sandbox, spawner
 
 IMPORT_SECONDS = 5.0
 
@@ -113,6 +113,7 @@ def grade(upload, limits=Limits(), rubric_tests=None):
     Returns: a tuple of (results dict, per-test seconds dict): results in Gradescope's format.
     """
     start = time.monotonic()
+    spawner.zygote()  # starts (if not yet running) while the reference loads and the upload is unpacked
     tests = rubric.load() if rubric_tests is None else rubric_tests
     ref = reference.load()
     scratch = Path(tempfile.mkdtemp(prefix="gradlab-"))

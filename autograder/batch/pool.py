@@ -1,8 +1,8 @@
 """Run one job per forked process, a few at a time, with a wall-clock timeout each.
 
 Why fork and one process per submission: the parent has already imported numpy,
-the grader and the reference (and trained the reference runs), so a child starts in a few
-milliseconds; and whatever goes wrong while grading one submission (an exception, a
+the grader and the reference (and trained the reference runs, and started the sandbox's
+zygote), so a child starts in a few milliseconds; and whatever goes wrong while grading one submission (an exception, a
 segfault, a hang) ends that process only. The parent is single-threaded, which keeps fork
 safe, and never runs a job itself.
 """

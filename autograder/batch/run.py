@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import grade, results
 from ..report import gradebook, html, runs, summary
+from ..sandbox import spawner
 from . import entries as entries_module
 from . import pool
 from .progress import Progress, duration
@@ -142,6 +143,7 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
             todo.append(entry)
     progress = Progress(len(todo), stream)
     if todo:
+        spawner.zygote()  # boots while the reference trains; every worker forks its children from it
         runs.prewarm()  # the reference's runs, trained once here and inherited by every worker
         staging.mkdir()
 

@@ -1,7 +1,5 @@
-"""Resource limits of the sandboxed child: most applied between fork and exec, the number of
-processes by the child itself (child/confine.py) once it runs as the student's user."""
-import os
-import resource
+"""Resource limits of the sandboxed child: set by the child itself (child/confine.py), most as
+the zygote's fork starts, the number of processes once it runs as the student's user."""
 from dataclasses import dataclass
 
 
@@ -27,10 +25,3 @@ class Limits:
     output_bytes: int = 8 << 10
     flood_bytes: int = 4 << 20
     disk_bytes: int = 32 << 20
-
-    def apply(self):
-        """Set the limits on the calling process (the child, before exec)."""
-        os.setsid()  # its own session and process group, apart from the grader's
-        for which, value in ((resource.RLIMIT_CPU, self.cpu_seconds), (resource.RLIMIT_AS, self.memory_bytes),
-                             (resource.RLIMIT_FSIZE, self.file_bytes), (resource.RLIMIT_CORE, 0)):
-            resource.setrlimit(which, (value, value))

@@ -1,6 +1,6 @@
 """The grader's side of the sandbox: one child process at a time, for one submission.
 
-The child is started lazily, confines itself (child/confine.py: the isolation that
+The child is started lazily (a fork of the zygote, spawner.py), confines itself (child/confine.py: the isolation that
 isolation.py plans) and reports what it applied before any student code runs; then it gets
 every request as plain data over a pipe and answers the same way. A call that times out,
 crashes the child, floods its output or answers out of turn ends the child and everything it
@@ -13,20 +13,14 @@ import re
 import select
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from . import isolation
+from . import isolation, spawner
 from .child import wire
 from .limits import Limits
 
-WORKER = Path(__file__).resolve().parent / "child" / "worker.py"
-SITE_PACKAGES = str(Path(np.__file__).resolve().parent.parent)
 MAX_ANSWER = 256 << 20
 START_SECONDS = 10.0  # start-up and confinement, before the first request
 STOP_SECONDS = 3.0  # for the keeper to kill what the student started, before it is killed itself
@@ -108,6 +102,7 @@ class Sandbox:
         self.stalled = {}  # request digest or signature -> detail, for timeouts not traced to a function
         self.stall_counts = {}  # signature -> untraced timeouts
         self.stopped = {"timeout": 0, "crashed": 0, "flooded": 0, "bad_answer": 0, "replaced": 0}
+        self.peak_memory_kb = 0  # of the children that exited so far
         self.applied = None  # what the last child reported, at its start, about its isolation
         self.user = isolation.student_user()
         self.run = None
@@ -121,23 +116,12 @@ class Sandbox:
         Returns the Reply of its start: ok, or why it failed (then self.process is None again)."""
         if self.run is None:
             self.run = isolation.make_run_dir(self.root, self.user)
-        config = isolation.child_config(self.run, self.user, self.level, self.limits, SITE_PACKAGES)
-        request_read, request_write = os.pipe()
-        answer_read, answer_write = os.pipe()
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.run / "home"), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0",
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "PYTHONDONTWRITEBYTECODE": "1", "MPLBACKEND": "Agg"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(WORKER), str(self.run), SITE_PACKAGES,
-             str(request_read), str(answer_write), json.dumps(config)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            cwd=self.run, env=env, pass_fds=(request_read, answer_write),
-            preexec_fn=self.limits.apply, close_fds=True)
-        os.close(request_read)
-        os.close(answer_write)
-        self.requests, self.answers = request_write, answer_read
-        for fd in (self.requests, self.answers, self.process.stdout.fileno()):
-            os.set_blocking(fd, False)
+        config = isolation.child_config(self.run, self.user, self.level, self.limits, spawner.SITE_PACKAGES)
+        try:
+            self.process = spawner.spawn(self.run, config, self.limits, START_SECONDS)
+        except spawner.SpawnError as error:
+            return Reply("crashed", detail=str(error))
+        self.requests, self.answers = self.process.requests, self.process.answers
         self.starts += 1
         self.expected_seq = None
         hello = self._exchange(b"", START_SECONDS)
@@ -159,33 +143,14 @@ class Sandbox:
             return
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self._wait(STOP_SECONDS)
+            self.process.wait(STOP_SECONDS)
         if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
             self.process.kill()
-            self.process.wait()
-        for fd in (self.requests, self.answers):
-            os.close(fd)
-        self.process.stdout.close()
+            self.process.wait(STOP_SECONDS)
+        if self.process.maxrss_kb:
+            self.peak_memory_kb = max(self.peak_memory_kb, self.process.maxrss_kb)
+        self.process.close()
         self.process = None
-
-    def _wait(self, timeout):
-        """Wait up to timeout seconds for the child to exit (a pidfd wakes at once; Popen.wait polls)."""
-        try:
-            fd = os.pidfd_open(self.process.pid)
-        except (AttributeError, OSError):
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-            return
-        try:
-            select.select([fd], [], [], timeout)
-        finally:
-            os.close(fd)
 
     @property
     def isolation(self):
@@ -256,10 +221,7 @@ class Sandbox:
         """Ask a timed-out child where it is stuck (SIGUSR1, which its keeper passes on); remember
         that function. Returns True if the child named one not named before (a name already
         disabled, or one too many, counts as no answer: the request is then remembered instead)."""
-        try:
-            os.kill(self.process.pid, signal.SIGUSR1)
-        except ProcessLookupError:
-            return False
+        self.process.send_signal(signal.SIGUSR1)
         answer = self._exchange(b"", PROBE_SECONDS)
         where = answer.value.get("hung_in") if answer.status == "hung" else None
         if not isinstance(where, str) or not HUNG_NAME.match(where):
@@ -274,7 +236,7 @@ class Sandbox:
         """Read what the child printed; True while it stays under the flood limit."""
         try:
             while True:
-                chunk = os.read(self.process.stdout.fileno(), 65536)
+                chunk = os.read(self.process.output, 65536)
                 if not chunk:
                     break
                 self.output_seen += len(chunk)
@@ -288,7 +250,7 @@ class Sandbox:
     def _exchange(self, data, timeout):
         deadline = time.monotonic() + timeout
         outgoing, incoming, expected = memoryview(data), bytearray(), None
-        stdout = self.process.stdout.fileno()
+        stdout = self.process.output
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -337,9 +299,8 @@ class Sandbox:
 
     def _died(self):
         self._drain_output()
-        try:
-            code = self.process.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
+        code = self.process.wait(1.0)
+        if code is None:
             return Reply("crashed", detail="closed its pipe to the grader")
         if code < 0:
             name = signal.Signals(-code).name

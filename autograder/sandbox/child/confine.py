@@ -11,10 +11,11 @@ the grader's privileges allow it, skipped otherwise, and reported (the dict ente
   are covered by empty ones.
 - An unprivileged user (when started as root): the student's code runs as that user, with no
   capabilities and no way to regain any (no_new_privs).
-- Always: its own process group, RLIMIT_NPROC, a parent-death signal, and a keeper that kills
+- Always: its own session and process group, resource limits (limit_resources, applied by the
+  zygote's fork before enter), RLIMIT_NPROC, a parent-death signal, and a keeper that kills
   everything the student started when the worker ends.
 
-Processes: the keeper (the process the grader started; stays outside the PID namespace,
+Processes: the keeper (the zygote's fork, which the grader signals; stays outside the PID namespace,
 waits, and cleans up on SIGTERM or when the worker ends, then exits with the worker's status),
 the namespace's init (PID 1; only reaps, and killing it kills the whole namespace), and the
 worker, which returns from enter() and runs the student's code. Without a PID namespace there
@@ -237,6 +238,17 @@ def _keep(worker, init, stopped):
             signal.signal(number, signal.SIG_DFL)
         os.kill(os.getpid(), number)
     os._exit(os.WEXITSTATUS(status) if status is not None and os.WIFEXITED(status) else 0)
+
+
+def limit_resources(limits):
+    """Its own session, then the resource limits of the whole child (inherited by all it starts).
+
+    limits: dict with cpu_seconds, memory_bytes and file_bytes (see sandbox/limits.py); no core files.
+    """
+    os.setsid()  # its own session and process group, apart from the grader's
+    for which, value in ((resource.RLIMIT_CPU, limits["cpu_seconds"]), (resource.RLIMIT_AS, limits["memory_bytes"]),
+                         (resource.RLIMIT_FSIZE, limits["file_bytes"]), (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(which, (value, value))
 
 
 def _limit_processes(count):

@@ -1,12 +1,12 @@
 """The sandboxed child: imports the student's gradlab and runs the calls the grader asks for.
 
-Started as `python -I -S worker.py SUBMISSION SITE_PACKAGES REQUEST_FD RESPONSE_FD CONFIG` with
-the resource limits already in place, possibly as root. It imports numpy and its own modules,
-confines itself (confine.py: namespaces, private file system, the student's user), and only
-then puts SUBMISSION on its path; its first answer, sent before any student code runs, is
-{"ok": True, "isolation": what confine applied}. It reads one request at a time and answers it;
-it never sees reference code or expected values, and the grader trusts nothing it says beyond
-plain data. After each request it restores its own state (tidy.py).
+Each child is a fork of the zygote (zygote.py), which imported numpy and this module before
+any submission was in sight; the fork has its resource limits in place, possibly still as root,
+and calls serve(). That confines it (confine.py: namespaces, private file system, the student's
+user), and only then puts the submission on its path; its first answer, sent before any student
+code runs, is {"ok": True, "isolation": what confine applied}. It reads one request at a time
+and answers it; it never sees reference code or expected values, and the grader trusts nothing
+it says beyond plain data. After each request it restores its own state (tidy.py).
 
 Requests (dicts, see wire.py for the framing):
 - {"op": "import", "module": m}: import gradlab.m.
@@ -34,12 +34,21 @@ Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} 
 (sent by the grader on a timeout) the child answers {"ok": False, "hung_in": "module.qualname"}
 and exits.
 """
+import builtins
 import importlib
+import io
+import json
 import os
 import signal
 import sys
 import traceback
 
+import numpy as np
+
+import confine
+import fixtures
+import tidy
+import wire
 
 MAX_ELEMENTS = 1 << 22  # per array in an answer; the grader's inputs are far smaller
 MAX_ITEMS = 100_000
@@ -50,26 +59,19 @@ class HungEarlier(Exception):
     """Raised instead of calling a function that already ran past its time limit."""
 
 
-def main():
-    submission, site_packages, request_fd, response_fd, settings = sys.argv[1:6]
-    here = os.path.dirname(os.path.abspath(__file__))
-    # Nothing of the student's is on the path until the child is confined: it may start as root.
-    sys.path[:] = [here, site_packages] + [p for p in sys.path if "site-packages" not in p]
-    sys.dont_write_bytecode = True
-    import builtins
-    import io
-    import json
+def serve(submission, site_packages, reader, writer, config):
+    """Confine this process, then answer the grader's requests until it closes the pipe.
 
-    import numpy as np
+    Inputs:
+    - submission: str, the folder holding the student's gradlab/ (read-only to the child).
+    - site_packages: str, numpy's site-packages folder (already on sys.path, after this module's own).
+    - reader, writer: int file descriptors of the request and answer pipes.
+    - config: dict of settings for confine.enter (see isolation.child_config).
 
-    import confine
-    import fixtures
-    import tidy
-    import wire
-    reader, writer = int(request_fd), int(response_fd)
-    config = json.loads(settings)
+    Never returns: the process ends when the grader closes its pipe or kills it.
+    """
     paths = [submission, site_packages] + sys.path[2:]
-    config["keep"] = config["keep"] + [p for p in paths if os.path.isdir(p)]
+    config = {**config, "keep": config["keep"] + [p for p in paths if os.path.isdir(p)]}
     isolation = confine.enter(config, (reader, writer), paths)  # from here on: the student's user
     sys.path[:] = paths
     # Keep our own references: a submission that patches numpy or builtins changes only its own answers.
@@ -313,6 +315,3 @@ def main():
             answer["restart"] = True
         send(answer)
 
-
-if __name__ == "__main__":
-    main()
