@@ -145,7 +145,8 @@ def grade(upload, limits=Limits(), rubric_tests=None):
     extra = {"grader": "gradlab autograder", "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
              "notes": notes, "student_output": printed, "processes_started": starts,
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
-             "isolation": sandbox.isolation, "children_stopped": sandbox.stopped}
+             "isolation": sandbox.isolation, "children_stopped": sandbox.stopped,
+             "student_peak_memory_mb": round(sandbox.peak_memory_kb / 1024, 1)}
     output = markdown.summary(graded, notes, problems)
     return results.build(graded, time.monotonic() - start, output, extra), timings
 

@@ -14,5 +14,6 @@ def test_bench_runs_on_a_small_class_and_writes_json(tmp_path):
     assert figures["size"] == 5 and figures["graded"] == 5
     assert {"correct", "stub", "hostile"} <= set(figures["per_submission"])
     assert figures["floor_import_numpy_seconds"] > 0
+    assert figures["peak_memory_mb_per_worker"] > 0 and figures["peak_memory_mb_student_process"] > 0
     assert figures["in_process"]["correct"]["tests"]
     assert "median per submission" in done.stdout and "floor" in done.stdout

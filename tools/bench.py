@@ -3,9 +3,9 @@
 The class: copies of the complete example (correct), the example submissions with backprop
 mistakes and half done, untouched stubs, and hostile ones that hang in one function (they cost
 their timeouts). It prints per-submission wall time (median, p95) for a correct submission and
-for a stub, class throughput, peak memory per worker, time per test, the share of a grading
-run spent starting the student's process and importing its modules, and a floor: a bare
-`python -c "import numpy"`. The figures also go to a JSON file; the previous one is kept
+for a stub, class throughput, peak memory per worker (the grading process, and the student's
+process it drives), time per test, the share of a grading run spent starting the student's
+process and importing its modules, and a floor: a bare `python -c "import numpy"`. The figures also go to a JSON file; the previous one is kept
 beside it for comparison.
 
 Usage: python -m tools.bench [--size N] [--jobs J] [--out DIR]
@@ -95,6 +95,8 @@ def bench(size, jobs, repeats):
             tally = grade_class(submissions, reports, jobs=jobs, force=True, stream=quiet)
             wall = time.perf_counter() - start
         seconds = {student: read_state(reports / student)["seconds"] for student in kinds}
+        student_memory = max(json.loads((reports / student / "results.json").read_text())["extra_data"]
+                             ["student_peak_memory_mb"] for student in kinds)
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     by_kind = {}
     for student, kind in kinds.items():
@@ -108,6 +110,7 @@ def bench(size, jobs, repeats):
         "per_submission": {kind: {"median": statistics.median(v), "p95": percentile(v, 0.95), "count": len(v)}
                            for kind, v in sorted(by_kind.items())},
         "peak_memory_mb_per_worker": peak_kb / 1024,
+        "peak_memory_mb_student_process": student_memory,
         "in_process": {"correct": correct, "stub": stub},
         "floor_import_numpy_seconds": floor,
         "ratio_median_correct_to_floor": statistics.median(by_kind["correct"]) / floor,
@@ -132,7 +135,8 @@ def show(figures, previous):
         line(f"{kind}: p95 per submission", ("per_submission", kind, "p95"))
     line("class wall time", ("wall_seconds",))
     line("throughput", ("throughput_per_second",), "submissions/s")
-    line("peak memory per worker", ("peak_memory_mb_per_worker",), "MB")
+    line("peak memory per worker (grader)", ("peak_memory_mb_per_worker",), "MB")
+    line("peak memory of a student's process", ("peak_memory_mb_student_process",), "MB")
     line("floor: python -c 'import numpy'", ("floor_import_numpy_seconds",))
     line("median correct / floor", ("ratio_median_correct_to_floor",), "x")
     for kind in ("correct", "stub"):

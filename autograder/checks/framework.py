@@ -138,16 +138,41 @@ class Tester:
             for index in range(array.size):
                 perturbations += [[where, index, h], [where, index, -h]]
             spans[name] = (start, len(perturbations), array.shape)
+        values = self._perturbed(call, perturbations, select, dout)
+        return {name: ((values[a:b:2] - values[a + 1:b:2]) / (2 * h)).reshape(shape)
+                for name, (a, b, shape) in spans.items()}
+
+    def directional_derivatives(self, call, wrt, rng, h=1e-5, select=()):
+        """Centered differences of the student's own scalar function along one random direction per
+        array: two calls per array where numerical_gradients needs two per entry. A gradient that
+        disagrees with its function shows along almost every direction.
+
+        Inputs: call, wrt, h and select as for numerical_gradients; rng: np.random.Generator
+        that draws the directions.
+
+        Returns: dict name -> (direction, slope): direction an array with the shape of its array,
+        slope the estimated derivative along it (compare with np.sum(gradient * direction)).
+        """
+        perturbations, directions = [], {}
+        for name, (where, array) in wrt.items():
+            directions[name] = rng.standard_normal(array.shape)
+            indices = np.arange(array.size)
+            perturbations += [[where, indices, h * directions[name].reshape(-1)],
+                              [where, indices, -h * directions[name].reshape(-1)]]
+        values = self._perturbed(call, perturbations, select, None)
+        return {name: (direction, (values[2 * i] - values[2 * i + 1]) / (2 * h))
+                for i, (name, direction) in enumerate(directions.items())}
+
+    def _perturbed(self, call, perturbations, select, dout):
+        """The student's function at each perturbation (scalars, or sum(out * dout)), as a 1-D array."""
         answer = self.request({"op": "perturb", "call": call, "perturbations": perturbations,
                                "select": list(select)}, call["target"])
         values = answer["values"]
         if any(not isinstance(v, (float, int, np.ndarray)) for v in values):
             raise CheckFailed("the function returned something other than numbers while being perturbed",
                               "unsupported_output")
-        values = np.array([np.sum(np.asarray(v, dtype=float) * dout) if dout is not None else float(v)
-                           for v in values])
-        return {name: ((values[a:b:2] - values[a + 1:b:2]) / (2 * h)).reshape(shape)
-                for name, (a, b, shape) in spans.items()}
+        return np.array([np.sum(np.asarray(v, dtype=float) * dout) if dout is not None else float(v)
+                         for v in values])
 
 
 # -- comparisons ----------------------------------------------------------------------------

@@ -16,7 +16,8 @@ Requests (dicts, see wire.py for the framing):
 - {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call.
 - {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...]}:
   run CALL once per perturbation, on fresh copies with one entry shifted by delta (where is an
-  argument index or "params.NAME"), and answer the selected part of each result, stacked.
+  argument index or "params.NAME"; flat_index and delta may also be arrays, to shift several
+  entries at once), and answer the selected part of each result, stacked.
 - {"op": "fwd_bwd", "call": CALL, "backward": TARGET, "dout": array}: out, cache = CALL; answer
   out and backward(dout, cache).
 - {"op": "train", "model": {"target": TARGET, "args": [...], "kwargs": {...}}, "args": [...], "kwargs": {...}}:
@@ -44,6 +45,8 @@ import sys
 import traceback
 
 import numpy as np
+import numpy.lib.format  # noqa: F401 - numpy loads these two lazily: load them once, in the zygote,
+import numpy.random  # noqa: F401 - not in every child (about 15 ms each)
 
 import confine
 import fixtures
