@@ -5,8 +5,8 @@ mistakes and half done, untouched stubs, and hostile ones that hang in one funct
 their timeouts). It prints per-submission wall time (median, p95) for a correct submission and
 for a stub, class throughput, peak memory per worker (the grading process, and the student's
 process it drives), time per test, the share of a grading run spent starting the student's
-process and importing its modules, and a floor: a bare `python -c "import numpy"`. The figures also go to a JSON file; the previous one is kept
-beside it for comparison.
+process and importing its modules, and a floor: a bare `python -c "import numpy"`. The figures
+also go to a JSON file; the previous one is kept beside it for comparison.
 
 Usage: python -m tools.bench [--size N] [--jobs J] [--out DIR]
 """

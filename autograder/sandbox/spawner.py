@@ -106,10 +106,11 @@ class Zygote:
     def __init__(self):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.socket, self.owner = ours, os.getpid()
+        # Its own session: Ctrl-C reaches the grader only, whose exit closes the socket.
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", str(ZYGOTE), SITE_PACKAGES, str(theirs.fileno())],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=ENV, cwd="/",
-            pass_fds=(theirs.fileno(),), start_new_session=True)  # not in the terminal's group: Ctrl-C stops the grader, which closes the socket
+            pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
 
     def fork(self, run, config, limits, timeout):
@@ -135,23 +136,35 @@ class Zygote:
         for fd in (theirs.fileno(), request_read, answer_write, output_write):
             os.close(fd)
         theirs.detach()
+        ours = (request_write, answer_read, output_read)
         try:
-            if not sent:
-                raise SpawnError("the zygote that starts sandboxed children is gone")
-            if not select.select([channel], [], [], timeout)[0]:
-                raise SpawnError(f"the zygote did not start a child within {timeout:g} s")
-            data, fds, _, _ = socket.recv_fds(channel, 4096, 1)
-            pid = json.loads(data or b"{}").get("pid")
-            if not isinstance(pid, int):
-                raise SpawnError("the zygote ended before it started a child")
-        except (SpawnError, OSError, ValueError) as error:
-            for fd in (request_write, answer_read, output_read):
+            pid, pidfd = self._answer(channel, sent, timeout)
+        except SpawnError:
+            for fd in ours:
                 os.close(fd)
             channel.close()
-            raise error if isinstance(error, SpawnError) else SpawnError(f"the zygote failed: {error}") from None
-        for fd in (request_write, answer_read, output_read):
+            raise
+        for fd in ours:
             os.set_blocking(fd, False)
-        return Child(pid, fds[0] if fds else None, channel, request_write, answer_read, output_read)
+        return Child(pid, pidfd, channel, *ours)
+
+    @staticmethod
+    def _answer(channel, sent, timeout):
+        """(pid, pidfd or None) of the child the zygote started, as it answers on channel."""
+        if not sent:
+            raise SpawnError("the zygote that starts sandboxed children is gone")
+        if not select.select([channel], [], [], timeout)[0]:
+            raise SpawnError(f"the zygote did not start a child within {timeout:g} s")
+        try:
+            data, fds, _, _ = socket.recv_fds(channel, 4096, 1)
+            pid = json.loads(data or b"{}").get("pid")
+        except (OSError, ValueError) as error:
+            raise SpawnError(f"the zygote failed: {error}") from None
+        if not isinstance(pid, int):
+            for fd in fds:
+                os.close(fd)
+            raise SpawnError("the zygote ended before it started a child")
+        return pid, (fds[0] if fds else None)
 
     def alive(self):
         """False once the zygote has surely exited (a fork that inherited this one cannot wait for it)."""
