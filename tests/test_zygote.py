@@ -1,4 +1,6 @@
 """Sandboxed children are forks of a pre-warmed zygote: fresh every time, holding nothing of the grader's."""
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from autograder.sandbox import Sandbox, spawner
@@ -75,6 +77,27 @@ def test_a_dead_zygote_is_replaced(probe, monkeypatch, noticed):
         assert call(sandbox, "marked") is False
     monkeypatch.undo()
     assert spawner.zygote() is not dead and spawner.zygote().alive()
+
+
+def test_threads_that_find_the_zygote_dead_start_one_successor_and_lose_nothing(probe, monkeypatch):
+    dead = spawner.zygote()
+    dead.process.kill()
+    dead.process.wait()
+    started = []
+
+    class Counted(spawner.Zygote):
+        def __init__(self):
+            super().__init__()
+            started.append(self)
+    monkeypatch.setattr(spawner, "Zygote", Counted)
+    monkeypatch.setattr(Counted, "alive", lambda self: True)  # each thread finds out by forking
+
+    def grade_one(_):
+        with Sandbox(probe) as sandbox:
+            return call(sandbox, "marked"), sandbox.process.lost
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(grade_one, range(4)))
+    assert outcomes == [(False, False)] * 4 and len(started) == 1
 
 
 def test_the_zygote_exits_when_the_grader_closes_its_socket():

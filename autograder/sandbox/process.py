@@ -141,12 +141,11 @@ class Sandbox:
         """Stop the child and everything it started (its keeper kills them, see child/confine.py)."""
         if self.process is None:
             return
-        if self.process.poll() is None:
+        if not self.process.exited():
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(STOP_SECONDS)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(STOP_SECONDS)
+            if not self.process.exited(STOP_SECONDS):
+                self.process.kill()
+                self.process.exited(STOP_SECONDS)
         if self.process.maxrss_kb:
             self.peak_memory_kb = max(self.peak_memory_kb, self.process.maxrss_kb)
         self.process.close()
@@ -299,7 +298,7 @@ class Sandbox:
 
     def _died(self):
         self._drain_output()
-        code = self.process.wait(1.0)
+        code = self.process.returncode if self.process.exited(1.0) else None
         if code is None:
             return Reply("crashed", detail="closed its pipe to the grader")
         if code < 0:

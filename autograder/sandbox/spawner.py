@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,60 +29,70 @@ ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHO
 
 
 class SpawnError(Exception):
-    """No child could be started; the message says why."""
+    """No child could be started; the message says why. gone: the zygote itself has ended."""
+
+    def __init__(self, message, gone=False):
+        super().__init__(message)
+        self.gone = gone
+
+
+def _readable(fd, timeout):
+    return bool(select.select([fd], [], [], timeout)[0])
 
 
 class Child:
-    """A sandboxed child, as the grader sees it (the part of subprocess.Popen that Sandbox uses).
+    """A sandboxed child, as the grader sees it.
 
     - pid: int; requests, answers, output: the grader's ends of its pipes (non-blocking).
-    - returncode: None while it runs; then as Popen's (negative: killed by that signal), or
-      None with lost True if the zygote died before reporting it.
-    - maxrss_kb: its peak resident memory, once it has exited.
+    - returncode: None until the zygote reports its exit; then as Popen's (negative: killed by
+      that signal). None for good if the zygote died first (lost): then only its pidfd tells
+      when it has exited.
+    - maxrss_kb: its peak resident memory, once reported.
     """
 
     def __init__(self, pid, pidfd, channel, requests, answers, output):
         self.pid, self.pidfd, self.channel = pid, pidfd, channel
         self.requests, self.answers, self.output = requests, answers, output
-        self.returncode, self.maxrss_kb, self.lost = None, None, False
+        self.returncode, self.maxrss_kb, self.lost, self.done = None, None, False, False
 
-    def poll(self):
-        """The exit code if the child has exited, else None (never blocks)."""
-        return self.wait(0)
-
-    def wait(self, timeout):
-        """Wait up to timeout seconds for the child to exit; its exit code, or None."""
-        if self.returncode is not None or self.lost:
-            return self.returncode
-        if not select.select([self.channel], [], [], timeout)[0]:
-            return None
-        try:
-            report = json.loads(self.channel.recv(4096) or b"{}")
-        except (OSError, ValueError):
-            report = {}
-        if isinstance(report.get("status"), int):
-            self.returncode = os.waitstatus_to_exitcode(report["status"])
-            self.maxrss_kb = report.get("maxrss_kb")
-        else:  # the zygote died first: the child is an orphan now, and nobody will report on it
-            self.lost = True
-            self.send_signal(signal.SIGKILL)
-        return self.returncode
+    def exited(self, timeout=0.0):
+        """True once the child has exited, waiting up to timeout seconds for it."""
+        if self.done:
+            return True
+        deadline = time.monotonic() + timeout
+        if not self.lost:
+            if not _readable(self.channel, timeout):
+                return False
+            try:
+                report = json.loads(self.channel.recv(4096) or b"{}")
+            except (OSError, ValueError):
+                report = {}
+            if isinstance(report.get("status"), int):
+                self.returncode = os.waitstatus_to_exitcode(report["status"])
+                self.maxrss_kb = report.get("maxrss_kb")
+                self.done = True
+                return True
+            self.lost = True  # the zygote died first: the child is an orphan nobody will report on
+        # Without a pidfd a lost child cannot be watched: it counts as ended (its pipes tell the rest).
+        self.done = self.pidfd is None or _readable(self.pidfd, max(0.0, deadline - time.monotonic()))
+        return self.done
 
     def send_signal(self, number):
-        """Signal the child (its keeper), unless it is known to have exited."""
-        if self.returncode is not None:
+        """Signal the child (its keeper) unless it has exited; through its pidfd, which cannot
+        reach another process that reused the pid."""
+        if self.exited():
             return
         try:
             if self.pidfd is not None:
                 signal.pidfd_send_signal(self.pidfd, number)
             else:
                 os.kill(self.pid, number)
-        except (ProcessLookupError, PermissionError, OSError):
+        except OSError:  # it exited meanwhile
             pass
 
     def kill(self):
         """SIGKILL to its process group (what the keeper has not killed yet) and to itself."""
-        if self.returncode is None:
+        if not self.exited():  # not reaped yet: the group's id is still its own
             try:
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -119,23 +130,28 @@ class Zygote:
         Inputs: run (Path from isolation.make_run_dir), config (isolation.child_config), limits
         (Limits), timeout (seconds to wait for the zygote's answer).
 
-        Returns: a Child. Raises SpawnError if the zygote is gone or does not answer in time.
+        Returns: a Child. Raises SpawnError if no child could be started (gone: the zygote has ended).
         """
-        request_read, request_write = os.pipe()
-        answer_read, answer_write = os.pipe()
-        output_read, output_write = os.pipe()
-        channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        message = {"run": str(run), "site_packages": SITE_PACKAGES, "config": config, "limits": asdict(limits),
-                   "env": {**ENV, "HOME": str(Path(run) / "home")}}
+        message = json.dumps({"run": str(run), "site_packages": SITE_PACKAGES, "config": config,
+                              "limits": asdict(limits), "env": {**ENV, "HOME": str(Path(run) / "home")}}).encode()
+        fds = []
         try:
-            socket.send_fds(self.socket, [json.dumps(message).encode()],
-                            [theirs.fileno(), request_read, answer_write, output_write])
+            for _ in range(3):
+                fds += os.pipe()
+            channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        except OSError as error:
+            for fd in fds:
+                os.close(fd)
+            raise SpawnError(f"the grader could not make the child's pipes ({error})") from None
+        request_read, request_write, answer_read, answer_write, output_read, output_write = fds
+        try:
+            socket.send_fds(self.socket, [message], [theirs.fileno(), request_read, answer_write, output_write])
             sent = True
         except OSError:
             sent = False
-        for fd in (theirs.fileno(), request_read, answer_write, output_write):
+        theirs.close()
+        for fd in (request_read, answer_write, output_write):
             os.close(fd)
-        theirs.detach()
         ours = (request_write, answer_read, output_read)
         try:
             pid, pidfd = self._answer(channel, sent, timeout)
@@ -152,18 +168,21 @@ class Zygote:
     def _answer(channel, sent, timeout):
         """(pid, pidfd or None) of the child the zygote started, as it answers on channel."""
         if not sent:
-            raise SpawnError("the zygote that starts sandboxed children is gone")
-        if not select.select([channel], [], [], timeout)[0]:
+            raise SpawnError("the zygote that starts sandboxed children is gone", gone=True)
+        if not _readable(channel, timeout):
             raise SpawnError(f"the zygote did not start a child within {timeout:g} s")
         try:
             data, fds, _, _ = socket.recv_fds(channel, 4096, 1)
-            pid = json.loads(data or b"{}").get("pid")
+            answer = json.loads(data) if data else {}
         except (OSError, ValueError) as error:
-            raise SpawnError(f"the zygote failed: {error}") from None
+            raise SpawnError(f"the zygote's answer could not be read ({error})") from None
+        pid = answer.get("pid") if isinstance(answer, dict) else None
         if not isinstance(pid, int):
             for fd in fds:
                 os.close(fd)
-            raise SpawnError("the zygote ended before it started a child")
+            if isinstance(answer, dict) and "error" in answer:
+                raise SpawnError(f"the zygote could not start a child ({answer['error']})")
+            raise SpawnError("the zygote ended before it started a child", gone=True)
         return pid, (fds[0] if fds else None)
 
     def alive(self):
@@ -196,13 +215,18 @@ def zygote():
 
 
 def spawn(run, config, limits, timeout):
-    """A Child of the process-wide zygote (see Zygote.fork); a dead zygote is replaced once."""
+    """A Child of the process-wide zygote (see Zygote.fork). A zygote found gone is replaced,
+    once and by one thread (others that used it then fork from its successor)."""
     global _shared
+    used = zygote()
     try:
-        return zygote().fork(run, config, limits, timeout)
-    except SpawnError:
-        with _lock:
-            stale, _shared = _shared, None
-        if stale is not None and os.getpid() == stale.owner:
-            stale.close()
-        return zygote().fork(run, config, limits, timeout)
+        return used.fork(run, config, limits, timeout)
+    except SpawnError as error:
+        if not error.gone:
+            raise
+    with _lock:
+        if _shared is used:
+            _shared = None
+            if not used.alive():
+                used.socket.close()  # a thread still sending on it gets an error, and forks from the successor
+    return zygote().fork(run, config, limits, timeout)

@@ -10,8 +10,9 @@ importing numpy cost about 0.1 s.
 A request is one SOCK_SEQPACKET record: JSON {"run": folder, "site_packages": str, "config":
 confine's settings, "limits": {...}, "env": {...}} with four descriptors: [channel, request_read,
 answer_write, output_write]. On channel the zygote answers {"pid": pid}, with a pidfd of the
-child where the kernel has them, and, once the child has exited, {"status": wait status,
-"maxrss_kb": peak resident memory of the child and what it waited for}; then it closes channel.
+child where the kernel has them (or {"error": why} if it could not fork), and, once the child
+has exited, {"status": wait status, "maxrss_kb": peak resident memory of the child and what it
+waited for}; then it closes channel.
 It exits when the grader's end of the socket is closed.
 """
 import fcntl
@@ -21,6 +22,7 @@ import select
 import signal
 import socket
 import sys
+import traceback
 
 CHANNEL_FDS = 4
 FIRST_FREE_FD = 5  # the fork keeps 0-2 (stdio) and 3-4 (the grader's pipes)
@@ -54,40 +56,51 @@ def _reap(children):
             return
         channel = children.pop(pid, None)
         if channel is not None:
-            try:
-                channel.send(json.dumps({"status": status, "maxrss_kb": usage.ru_maxrss}).encode())
-            except OSError:  # the grader gave up on it already
-                pass
+            _answer(channel, {"status": status, "maxrss_kb": usage.ru_maxrss})
             channel.close()
 
 
 def _spawn(data, fds, children, worker, confine):
-    """Fork one child for a request; answer its pid (and pidfd) on the request's channel."""
+    """Fork one child for a request; answer its pid (and pidfd) on the request's channel, or why
+    there is none."""
     if len(fds) != CHANNEL_FDS:
         for fd in fds:
             os.close(fd)
         return
     channel, pipes = socket.socket(fileno=fds[0]), fds[1:]
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as error:  # e.g. EAGAIN: that child fails, the zygote goes on
+        pid = None
+        _answer(channel, {"error": f"fork failed: {error}"})
     if pid == 0:
         try:
             channel.close()
             _become_worker(json.loads(data), pipes, worker, confine)
+        except BaseException:  # noqa: BLE001 - said on stderr (the child's output, once redirected)
+            traceback.print_exc()
         finally:
             os._exit(70)  # the fork must never come back into this loop
     for fd in pipes:
         os.close(fd)
+    if pid is None:
+        channel.close()
+        return
     children[pid] = channel
     try:
         pidfd = [os.pidfd_open(pid)]
     except (AttributeError, OSError):
         pidfd = []
-    try:
-        socket.send_fds(channel, [json.dumps({"pid": pid}).encode()], pidfd)
-    except OSError:
-        pass
+    _answer(channel, {"pid": pid}, pidfd)
     for fd in pidfd:
         os.close(fd)
+
+
+def _answer(channel, answer, fds=()):
+    try:
+        socket.send_fds(channel, [json.dumps(answer).encode()], list(fds))
+    except OSError:  # the grader gave up waiting
+        pass
 
 
 def main():
