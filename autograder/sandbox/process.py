@@ -1,10 +1,10 @@
 """The grader's side of the sandbox: one child process at a time, for one submission.
 
-The child is started lazily (a fork of the zygote, spawner.py), confines itself (child/confine.py: the isolation that
-isolation.py plans) and reports what it applied before any student code runs; then it gets
-every request as plain data over a pipe and answers the same way. A call that times out,
-crashes the child, floods its output or answers out of turn ends the child and everything it
-started; the next call starts a fresh one.
+The child is started lazily (a fork of the zygote, spawner.py), confines itself
+(child/confine.py: the isolation that isolation.py plans) and reports what it applied before
+any student code runs; then it gets every request as plain data over a pipe and answers the
+same way. A call that times out, crashes the child, floods its output or answers out of turn
+ends the child and everything it started; the next call starts a fresh one.
 """
 import hashlib
 import json
