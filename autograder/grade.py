@@ -132,11 +132,20 @@ def grade(upload, limits=Limits(), rubric_tests=None):
         with sandbox:
             if prepared is not None:
                 problems = _module_problems(sandbox, prepared)
-            graded = []
-            for test in tests:
-                began = time.monotonic()
-                graded.append(_run_test(test, Tester(sandbox, ref, problems)))
-                timings[test.id] = time.monotonic() - began
+            graded = {}
+            # Each visibility runs in children of its own, visible tests first: nothing a hidden
+            # test's inputs leave behind in a child can reach what a visible test shows.
+            for visibility in rubric.VISIBILITIES:
+                group = [test for test in tests if test.visibility == visibility]
+                if not group:
+                    continue
+                if graded:
+                    sandbox.fresh_child()
+                for test in group:
+                    began = time.monotonic()
+                    graded[test.id] = _run_test(test, Tester(sandbox, ref, problems))
+                    timings[test.id] = time.monotonic() - began
+            graded = [graded[test.id] for test in tests]
             printed = sandbox.printed()
             starts = sandbox.starts
     finally:

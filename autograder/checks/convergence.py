@@ -75,11 +75,12 @@ def _convergence(t, kind, name):
             losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
             accuracy = _accuracy(t.ref, kind, answer["params"], X, y, seed)
             ref_losses, ref_accuracy = _reference_run(t.ref, kind, name, seed)
-            finite = isinstance(losses, list) and all(isinstance(v, (int, float)) and np.isfinite(v) for v in losses)
+            finite = (isinstance(losses, list) and len(losses) == len(ref_losses)
+                      and all(isinstance(v, (int, float)) and np.isfinite(v) for v in losses))
+            # Only what the contract names is kept: the reference model's parameters, one loss per iteration.
             runs.append({"data": name, "seed": seed, "accuracy": accuracy, "reference_accuracy": ref_accuracy,
                          "loss": losses if finite else None, "reference_loss": ref_losses,
-                         "params": {k: v.tolist() for k, v in answer["params"].items()
-                                    if isinstance(v, np.ndarray)}})
+                         "params": {k: answer["params"][k].tolist() for k in new_model(t.ref, kind, seed).params}})
             if accuracy < THRESHOLD:
                 diverged = not finite or (len(losses) > 10 and losses[-1] > 10 * losses[0])
                 raise CheckFailed(f"training accuracy {accuracy:.1%} after {CONFIGS[kind]['num_iters']} iterations, "

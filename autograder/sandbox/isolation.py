@@ -1,17 +1,15 @@
 """Where and as whom the sandboxed child runs: decided here, applied by child/confine.py.
 
-The grader picks the unprivileged user, the grader's own files to hide and the folder the child
-works in; the child applies what the kernel allows and reports it back (Sandbox.isolation).
+The grader picks the unprivileged user, the host folders the child may see (all else is absent
+from its new root) and the folder it works in; the child applies what the kernel allows and reports it back (Sandbox.isolation).
 """
 import os
 import pwd
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 STUDENT_USERS = ("gradlab-student", "nobody")  # the first that exists; gradlab-student is made by setup
-ROOT = Path(__file__).resolve().parents[2]  # the grader's repository (or /autograder/source on Gradescope)
 LEVELS = ("best", "basic")
 
 
@@ -31,18 +29,25 @@ def student_user():
     return None
 
 
-def _contains(folder, path):
-    folder, path = str(folder), str(path)
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
+def numpy_paths(site_packages):
+    """numpy's own folders in site_packages (the package and the libraries its wheel brings)."""
+    return [str(Path(site_packages) / name) for name in ("numpy", "numpy.libs") if (Path(site_packages) / name).is_dir()]
 
 
-def hidden_paths(keep):
-    """The grader's own top-level files and folders (hidden tests, rubric, reference, other
-    students' results...), except those holding a path in keep; [] if ROOT is not the grader's."""
-    if not (ROOT / "autograder" / "sandbox").is_dir() or not (ROOT / "solutions").is_dir():
-        return []
-    return [str(entry) for entry in sorted(ROOT.iterdir())
-            if not entry.is_symlink() and not any(_contains(entry, k) for k in keep)]
+def system_libraries():
+    """The folders of the C library and the dynamic loader this interpreter runs with, and the
+    loader's cache: where the standard library's extension modules find their shared libraries."""
+    found = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1]
+                name = os.path.basename(path)
+                if path.startswith("/") and (name.startswith("libc.so") or name.startswith("ld-linux")):
+                    found.add(os.path.dirname(os.path.realpath(path)))
+    except OSError:
+        pass
+    return sorted(found) + [p for p in ("/etc/ld.so.cache",) if os.path.isfile(p)]
 
 
 def make_run_dir(package_root, user):
@@ -53,8 +58,9 @@ def make_run_dir(package_root, user):
     - user: dict from student_user(), or None.
 
     Returns: Path run, with run/gradlab/ (copies of the package's .py files, owned by the
-    grader: the child cannot change what a later child imports) and run/home/ (the child's
-    working folder and HOME, its own).
+    grader: the child cannot change what a later child imports), run/home/ (the child's
+    working folder and HOME, its own) and run/root/ (where a child with its own mount namespace
+    builds its new root).
     """
     run = Path(tempfile.mkdtemp(prefix="gradlab-sandbox-"))
     os.chmod(run, 0o755)
@@ -67,6 +73,7 @@ def make_run_dir(package_root, user):
             if path.suffix == ".py" and path.is_file() and not path.is_symlink():
                 shutil.copyfile(path, package / path.name)
                 os.chmod(package / path.name, 0o644)
+    (run / "root").mkdir()
     home = run / "home"
     home.mkdir()
     os.chmod(home, 0o700)
@@ -78,18 +85,22 @@ def make_run_dir(package_root, user):
 def child_config(run, user, level, limits, site_packages):
     """The settings confine.enter receives (JSON-able).
 
-    Inputs: run (from make_run_dir), user (or None), level ("best": namespaces where possible;
-    "basic": only limits, the keeper and the user switch), limits (Limits), site_packages (str).
+    Inputs: run (from make_run_dir), user (or None), level ("best": namespaces and a new root
+    where possible; "basic": only limits, the keeper and the user switch), limits (Limits),
+    site_packages (str, numpy's).
+    The child sees only `visible` (the worker adds its standard library's folders) and its own
+    private writable folders.
     """
-    needed = [str(run), site_packages]  # the worker adds its standard library's folders
+    visible = [str(run / "gradlab")] + numpy_paths(site_packages) + system_libraries()
     return {"user": user, "namespaces": level == "best", "run_dir": str(run), "home": str(run / "home"),
-            "keep": needed, "hide": hidden_paths(needed + [sys.base_prefix, sys.prefix]),
+            "new_root": str(run / "root"), "visible": visible,
             "tmp_bytes": limits.disk_bytes, "processes": limits.processes}
 
 
 def summary(applied):
     """One word for the isolation a child had, best first."""
-    contained = applied.get("pid_namespace") and applied.get("network") == "off" and applied.get("hidden_paths")
+    contained = (applied.get("pid_namespace") and applied.get("network") == "off"
+                 and applied.get("filesystem") == "allowlist")
     if applied.get("user") and contained:
         return "user+namespaces"
     if applied.get("user"):

@@ -15,7 +15,10 @@ class Limits:
       student's user (the kernel does not apply it to root).
     - disk_bytes: size of each private in-memory file system (home, /tmp, ...) when the child
       has its own mount namespace.
-    - output_bytes: stdout + stderr kept for the report; output past flood_bytes kills the child.
+    - output_bytes: stdout + stderr kept for the report, for the whole submission.
+    - flood_bytes: output of one call past which the child is stopped (that call fails).
+    - total_seconds: wall clock of all the submission's requests together (starting children,
+      calls, decoding answers, stopping children); once used up, the remaining requests fail at once.
     """
     call_seconds: float = 2.0
     cpu_seconds: int = 60
@@ -25,3 +28,4 @@ class Limits:
     output_bytes: int = 8 << 10
     flood_bytes: int = 4 << 20
     disk_bytes: int = 32 << 20
+    total_seconds: float = 120.0

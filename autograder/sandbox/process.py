@@ -9,7 +9,6 @@ ends the child and everything it started; the next call starts a fresh one.
 import hashlib
 import json
 import os
-import re
 import select
 import shutil
 import signal
@@ -17,18 +16,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import isolation, spawner
+from . import isolation, names, spawner
 from .child import wire
 from .limits import Limits
 
-MAX_ANSWER = 256 << 20
+MAX_ANSWER = 4 << 20  # bytes; the largest honest answer of the whole rubric is about 45 KB
+MAX_JSON = 1 << 20  # bytes of an answer's JSON part (decoding JSON costs far more than .npy)
+MAX_TEXT = 2000  # characters of any string of an error the child reports
 START_SECONDS = 10.0  # start-up and confinement, before the first request
 STOP_SECONDS = 3.0  # for the keeper to kill what the student started, before it is killed itself
 MAX_DEPTH = 64  # nesting of an answer kept by the grader
 PROBE_SECONDS = 1.0  # for a timed-out child to say where it is stuck (longer when a fork bomb starves it)
 SAME_TARGET_TIMEOUTS = 2  # untraced timeouts of one op and target before all its requests fail at once
 MAX_HUNG = 64  # functions disabled at most: the child names them, so their number is bounded here
-HUNG_NAME = re.compile(r"[a-z_]+\.(<module>|[A-Za-z_][A-Za-z0-9_.]*)$")
 
 
 @dataclass
@@ -62,6 +62,11 @@ def _signature(message):
 def _digest(message):
     """The request itself, inputs included."""
     return hashlib.sha1(wire.frame(message)).hexdigest()
+
+
+def _clip(text, limit):
+    """text cut to limit characters, saying so."""
+    return text if len(text) <= limit else text[:limit] + f" [... {len(text) - limit} more characters]"
 
 
 def _sanitize(value, depth=0):
@@ -108,6 +113,9 @@ class Sandbox:
         self.run = None
         self.sequence = 0
         self.replace = False  # the last answer asked for a fresh child
+        self.used_seconds = 0.0  # wall clock spent on the student's requests, against limits.total_seconds
+        self.functions = frozenset()  # 'module.qualname' of every function the submission defines
+        self.call_output = 0  # bytes printed during the current request
 
     # -- process life -------------------------------------------------------------------
     def _start(self):
@@ -116,6 +124,7 @@ class Sandbox:
         Returns the Reply of its start: ok, or why it failed (then self.process is None again)."""
         if self.run is None:
             self.run = isolation.make_run_dir(self.root, self.user)
+            self.functions = names.defined_functions(self.run / "gradlab")
         config = isolation.child_config(self.run, self.user, self.level, self.limits, spawner.SITE_PACKAGES)
         try:
             self.process = spawner.spawn(self.run, config, self.limits, START_SECONDS)
@@ -151,6 +160,17 @@ class Sandbox:
         self.process.close()
         self.process = None
 
+    def fresh_child(self):
+        """Stop the current child; the next request gets a new one, with an empty home."""
+        self.close()
+        home = self.run / "home" if self.run is not None else None
+        if home is not None and home.is_dir():  # on disk when the child has no mount namespace of its own
+            for entry in home.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
     @property
     def isolation(self):
         """What confined the student's code (as the last child reported it before running any), with
@@ -184,7 +204,20 @@ class Sandbox:
         is disabled in later children. If it cannot say (e.g. it ignores the question), the same
         request, and after SAME_TARGET_TIMEOUTS such timeouts any request with the same op and
         target, fails at once with the same message: a hang costs its time a bounded number of times.
+        All requests together get limits.total_seconds of wall clock (starting children, calls,
+        decoding answers, stopping children); once it is used up, every request fails at once.
         """
+        left = self.limits.total_seconds - self.used_seconds
+        if left <= 0:
+            return Reply("timeout", detail=f"was not run: the submission used up its time budget of "
+                                           f"{self.limits.total_seconds:g} s for all its calls")
+        began = time.monotonic()
+        try:
+            return self._request(message, min(timeout or self.limits.call_seconds, left))
+        finally:
+            self.used_seconds += time.monotonic() - began
+
+    def _request(self, message, timeout):
         signature, digest = _signature(message), None
         if self.stalled:
             digest = _digest(message)
@@ -196,7 +229,7 @@ class Sandbox:
             if self.process is None:
                 self.stopped["crashed"] += 1
                 return Reply("crashed", detail=f"could not be started ({started.detail})")
-        reply = self._send(message, timeout or self.limits.call_seconds)
+        reply = self._send(message, timeout)
         if reply.status == "timeout" and not self._locate_hang(reply):
             self.stalled[digest or _digest(message)] = reply.detail
             self.stall_counts[signature] = self.stall_counts.get(signature, 0) + 1
@@ -213,17 +246,23 @@ class Sandbox:
     def _send(self, message, timeout):
         self.sequence += 1
         self.replace = False
+        self.call_output = 0  # the flood limit is per call: what one call printed stops only that call
         self.expected_seq = self.sequence
         return self._exchange(wire.frame({**message, "seq": self.sequence}), timeout)
 
     def _locate_hang(self, reply):
         """Ask a timed-out child where it is stuck (SIGUSR1, which its keeper passes on); remember
-        that function. Returns True if the child named one not named before (a name already
-        disabled, or one too many, counts as no answer: the request is then remembered instead)."""
+        that function. The child names the student's frames, innermost first; the first that is a
+        function the submission really defines (and can be disabled: not a nested one) is taken.
+        Returns True if that is one not named before (a name already disabled, a name that is
+        not the submission's, or one too many, count as no answer: the request is then remembered).
+        """
         self.process.send_signal(signal.SIGUSR1)
         answer = self._exchange(b"", PROBE_SECONDS)
-        where = answer.value.get("hung_in") if answer.status == "hung" else None
-        if not isinstance(where, str) or not HUNG_NAME.match(where):
+        named = answer.value.get("hung_in") if answer.status == "hung" else None
+        where = next((n for n in named if n in self.functions and names.can_disable(n)), None) \
+            if isinstance(named, list) else None
+        if where is None:
             return False
         reply.detail += f" (it was running {where})"
         if where in self.hung or len(self.hung) >= MAX_HUNG:
@@ -239,12 +278,13 @@ class Sandbox:
                 if not chunk:
                     break
                 self.output_seen += len(chunk)
+                self.call_output += len(chunk)
                 room = self.limits.output_bytes - len(self.output)
                 if room > 0:
                     self.output += chunk[:room]
         except BlockingIOError:
             pass
-        return self.output_seen <= self.limits.flood_bytes
+        return self.call_output <= self.limits.flood_bytes
 
     def _exchange(self, data, timeout):
         deadline = time.monotonic() + timeout
@@ -256,7 +296,8 @@ class Sandbox:
                 return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
             readable, writable, _ = select.select([self.answers, stdout], [self.requests] if outgoing else [], [], left)
             if stdout in readable and not self._drain_output():
-                return Reply("flooded", detail=f"printed more than {self.limits.flood_bytes >> 20} MB and was stopped")
+                return Reply("flooded", detail=f"printed more than {self.limits.flood_bytes >> 20} MB during this call "
+                                               "and was stopped")
             if writable:
                 try:
                     outgoing = outgoing[os.write(self.requests, outgoing):]
@@ -270,11 +311,16 @@ class Sandbox:
                 if expected is None and len(incoming) >= wire.HEADER.size:
                     (expected,) = wire.HEADER.unpack_from(incoming)
                     if expected > MAX_ANSWER:
-                        return Reply("bad_answer", detail="sent an answer larger than 256 MB")
+                        return Reply("bad_answer", detail=f"sent an answer larger than {MAX_ANSWER >> 20} MB")
                 if expected is not None and len(incoming) >= wire.HEADER.size + expected:
-                    return self._parse(bytes(incoming[wire.HEADER.size:wire.HEADER.size + expected]))
+                    reply = self._parse(bytes(incoming[wire.HEADER.size:wire.HEADER.size + expected]))
+                    if time.monotonic() > deadline and reply.status != "hung":  # decoding counts against the call
+                        return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
+                    return reply
 
     def _parse(self, body):
+        if len(body) >= wire.HEADER.size and wire.HEADER.unpack_from(body)[0] > MAX_JSON:
+            return Reply("bad_answer", detail=f"sent an answer whose plain-data part is larger than {MAX_JSON >> 20} MB")
         try:
             answer = wire.decode(body)
         except wire.WireError as error:
@@ -293,7 +339,7 @@ class Sandbox:
             return Reply("bad_answer", detail="sent back a malformed error")
         # Paths inside the sandbox's own folder are shown relative to it: the same in every run.
         inside = f"{self.run}/" if self.run else "\0"
-        return Reply("error", error={k: str(error.get(k, "")).replace(inside, "")
+        return Reply("error", error={k: _clip(str(error.get(k, "")).replace(inside, ""), MAX_TEXT)
                                      for k in ("type", "message", "where")})
 
     def _died(self):
@@ -313,5 +359,6 @@ class Sandbox:
         """What the children printed so far, decoded, with a note when it was cut."""
         text = self.output.decode("utf-8", errors="replace")
         if self.output_seen > len(self.output):
-            text += f"\n[... {self.output_seen - len(self.output)} more bytes not shown]"
+            text += (f"\n[... the submission printed {self.output_seen} bytes in all; only the first "
+                     f"{len(self.output)} are kept]")
         return text

@@ -5,10 +5,11 @@ the grader's privileges allow it, skipped otherwise, and reported (the dict ente
 
 - Namespaces (when started as root): a PID namespace, so that everything the student starts,
   also a daemon that calls setsid, dies with it; an empty network namespace (no network); an
-  IPC namespace; and a mount namespace in which /tmp, /var/tmp, /dev/shm and /run/lock are
-  private, size-limited in-memory file systems, the submission is read-only, the child's home
-  is one more such file system, and the grader's own files (hidden tests, rubric, reference)
-  are covered by empty ones.
+  IPC namespace; and a mount namespace with a new root (pivot_root): an in-memory file system
+  holding only an allowlist of the host's folders, read-only (the standard library, numpy, the
+  submission, the system's shared libraries), and private, size-limited /tmp, /var/tmp,
+  /dev/shm and home. Nothing else of the host (other users' files, other uploads, the grader's
+  own files) exists in it.
 - An unprivileged user (when started as root): the student's code runs as that user, with no
   capabilities and no way to regain any (no_new_privs).
 - Always: its own session and process group, resource limits (limit_resources, applied by the
@@ -31,16 +32,20 @@ import time
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x08000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 0x1, 0x2, 0x4, 0x8, 0x20
-MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
 MNT_DETACH = 0x2
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
-SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # world-writable places to make private
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}  # syscall numbers (glibc has no wrapper)
+WRITABLE_IN_ROOT = ("/tmp", "/var/tmp", "/dev/shm")  # private, size-limited, in the new root
+DEVICES = ("null", "zero", "random", "urandom")
+COVERED = ("site-packages", "dist-packages")  # never visible inside a visible folder
 SWEEP_SECONDS = 2.0  # within the grader's patience (process.STOP_SECONDS)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 _libc.unshare.argtypes = [ctypes.c_int]
+_libc.syscall.argtypes = [ctypes.c_long, ctypes.c_char_p, ctypes.c_char_p]
 _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
 
 
@@ -77,56 +82,95 @@ def _under(path, folder):
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def _private_filesystem(config, owner, applied):
-    """In the new mount namespace: private /tmp & co., read-only submission, home, hidden grader files.
+def _outermost(paths):
+    """The existing paths among paths that no other of them contains, sorted."""
+    kept = []
+    for path in sorted(set(p.rstrip("/") or "/" for p in paths), key=len):
+        if os.path.lexists(path) and not any(_under(path, k) for k in kept):
+            kept.append(path)
+    return sorted(kept)
 
-    Inputs: config (see enter), owner (uid, gid) of the home, applied (the report, updated).
-    All or nothing: on any failure the mounts made so far are undone and OSError is raised.
+
+def _pivot(root):
+    """Make root (a mount point) this mount namespace's "/", and drop the old root from it.
+
+    pivot_root needs the current root to be a mount point; inside a chroot whose "/" is a plain
+    folder it fails, and the new root is moved over "/" instead (as switch_root does): the old
+    tree then stays below it, out of reach of a process without CAP_SYS_CHROOT. Returns the
+    method used ("pivot_root" or "move")."""
+    os.chdir(root)
+    number = PIVOT_ROOT.get(os.uname().machine)
+    if number is not None:
+        os.mkdir(".old", 0o700)
+        if _libc.syscall(number, b".", b".old") == 0:
+            os.chdir("/")
+            _check(_libc.umount2(b"/.old", MNT_DETACH), "umount the old root")
+            os.rmdir("/.old")
+            return "pivot_root"
+        os.rmdir(".old")
+    _mount(".", "/", None, MS_MOVE)
+    os.chroot(".")
+    os.chdir("/")
+    return "move"
+
+
+def _new_root(config, owner, applied, own_proc):
+    """In the new mount namespace: a new root file system that holds only what the plan allows.
+
+    Inputs: config (see enter), owner (uid, gid) of the home, applied (the report, updated),
+    own_proc (bool: the worker will mount a /proc of its PID namespace; else the host's is bound).
+
+    The root is an in-memory file system holding, at their own paths: the folders and files of
+    config["visible"] bound read-only (the standard library, numpy, the submission, the system's
+    shared libraries), with any site-packages or dist-packages inside them covered by an empty
+    one; /dev/null, /dev/zero, /dev/random and /dev/urandom; and writable, size-limited private
+    /tmp, /var/tmp, /dev/shm and home. Nothing else of the host is in it.
+    Raises OSError if any step fails (the caller then reports the error; nothing is half-applied
+    in a way that could widen what the student sees: the namespace's old root stays as it was).
     """
-    mounted = []
-
-    def mount(source, target, fstype, flags, data=None):
-        _mount(source, target, fstype, flags, data)
-        mounted.append(target)
-
+    root = config["new_root"]
     size = f"size={config['tmp_bytes']},nr_inodes=4096"
-    keep = sorted(set(config["keep"]), key=len)  # folders the worker must still see, outer first
-    try:
-        covered = [p for p in SHARED_WRITABLE
-                   if os.path.isdir(p) and not os.path.islink(p) and os.stat(p).st_mode & 0o002]
-        # Folders to keep that a private /tmp would cover are opened now and bound back after.
-        kept = {}
-        for path in keep:
-            if any(_under(path, c) for c in covered) and not any(_under(path, k) for k in kept):
-                kept[path] = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        for path in covered:
-            mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777")
-        for path, fd in kept.items():
-            os.makedirs(path, 0o755, exist_ok=True)
-            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            os.close(fd)
-        run = config["run_dir"]
-        if run not in kept:
-            mount(run, run, None, MS_BIND | MS_REC)
-        for path in {run, *kept}:
-            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        uid, gid = owner
-        mount("tmpfs", config["home"], "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=700,uid={uid},gid={gid}")
-        hidden = []
-        for path in config["hide"]:
-            if os.path.islink(path) or not os.path.exists(path) or any(_under(k, path) for k in keep):
-                continue
-            if os.path.isdir(path):
-                mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                      "size=4k,nr_inodes=1,mode=555")
-            else:
-                mount("/dev/null", path, None, MS_BIND)
-            hidden.append(path)
-    except OSError:
-        for target in reversed(mounted):
-            _libc.umount2(_bytes(target), MNT_DETACH)
-        raise
-    applied.update(private_tmp=covered, home_in_memory=True, hidden_paths=hidden)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=755")
+
+    def inside(path):
+        return root + path
+
+    for path in WRITABLE_IN_ROOT:
+        os.makedirs(inside(path), 0o755, exist_ok=True)
+        _mount("tmpfs", inside(path), "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=1777")
+    visible = _outermost(config["visible"])
+    for path in visible:
+        target = inside(path)
+        if os.path.isdir(path):
+            os.makedirs(target, 0o755, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), 0o755, exist_ok=True)
+            open(target, "a").close()
+        _mount(path, target, None, MS_BIND)
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        for name in COVERED if os.path.isdir(path) else ():
+            if os.path.isdir(os.path.join(path, name)):  # e.g. the interpreter's own site-packages
+                _mount("tmpfs", os.path.join(target, name), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                       "size=4k,nr_inodes=1,mode=555")
+    os.makedirs(inside("/dev"), 0o755, exist_ok=True)
+    for name in DEVICES:
+        open(inside(f"/dev/{name}"), "a").close()
+        _mount(f"/dev/{name}", inside(f"/dev/{name}"), None, MS_BIND)
+    for name in os.listdir("/"):  # merged /usr: /lib -> usr/lib, so that the loader finds libraries
+        if name.startswith("lib") and os.path.islink(f"/{name}") and not os.path.lexists(inside(f"/{name}")):
+            os.symlink(os.readlink(f"/{name}"), inside(f"/{name}"))
+    os.makedirs(inside("/proc"), 0o555, exist_ok=True)
+    if not own_proc:
+        _mount("/proc", inside("/proc"), None, MS_BIND | MS_REC)
+    home = inside(config["home"])
+    os.makedirs(home, 0o755, exist_ok=True)
+    uid, gid = owner
+    _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV, f"{size},mode=700,uid={uid},gid={gid}")
+    method = _pivot(root)
+    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    applied.update(filesystem="allowlist", root_method=method, private_tmp=list(WRITABLE_IN_ROOT),
+                   home_in_memory=True,  # the submission's folder by name: the same in every run
+                   visible_paths=[p.replace(config["run_dir"], "<sandbox>") for p in visible])
 
 
 def _reap_forever(alive):
@@ -333,10 +377,11 @@ def enter(config, channel, sys_path):
     Inputs:
     - config: dict with
       user (dict name, uid, gid, or None to keep the current user; used only when root),
-      namespaces (bool: try namespaces and the private file system; used only when root),
-      run_dir (folder holding gradlab/, made read-only), home (the one writable folder),
-      keep (folders the worker must still see: site-packages, the standard library),
-      hide (the grader's own files and folders to cover), tmp_bytes (size of each private
+      namespaces (bool: try namespaces and the new root; used only when root),
+      run_dir (folder holding gradlab/), home (the one writable folder of its own),
+      new_root (an empty folder where the new root is built),
+      visible (the only host folders and files the child sees, read-only: the standard library,
+      numpy, the submission, the system's shared libraries), tmp_bytes (size of each private
       file system), processes (RLIMIT_NPROC).
     - channel: the file descriptors of the pipes to the grader (only the worker keeps them).
     - sys_path: the worker's sys.path list, edited in place if the user switch needs it.
@@ -347,7 +392,7 @@ def enter(config, channel, sys_path):
     signal.signal(signal.SIGTERM, lambda signum, frame: stopped.append(signum))
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # until the keeper can pass it on
     applied = {"separate_process": True, "user": None, "pid_namespace": False, "network": "on",
-               "ipc_namespace": False, "private_tmp": [], "home_in_memory": False, "hidden_paths": [],
+               "ipc_namespace": False, "filesystem": "host", "private_tmp": [], "home_in_memory": False,
                "no_new_privileges": False, "own_proc": False}
     keeper = os.getpid()
     root = os.geteuid() == 0
@@ -360,20 +405,16 @@ def enter(config, channel, sys_path):
         spaces = _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC)
     applied["network"] = "off" if spaces & CLONE_NEWNET else "on"
     applied["ipc_namespace"] = bool(spaces & CLONE_NEWIPC)
-    private_mounts = False
+    new_root = False
     if spaces & CLONE_NEWNS:
-        try:
-            _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here leaks out, nothing leaks in
-            private_mounts = True
-        except OSError as error:
-            applied["private_filesystem_error"] = str(error)
-    if private_mounts:
         user = config["user"] if root else None
         owner = (user["uid"], user["gid"]) if user else (os.getuid(), os.getgid())
         try:
-            _private_filesystem(config, owner, applied)
+            _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here leaks out, nothing leaks in
+            _new_root(config, owner, applied, own_proc=bool(spaces & CLONE_NEWPID))
+            new_root = True
         except OSError as error:
-            applied["private_filesystem_error"] = str(error)
+            applied["filesystem_error"] = str(error)
     alive_read, alive_write = os.pipe()
     init = None
     if spaces & CLONE_NEWPID:
@@ -388,7 +429,7 @@ def enter(config, channel, sys_path):
     if worker == 0:
         os.close(alive_read)
         os.close(alive_write)
-        _become_student(config, applied, keeper, init is not None, init is not None and private_mounts, sys_path)
+        _become_student(config, applied, keeper, init is not None, init is not None and new_root, sys_path)
         return applied
     for fd in (*channel, alive_read):
         os.close(fd)

@@ -32,14 +32,15 @@ Arguments may hold markers: {"__rng__": seed} becomes np.random.default_rng(seed
 Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} or {"ok": False,
 "error": {"type", "message", "where"}}, with "restart": True when the child should be replaced
 (threads or much memory left behind). On SIGUSR1
-(sent by the grader on a timeout) the child answers {"ok": False, "hung_in": "module.qualname"}
-and exits.
+(sent by the grader on a timeout) the child answers {"ok": False, "hung_in": ["module.qualname", ...]}
+(the student's frames, innermost first) and exits.
 """
 import builtins
 import importlib
 import io
 import json
 import os
+import pkgutil
 import signal
 import sys
 import traceback
@@ -62,21 +63,44 @@ class HungEarlier(Exception):
     """Raised instead of calling a function that already ran past its time limit."""
 
 
-def serve(submission, site_packages, reader, writer, config):
+def _standard_paths():
+    """The interpreter's standard library folders on sys.path (as the zygote set it: this folder,
+    numpy's site-packages, then the standard library)."""
+    return [p for p in sys.path[2:] if "site-packages" not in p]
+
+
+class StandardOnly:
+    """An import hook that refuses any module but the standard library's, numpy's and the
+    submission's, with the error an uninstalled package gives: the same at every isolation level
+    as on Gradescope, whatever else the grader's environment holds."""
+    allowed = (frozenset(sys.stdlib_module_names) | set(sys.builtin_module_names) | {"numpy", "gradlab"}
+               | {m.name for m in pkgutil.iter_modules(_standard_paths())})  # e.g. _sysconfigdata_*
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name.partition(".")[0] not in cls.allowed:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def serve(submission, reader, writer, config):
     """Confine this process, then answer the grader's requests until it closes the pipe.
 
     Inputs:
     - submission: str, the folder holding the student's gradlab/ (read-only to the child).
-    - site_packages: str, numpy's site-packages folder (already on sys.path, after this module's own).
     - reader, writer: int file descriptors of the request and answer pipes.
     - config: dict of settings for confine.enter (see isolation.child_config).
 
     Never returns: the process ends when the grader closes its pipe or kills it.
     """
-    paths = [submission, site_packages] + sys.path[2:]
-    config = {**config, "keep": config["keep"] + [p for p in paths if os.path.isdir(p)]}
+    # numpy is imported already (its submodules load through numpy.__path__): site-packages is
+    # not on the path, so the submission can import the standard library and numpy, nothing else.
+    standard = _standard_paths()
+    paths = [submission] + standard
+    config = {**config, "visible": config["visible"] + standard}
     isolation = confine.enter(config, (reader, writer), paths)  # from here on: the student's user
     sys.path[:] = paths
+    sys.meta_path.insert(0, StandardOnly)
     # Keep our own references: a submission that patches numpy or builtins changes only its own answers.
     ndarray, asarray, frame, decode, getpid, write, read = (np.ndarray, np.asarray, wire.frame, wire.decode,
                                                             os.getpid, os.write, os.read)
@@ -191,19 +215,20 @@ def serve(submission, site_packages, reader, writer, config):
             function = getattr(instance, owner_name[1])
         return function, materialize(call.get("args", [])), materialize(call.get("kwargs", {})), instance
 
-    def student_frame(frame):
-        """'module.qualname' of the innermost frame running the student's code, or None."""
+    def student_frames(frame):
+        """'module.qualname' of the frames running the student's code, innermost first (at most 16)."""
         package = os.path.join(submission, "gradlab")
-        while frame is not None:
+        names = []
+        while frame is not None and len(names) < 16:
             if frame.f_code.co_filename.startswith(package):
                 module = os.path.splitext(os.path.basename(frame.f_code.co_filename))[0]
-                return f"{module}.{frame.f_code.co_qualname}"
+                names.append(f"{module}.{frame.f_code.co_qualname}")
             frame = frame.f_back
-        return None
+        return names
 
     def on_timeout(signum, frame):
         # The grader is about to kill us for taking too long: say where the time went, then go.
-        send({"ok": False, "hung_in": student_frame(frame)})
+        send({"ok": False, "hung_in": student_frames(frame)})
         os._exit(3)
 
     signal.signal(signal.SIGUSR1, on_timeout)

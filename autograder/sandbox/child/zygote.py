@@ -42,7 +42,7 @@ def _become_worker(request, pipes, worker, confine):
     os.environ.clear()
     os.environ.update(request["env"])
     confine.limit_resources(request["limits"])
-    worker.serve(request["run"], request["site_packages"], 3, 4, request["config"])
+    worker.serve(request["run"], 3, 4, request["config"])
 
 
 def _reap(children):
