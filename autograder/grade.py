@@ -17,6 +17,10 @@ from .report import markdown
 from .sandbox import Limits, Sandbox, spawner
 
 IMPORT_SECONDS = 5.0
+MAX_MESSAGE = 1000  # characters of one case's message
+MAX_OUTPUT = 8000  # characters of one test's output
+MAX_NOTES = 20  # notes about the upload kept in results.json
+MAX_RESULTS = 1 << 20  # bytes of results.json: past it, the measured figures are dropped (scores stay)
 
 
 def _module_problems(sandbox, prepared):
@@ -57,6 +61,23 @@ def _jsonable(value):
     return value
 
 
+def _clip(text, limit):
+    """text cut to limit characters, saying so."""
+    return text if len(text) <= limit else text[:limit] + f" [... {len(text) - limit} more characters]"
+
+
+def _bounded(document):
+    """document, with the measured figures dropped if its JSON would pass MAX_RESULTS bytes."""
+    if len(results.dumps(document)) <= MAX_RESULTS:
+        return document
+    for test in document["tests"]:
+        test["extra_data"]["figures"] = {}
+        for case in test["extra_data"]["cases"]:
+            case["figures"] = {}
+    document["extra_data"]["notes"].append(f"figures dropped: results.json would pass {MAX_RESULTS >> 20} MB")
+    return document
+
+
 def _run_test(test, tester):
     check = checks.CHECKS[test.id]
     try:
@@ -65,6 +86,8 @@ def _run_test(test, tester):
         tester.cases.append(Case("grader error", False, f"the grader itself failed on this test ({error!r}); "
                                  "please tell the course staff", "grader_error"))
     cases = tester.cases or [Case("no cases", False, "this test ran no case", "grader_error")]
+    for case in cases:  # whatever the submission sent, a test's text stays small
+        case.message = _clip(case.message, MAX_MESSAGE)
     passed = sum(case.passed for case in cases)
     failed = [case for case in cases if not case.passed]
     lines = [f"{passed}/{len(cases)} cases passed."]
@@ -77,7 +100,7 @@ def _run_test(test, tester):
         "status": "passed" if not failed else "failed",
         "visibility": test.visibility,
         "tags": list(test.functions),
-        "output": "\n".join(lines),
+        "output": _clip("\n".join(lines), MAX_OUTPUT),
         "extra_data": _jsonable({
             "id": test.id,
             # The test's diagnosis: its first failed case's that names a cause, else "unknown".
@@ -132,6 +155,8 @@ def grade(upload, limits=Limits(), rubric_tests=None):
         with sandbox:
             if prepared is not None:
                 problems = _module_problems(sandbox, prepared)
+            # What a module does at import is undone after its own request, in every later child too.
+            sandbox.preload = [m for m in submission.GRADED_MODULES if m not in problems]
             graded = {}
             # Each visibility runs in children of its own, visible tests first: nothing a hidden
             # test's inputs leave behind in a child can reach what a visible test shows.
@@ -151,17 +176,20 @@ def grade(upload, limits=Limits(), rubric_tests=None):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded)
-    extra = {"grader": "gradlab autograder", "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
+    if len(notes) > MAX_NOTES:
+        notes = notes[:MAX_NOTES] + [f"... and {len(notes) - MAX_NOTES} more notes about the upload"]
+    extra = {"grader": "gradlab autograder", "numpy": np.__version__, "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
              "notes": notes, "student_output": printed, "processes_started": starts,
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
              "isolation": sandbox.isolation, "children_stopped": sandbox.stopped,
              "student_peak_memory_mb": round(sandbox.peak_memory_kb / 1024, 1)}
     output = markdown.summary(graded, notes, problems)
-    return results.build(graded, time.monotonic() - start, output, extra), timings
+    return _bounded(results.build(graded, time.monotonic() - start, output, extra)), timings
 
 
 def grade_to(upload, out_dir, limits=Limits()):
-    """Grade upload and write out_dir/results.json and out_dir/report.md (atomically, results last).
+    """Grade upload with limits and write out_dir/results.json and out_dir/report.md (atomically,
+    results last).
 
     Returns: the results dict.
     """

@@ -28,7 +28,7 @@ import pytest
 
 from autograder.sandbox import Sandbox, isolation
 from hostile.cases import CASES
-from mutate import ROOT
+from mutate import ROOT, copy_reference
 
 SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
 CLI_TIMEOUT = 180  # seconds per grading: a hang here is a failure, not a slow test
@@ -36,6 +36,7 @@ WORKERS = 4  # gradings at a time: most of a hostile grading is waiting for a ti
 # Words that only the grader's own files or environment hold (the submissions are unfenced copies).
 SECRETS = ("### BEGIN SOLUTION", '@check("', 'visibility = "after_due_date"')
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+MAX_FILE = 1 << 20  # bytes of results.json and of report.md, whatever a submission does
 
 
 def ensure_student_user():
@@ -59,6 +60,7 @@ def capabilities(applied):
         "grader_files_hidden": applied.get("filesystem") == "allowlist" or bool(applied.get("user")) and solutions_private,
         "network_off": applied.get("network") == "off",
         "private_tmp": bool(applied.get("private_tmp")),
+        "files_allowlisted": applied.get("filesystem") == "allowlist",
     }
 
 
@@ -72,9 +74,9 @@ class Graded:
     finished: float  # time.time() when the command returned
 
 
-def grade_cli(upload, out, env):
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(out)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT)
+def grade_cli(upload, out, env, options=()):
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(out), *options],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT)
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else {}
     return Graded(done.returncode, done.stderr, results, out, time.time())
 
@@ -140,7 +142,24 @@ def selected(session):
 
 
 @pytest.fixture(scope="module")
-def suite(applied, tmp_path_factory, request):
+def planted():
+    """World-readable finished solutions where TAs keep them, outside the grader's repository: a
+    course folder in /tmp and a classmate's upload in a SUBMISSIONS folder under /home."""
+    places = [Path("/tmp") / f"course-{uuid.uuid4().hex[:8]}", Path("/home") / f"ta-{uuid.uuid4().hex[:8]}"]
+    copy_reference(places[0] / "solutions")
+    copy_reference(places[1] / "SUBMISSIONS" / "classmate")
+    for place in places:
+        for folder, _, files in os.walk(place):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+    yield places
+    for place in places:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def suite(applied, planted, tmp_path_factory, request):
     """The runnable cases graded by the command line, then the batch; dict with the outcomes."""
     base = tmp_path_factory.mktemp("hostile")
     can = capabilities(applied)
@@ -157,7 +176,7 @@ def suite(applied, tmp_path_factory, request):
     def one(case):
         out = base / "out" / case.name
         upload = case.make(base / "uploads" / case.name, {**values, "OUT": out})
-        return case.name, grade_cli(upload, out, env)
+        return case.name, grade_cli(upload, out, env, case.options)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         graded = dict(pool.map(one, runnable))
@@ -210,7 +229,11 @@ def test_hostile_submission_gets_a_fair_bounded_result(case, suite, applied):
         else:
             assert score == expected[test_id], (test_id, test["output"])
     assert case.notes in results["output"], results["output"]
+    assert not case.somewhere or any(case.somewhere in test["output"] for test in results["tests"])
     assert results["extra_data"]["children_stopped"]["timeout"] <= case.max_timeouts, results["extra_data"]
+    assert case.max_seconds is None or results["execution_time"] <= case.max_seconds
+    for name in ("results.json", "report.md"):  # whatever the submission sends
+        assert (graded.out / name).stat().st_size < MAX_FILE, name
     assert results["extra_data"]["isolation"]["level"] in (None, applied["level"])
 
 

@@ -23,12 +23,13 @@ def _add_canvas_options(parser):
 
 
 def _batch(args):
+    from ..cli import limits_of
     from .entries import EntryError, parse_shard
     from .run import BatchError, grade_class
     try:
         shard = parse_shard(args.shard) if args.shard else None
         tally = grade_class(args.submissions, args.out, jobs=args.jobs, force=args.force, shard=shard,
-                            timeout=args.timeout, canvas=_canvas(args))
+                            timeout=args.timeout, canvas=_canvas(args), limits=limits_of(args))
     except (ValueError, EntryError, BatchError) as error:
         print(f"batch: {error}", file=sys.stderr)
         return 2
@@ -51,6 +52,7 @@ def _merge(args):
 
 def add_parsers(commands):
     """Add `batch` and `merge` to the subparsers of the command line."""
+    from ..cli import add_time_budget
     from .pool import DEFAULT_TIMEOUT
     batch = commands.add_parser("batch", help="grade every submission of a folder (one folder or .zip per student)")
     batch.add_argument("submissions", type=Path, help="folder with one folder or .zip per student, named after them")
@@ -61,6 +63,7 @@ def add_parsers(commands):
     batch.add_argument("--shard", metavar="K/N", help="grade only the K-th of N deterministic shards (1 <= K <= N)")
     batch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                        help=f"seconds for one submission before it is stopped (default {DEFAULT_TIMEOUT:g})")
+    add_time_budget(batch)
     _add_canvas_options(batch)
     batch.set_defaults(run=_batch)
     merge = commands.add_parser("merge", help="combine the output folders of shards into one")

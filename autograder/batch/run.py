@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .. import grade, results
 from ..report import gradebook, html, runs, summary
-from ..sandbox import spawner
+from ..sandbox import Limits, spawner
 from . import entries as entries_module
 from . import pool
 from .progress import Progress, duration
@@ -78,11 +78,11 @@ def _up_to_date(folder, digest, fingerprint):
             and all((folder / name).is_file() for name in FILES))
 
 
-def _grade_job(staging):
-    """The worker's job for one entry: grade it and write its files into staging/<student>/."""
+def _grade_job(staging, limits):
+    """The worker's job for one entry: grade it with limits and write its files into staging/<student>/."""
     def job(entry):
         folder = staging / entry.student
-        document = grade.grade_to(entry.path, folder)
+        document = grade.grade_to(entry.path, folder, limits)
         html.write_report(document, entry.student, folder / "report.html")
     return job
 
@@ -105,7 +105,7 @@ def _label(entry, state, out):
 
 
 def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=pool.DEFAULT_TIMEOUT,
-                canvas=None, stream=None):
+                canvas=None, stream=None, limits=Limits()):
     """Grade every submission of a folder (or one shard of them) into out.
 
     Inputs:
@@ -117,6 +117,7 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
     - timeout: float, wall-clock seconds for one submission before its worker is stopped.
     - canvas: None or dict of gradebook.write_canvas keyword arguments: also write canvas.csv.
     - stream: text stream for the progress bar and closing line, default stderr.
+    - limits: Limits of each submission's sandbox (e.g. its time budget).
 
     Returns: a Tally. Raises BatchError (or entries.EntryError) if the batch cannot start.
     """
@@ -171,7 +172,7 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
         progress.advance(_label(entry, state, out))
 
     try:
-        pool.run(todo, _grade_job(staging), jobs or default_jobs(), timeout, done,
+        pool.run(todo, _grade_job(staging, limits), jobs or default_jobs(), timeout, done,
                  log_path=lambda entry: staging / f"{entry.student}.log")
     finally:
         shutil.rmtree(staging, ignore_errors=True)

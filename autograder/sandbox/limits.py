@@ -22,10 +22,10 @@ class Limits:
     """
     call_seconds: float = 2.0
     cpu_seconds: int = 60
-    memory_bytes: int = 1 << 30
+    memory_bytes: int = 512 << 20  # with the grader (~60 MB) and 4 private file systems, inside Gradescope's 768 MB
     file_bytes: int = 1 << 20
     processes: int = 64
     output_bytes: int = 8 << 10
     flood_bytes: int = 4 << 20
-    disk_bytes: int = 32 << 20
+    disk_bytes: int = 16 << 20
     total_seconds: float = 120.0

@@ -116,6 +116,7 @@ class Sandbox:
         self.used_seconds = 0.0  # wall clock spent on the student's requests, against limits.total_seconds
         self.functions = frozenset()  # 'module.qualname' of every function the submission defines
         self.call_output = 0  # bytes printed during the current request
+        self.preload = []  # modules every new child imports first, before the request that needs it
 
     # -- process life -------------------------------------------------------------------
     def _start(self):
@@ -144,6 +145,11 @@ class Sandbox:
                 self.close()
                 self.hung = []
                 return self._start()
+        for module in self.preload:  # each in a request of its own, so that the clean-up after it
+            reply = self._send({"op": "import", "module": module}, self.limits.call_seconds)  # undoes its tricks
+            if not reply.ok:
+                self.close()
+                return reply
         return hello
 
     def close(self):
@@ -211,11 +217,15 @@ class Sandbox:
         if left <= 0:
             return Reply("timeout", detail=f"was not run: the submission used up its time budget of "
                                            f"{self.limits.total_seconds:g} s for all its calls")
-        began = time.monotonic()
+        began, wanted = time.monotonic(), timeout or self.limits.call_seconds
         try:
-            return self._request(message, min(timeout or self.limits.call_seconds, left))
+            reply = self._request(message, min(wanted, left))
         finally:
             self.used_seconds += time.monotonic() - began
+        if reply.status == "timeout" and left < wanted and reply.detail.startswith("did not finish"):
+            reply.detail = (f"did not finish within the {left:.1f} s left of the submission's time budget "
+                            f"({self.limits.total_seconds:g} s for all its calls) and was stopped")
+        return reply
 
     def _request(self, message, timeout):
         signature, digest = _signature(message), None

@@ -39,6 +39,9 @@ class Hostile:
     needs: tuple = ()
     max_timeouts: int = 0
     in_batch: bool = False  # also graded inside `python -m autograder batch`
+    options: tuple = ()  # command-line options of the grading, e.g. ("--time-budget", "20")
+    max_seconds: float = None  # the time bound this case proves: results.json's execution_time at most
+    somewhere: str = ""  # in the output of at least one test
 
     def make(self, folder, values):
         """The upload, built in folder (a Path) with the placeholders' values."""
@@ -49,6 +52,50 @@ class Hostile:
 
 # Each daemon or bomb names its processes (PR_SET_NAME) so that the suite can look for survivors.
 NAME_PROCESS = 'ctypes.CDLL(None).prctl(15, b"@COMM@", 0, 0, 0)'
+
+# Writes a forged answer for the current request straight onto the answer pipe (fd 4), past the
+# worker's own cuts, then lets the worker answer too (that answer then arrives out of turn).
+FORGE_ANSWER = """
+import os, sys, wire
+frame = sys._getframe()
+while frame is not None and "request" not in frame.f_locals:
+    frame = frame.f_back
+data = wire.frame({{**{answer}, "seq": frame.f_locals["request"]["seq"]}})
+while data:
+    data = data[os.write(4, data):]
+return None
+"""
+
+# Appended to a module: each of its functions sleeps just under the 2 s limit of a call, then answers right.
+SLOW_FUNCTIONS = """
+import functools as _functools, time as _time, types as _types
+def _slow(function):
+    @_functools.wraps(function)
+    def slow(*args, **kwargs):
+        _time.sleep(1.8)
+        return function(*args, **kwargs)
+    return slow
+for _key, _value in list(globals().items()):
+    if isinstance(_value, _types.FunctionType) and _value.__module__ == __name__ and not _key.startswith("_"):
+        globals()[_key] = _slow(_value)
+"""
+
+# Hangs; asked where (SIGUSR1), answers with a made-up function's name, a new one each time.
+LIE_WHEN_ASKED = """
+import os, signal, sys, uuid, wire
+frame = sys._getframe()
+while frame is not None and "request" not in frame.f_locals:
+    frame = frame.f_back
+seq = frame.f_locals["request"]["seq"]
+def lie(signum, frame):
+    data = wire.frame({"ok": False, "hung_in": [f"layers.made_up_{uuid.uuid4().hex}"], "seq": seq})
+    while data:
+        data = data[os.write(4, data):]
+    os._exit(3)
+signal.signal(signal.SIGUSR1, lie)
+while True:
+    pass
+"""
 
 CASES = (
     Hostile("honest", in_batch=True),
@@ -205,6 +252,54 @@ CASES = (
                 outcome.append(f"{address}: {error}")
         raise RuntimeError("; ".join(outcome))
         """)], diagnoses=("exception",), says="unreachable", needs=("network_off",)),
+    Hostile("steal_a_solution", ("l2",), [("regularizers", "l2", """
+        import importlib.util, os, time
+        deadline, mine = time.monotonic() + 1.5, os.path.dirname(os.path.abspath(__file__))
+        for top in ("/home", "/tmp", "/srv", "/opt", "/var", "/root", "/work", "/autograder", "/"):
+            for folder, subfolders, files in os.walk(top):
+                if time.monotonic() > deadline:
+                    break
+                subfolders[:] = [d for d in subfolders if d not in ("proc", "sys", "site-packages")]
+                if "regularizers.py" in files and folder != mine:  # a finished copy: run it
+                    spec = importlib.util.spec_from_file_location("stolen", os.path.join(folder, "regularizers.py"))
+                    stolen = importlib.util.module_from_spec(spec)
+                    try:
+                        spec.loader.exec_module(stolen)
+                        return stolen.l2(W, reg)
+                    except Exception:
+                        continue
+        raise NotImplementedError("l2 is not implemented yet")
+        """)], diagnoses=("not_implemented",), needs=("files_allowlisted",), collateral=functions_of("nets"),
+            in_batch=True),
+    # -- answers and messages that try to swamp the grader ---------------------------------------
+    Hostile("forged_huge_message", ("l1",), [("regularizers", "l1", FORGE_ANSWER.format(
+        answer='{"ok": False, "error": {"type": "E" * (1 << 20), "message": "m" * (1 << 20), "where": "w" * (1 << 20)}}'))],
+            collateral=functions_of(*MODULES), in_batch=True),
+    Hostile("bloated_params", (), [("optim", "train", """
+        rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
+        configs = {name: dict(optim_config or {}) for name in model.params}
+        rng = np.random.default_rng(seed)
+        batch_size = min(batch_size, X.shape[0])
+        losses = []
+        for _ in range(num_iters):
+            X_batch, y_batch = sample_minibatch(X, y, batch_size, rng)
+            loss, grads = model.loss(X_batch, y_batch)
+            losses.append(float(loss))
+            for name in model.params:
+                model.params[name], configs[name] = rule(model.params[name], grads[name], configs[name])
+        for i in range(6):  # 3 MB of parameters no model has, and a history key no contract names
+            model.params[f"junk{i}"] = np.zeros(60_000)
+        return {"loss": losses, "junk": list(range(50_000))}
+        """)]),
+    Hostile("padded_answers", ("relu_forward",), [("layers", "relu_forward", """
+        return np.maximum(0.0, x), (x, np.zeros(2_000_000))  # a 16 MB cache with every answer
+        """)], diagnoses=("unsupported_output",), says="larger than 4 MB", collateral=functions_of("layers", "nets")),
+    Hostile("slow_but_legal", (), [(module, None, SLOW_FUNCTIONS) for module in MODULES], options=("--time-budget", "20"),
+            collateral=functions_of(*MODULES), somewhere="used up its time budget of 20 s", max_timeouts=20,
+            max_seconds=20 + 25),
+    Hostile("lying_hang_names", ("tanh_forward",), [("layers", "tanh_forward", LIE_WHEN_ASKED)],
+            diagnoses=("timeout",), says="did not finish within", collateral=functions_of("layers", "nets"),
+            max_timeouts=8),
     # -- tampering with the tools ----------------------------------------------------------------
     Hostile("monkeypatch_in_call", ("elu_backward",), [("layers", "elu_backward", """
         import builtins, json, numpy
@@ -292,4 +387,8 @@ CASES = (
             diagnoses=("import_error",), says="SyntaxError: invalid syntax (autodiff.py, line"),
     Hostile("missing_package", functions_of("optim"), [("optim", None, "import torch")],
             diagnoses=("import_error",), says="No module named 'torch'"),
+    # Installed beside numpy in the grader's environment (a dev dependency), absent on Gradescope.
+    Hostile("installed_package", functions_of("optim"), [("optim", None, "import matplotlib")],
+            diagnoses=("import_error",), says="not installed on the grader: No module named 'matplotlib'",
+            collateral=functions_of("nets")),
 )
