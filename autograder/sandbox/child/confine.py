@@ -23,6 +23,7 @@ worker, which returns from enter() and runs the student's code. Without a PID na
 is no init: the keeper is a child subreaper, so orphaned processes come back to it.
 """
 import ctypes
+import errno
 import os
 import resource
 import select
@@ -89,6 +90,19 @@ def _outermost(paths):
         if os.path.lexists(path) and not any(_under(path, k) for k in kept):
             kept.append(path)
     return sorted(kept)
+
+
+def _make_private():
+    """Stop mount events propagating between this mount namespace and the host's: nothing mounted
+    here leaks out, nothing leaks in. Inside a chroot whose "/" is not a mount point this cannot be
+    asked of "/" (EINVAL): the mounts are then left as they are (private already where the chroot
+    was made with private mounts; if they are shared, moving the new root fails and the child
+    reports the host's file system)."""
+    try:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    except OSError as error:
+        if error.errno != errno.EINVAL:
+            raise
 
 
 def _pivot(root):
@@ -410,7 +424,7 @@ def enter(config, channel, sys_path):
         user = config["user"] if root else None
         owner = (user["uid"], user["gid"]) if user else (os.getuid(), os.getgid())
         try:
-            _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here leaks out, nothing leaks in
+            _make_private()
             _new_root(config, owner, applied, own_proc=bool(spaces & CLONE_NEWPID))
             new_root = True
         except OSError as error:

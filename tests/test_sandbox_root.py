@@ -1,0 +1,211 @@
+"""What the student's process can see and spend: the new root's allowlist (also inside a chroot),
+the time budget, the memory a memory bomb leaves the grader, and children per visibility.
+
+The file-system tests need the `user+namespaces` level (root, namespaces); elsewhere they skip
+and say so, as the README's threat model does.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+import pytest
+
+from autograder import grade
+from autograder.sandbox import Limits, Sandbox, names
+from mutate import ROOT, copy_reference
+
+PROBE = '''
+import os, sys, time
+
+def walk(stop):
+    """Every file and folder the process can reach from /, not descending into /proc or stop."""
+    found = []
+    for folder, subfolders, files in os.walk("/"):
+        subfolders[:] = [d for d in subfolders if os.path.join(folder, d) not in ["/proc"] + stop]
+        found += [os.path.join(folder, name) for name in subfolders + files]
+    return found
+
+def imports(names):
+    out = {}
+    for name in names:
+        try:
+            __import__(name)
+            out[name] = "ok"
+        except ImportError as error:
+            out[name] = str(error)
+    return out
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+'''
+
+
+def probe_sandbox(tmp_path, **limits):
+    (tmp_path / "gradlab").mkdir(exist_ok=True)
+    (tmp_path / "gradlab" / "probe.py").write_text(PROBE)
+    return Sandbox(tmp_path, Limits(**limits))
+
+
+def call(sandbox, function, *args):
+    return sandbox.request({"op": "call", "call": {"target": f"probe.{function}", "args": list(args)}})
+
+
+def test_the_child_sees_only_its_allowlist(tmp_path):
+    with probe_sandbox(tmp_path) as sandbox:
+        assert call(sandbox, "nap", 0).ok
+        isolation, run = sandbox.isolation, str(sandbox.run)
+        if isolation["filesystem"] != "allowlist":
+            pytest.skip(f"no new root at this isolation level ({isolation['level']})")
+        allowed = [p.replace("<sandbox>", run) for p in isolation["visible_paths"]]
+        private = ["/tmp", "/var/tmp", "/dev/shm", f"{run}/home"]
+        reply = call(sandbox, "walk", allowed + private)
+    assert reply.ok, reply
+    devices = [f"/dev/{name}" for name in ("null", "zero", "random", "urandom")]
+    # Everything found is an allowed path, inside one, or a folder on the way to one.
+    outside = [path for path in reply.value["result"]
+               if not any(path == a or path.startswith(a + "/") or a.startswith(path + "/")
+                          for a in allowed + private + devices + ["/proc"])
+               and not os.path.islink(path)]
+    assert outside == []
+    assert not any("site-packages/" in p and "/numpy" not in p for p in reply.value["result"] + allowed)
+    assert not any(p.startswith(str(ROOT / "solutions")) or p.startswith(str(ROOT / "tests"))
+                   for p in reply.value["result"])
+
+
+def test_only_the_standard_library_and_numpy_import(tmp_path):
+    with probe_sandbox(tmp_path) as sandbox:
+        reply = call(sandbox, "imports", ["json", "sqlite3", "ctypes", "decimal", "numpy.fft", "matplotlib",
+                                          "pytest", "jsonschema", "autograder", "worker"])
+    assert reply.ok, reply
+    outcome = reply.value["result"]
+    assert [n for n, v in outcome.items() if v == "ok"] == ["json", "sqlite3", "ctypes", "decimal", "numpy.fft",
+                                                            "worker"]  # the worker is already loaded, as numpy
+    assert outcome["matplotlib"] == "No module named 'matplotlib'"
+
+
+def test_the_time_budget_covers_all_calls_together(tmp_path):
+    with probe_sandbox(tmp_path, total_seconds=1.0) as sandbox:
+        first = call(sandbox, "nap", 0.6)
+        second = call(sandbox, "nap", 0.6)
+        third = call(sandbox, "nap", 0.0)
+    assert first.ok
+    assert second.status == "timeout" and "left of the submission's time budget (1 s" in second.detail
+    assert third.status == "timeout" and "used up its time budget of 1 s" in third.detail
+
+
+def test_hang_names_must_be_functions_the_submission_defines(tmp_path):
+    package = tmp_path / "gradlab"
+    package.mkdir()
+    (package / "m.py").write_text(textwrap.dedent('''
+        class Model:
+            def loss(self):
+                def inner():
+                    pass
+        if True:
+            def branch():
+                pass
+        '''))
+    (package / "broken.py").write_text("def (:\n")
+    found = names.defined_functions(package)
+    assert found == {"m.<module>", "m.Model.loss", "m.Model.loss.<locals>.inner", "m.branch", "broken.<module>"}
+    assert names.can_disable("m.Model.loss") and not names.can_disable("m.Model.loss.<locals>.inner")
+
+
+def test_visible_and_hidden_tests_run_in_different_children(tmp_path):
+    # Each child gets its own token at import; l2's visible and hidden tests show theirs.
+    upload = copy_reference(tmp_path, [("regularizers", "import numpy as np\n",
+                                        "import numpy as np\nimport uuid\nTOKEN = uuid.uuid4().hex\n"),
+                                       ("regularizers", "    ### BEGIN SOLUTION\n",
+                                        "    ### BEGIN SOLUTION\n    raise RuntimeError('child ' + TOKEN)\n")])
+    results, _ = grade.grade(upload)
+    tokens = {}
+    for test in results["tests"]:
+        for word in test["output"].split():
+            if len(word) == 32 and all(c in "0123456789abcdef" for c in word):
+                tokens.setdefault(test["visibility"], set()).add(word)
+    assert tokens["visible"] and tokens["after_due_date"]
+    assert not tokens["visible"] & tokens["after_due_date"]
+
+
+def _chroot_command(root, out):
+    """A shell script: in a private mount namespace, a chroot at root (a plain folder, not a mount
+    point) holding the machine's folders, then the grading of the complete example into out."""
+    binds = [entry for entry in sorted(os.listdir("/"))
+             if os.path.isdir(f"/{entry}") and not os.path.islink(f"/{entry}")
+             and entry not in ("proc", "sys", "dev", "tmp", "lost+found", "old_root", "mnt")]
+    lines = ["set -e", "mount --make-rprivate /"]
+    for entry in binds:
+        lines += [f"mkdir -p {root}/{entry}", f"mount --rbind /{entry} {root}/{entry}"]
+    lines += [f"ln -s {os.readlink('/' + e)} {root}/{e}" for e in os.listdir("/") if os.path.islink(f"/{e}")]
+    lines += [f"mkdir -p {root}/proc {root}/dev {root}/tmp {root}{out}", f"mount -t proc proc {root}/proc",
+              f"mount --rbind /dev {root}/dev", f"mount -t tmpfs tmpfs {root}/tmp", f"mkdir -p {root}{out}",
+              f"mount --bind {out} {root}{out}",
+              f"cd {root} && chroot {root} sh -c 'cd {ROOT} && {sys.executable} -m autograder grade "
+              f"{ROOT}/examples/submissions/complete --out {out}'"]
+    return "\n".join(lines)
+
+
+def test_a_chroot_whose_root_is_not_a_mount_point_still_gets_the_new_root(tmp_path):
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("chroot"):
+        pytest.skip("needs root and util-linux's unshare and chroot")
+    root, out = tmp_path / "chroot", tmp_path / "out"
+    root.mkdir()
+    out.mkdir()
+    done = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", _chroot_command(root, out)],
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0 and "unshare failed" in done.stderr:
+        pytest.skip(f"no mount namespaces here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    isolation = results["extra_data"]["isolation"]
+    assert isolation["filesystem"] == "allowlist" and isolation["root_method"] == "move", isolation
+    assert isolation["level"] == "user+namespaces"
+    assert results["score"] == 100
+
+
+def _memory_cgroup(limit):
+    """A new memory cgroup (v2, else v1) limited to limit bytes: (its folder, the file to join it),
+    or None where this machine cannot make one."""
+    for base, limit_file in (("/sys/fs/cgroup", "memory.max"), ("/sys/fs/cgroup/memory", "memory.limit_in_bytes")):
+        folder = Path(base) / f"gradlab-test-{uuid.uuid4().hex[:8]}"
+        try:
+            folder.mkdir()
+        except OSError:
+            continue
+        try:
+            (folder / limit_file).write_text(str(limit))
+            return folder
+        except OSError:
+            folder.rmdir()
+    return None
+
+
+def test_a_memory_bomb_in_gradescopes_768_mb_still_gets_its_results(tmp_path):
+    cgroup = _memory_cgroup(768 << 20)
+    if cgroup is None:
+        pytest.skip("no memory cgroup can be made here (needs root and a writable cgroup file system)")
+    upload = copy_reference(tmp_path / "upload", [("losses", "    ### BEGIN SOLUTION\n",
+                                                   "    ### BEGIN SOLUTION\n    hog = []\n    while True:\n"
+                                                   "        hog.append(np.ones(1 << 24))\n")])
+    out = tmp_path / "out"
+    try:
+        done = subprocess.run(["sh", "-c", f'echo $$ > {cgroup}/cgroup.procs && exec "$@"', "sh", sys.executable,
+                               "-m", "autograder", "grade", str(upload), "--out", str(out)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+    finally:
+        subprocess.run(["sh", "-c", f"cat {cgroup}/cgroup.procs > /dev/null"], check=False)
+        try:
+            cgroup.rmdir()
+        except OSError:
+            pass
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((out / "results.json").read_text())
+    bombed = [t for t in results["tests"] if t["tags"][0] == "softmax_loss" and t["extra_data"]["id"].endswith("values")]
+    assert bombed and bombed[0]["score"] == 0
+    assert bombed[0]["extra_data"]["diagnosis"] in ("memory_limit", "timeout", "crashed")
