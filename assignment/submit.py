@@ -4,7 +4,8 @@ Usage, from this folder: python submit.py [--output submission.zip]   (or: make 
 
 1. Every module of gradlab must import, checked in a fresh Python process (so a module that
    works only after some notebook cell ran is caught). If one does not, no zip is written
-   and the exit status is 1.
+   and the exit status is 1. A module that imports anything but the standard library, numpy
+   and gradlab itself is an error too: the grader has nothing else (the grader's own message).
 2. Functions whose body is still only `raise NotImplementedError(...)` are listed as a
    warning; the zip is written anyway (finished parts earn points).
 3. The zip holds gradlab/<module>.py for every module in MODULES and nothing else; other
@@ -73,6 +74,30 @@ def import_errors(root, modules=MODULES):
     except (IndexError, ValueError):
         message = (result.stderr.strip().splitlines() or ["no output"])[-1]
         return {module: f"the import check crashed: {message}" for module in modules}
+
+
+ALLOWED_IMPORTS = frozenset(sys.stdlib_module_names) | {"numpy", "gradlab"}
+
+
+def foreign_imports(source):
+    """Top-level names of the packages a Python source imports that the grader does not have.
+
+    Found statically (nothing is run): `import x.y` and `from x import y` with x outside the
+    standard library, numpy and gradlab; relative imports are gradlab's own.
+
+    Input:
+    - source: str, Python source code.
+
+    Returns:
+    - names: sorted list of package names, e.g. ["matplotlib"].
+    """
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.partition(".")[0])
+    return sorted(found - ALLOWED_IMPORTS)
 
 
 def _raises_not_implemented(statement):
@@ -149,6 +174,15 @@ def main(argv=None, root=ROOT):
     missing = [module for module in MODULES if not (package / f"{module}.py").is_file()]
     errors = {module: "the file is missing" for module in missing}
     errors.update(import_errors(root, [module for module in MODULES if module not in missing]))
+    for module in MODULES:
+        if module not in errors:
+            try:
+                foreign = foreign_imports((package / f"{module}.py").read_text(encoding="utf-8"))
+            except (SyntaxError, ValueError, UnicodeDecodeError):
+                continue  # the import check above reports it
+            if foreign:
+                errors[module] = (f"it imports a package that is not installed on the grader: No module named "
+                                  f"'{foreign[0]}'. Use only numpy and the standard library.")
     for module, message in sorted(errors.items()):
         print(f"  error: gradlab/{module}.py does not import: {message}")
     if errors:

@@ -136,3 +136,31 @@ def test_the_grader_gives_the_solutions_zip_full_marks(copy_of, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["score"] == sum(test["max_score"] for test in results["tests"]) > 0
+
+
+def test_submit_refuses_a_package_the_grader_does_not_have(copy_of, capsys, tmp_path):
+    # matplotlib is installed beside the handout (the notebook plots with it), not on the grader.
+    folder = copy_of("solutions")
+    with open(folder / "gradlab" / "optim.py", "a") as handle:
+        handle.write("\nimport matplotlib.pyplot as plt\nfrom os import path\nfrom . import data\n")
+    assert submit.foreign_imports((folder / "gradlab" / "optim.py").read_text()) == ["matplotlib"]
+    assert submit.main([], root=folder) == 1
+    out = capsys.readouterr().out
+    sentence = "imports a package that is not installed on the grader: No module named 'matplotlib'"
+    assert f"gradlab/optim.py does not import: it {sentence}" in out and not (folder / "submission.zip").exists()
+    # The grader says the same of the same module.
+    from autograder import grade
+    results, _ = grade.grade(folder)
+    assert results["extra_data"]["modules"]["optim"] == f"gradlab/optim.py {sentence}. Use only numpy and the standard library."
+
+
+def test_numpy_is_pinned_to_one_version_everywhere():
+    import tomllib
+
+    import numpy
+
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = [d for d in dependencies if d.startswith("numpy")]
+    handout = [line for line in (ROOT / "solutions" / "requirements.txt").read_text().splitlines()
+               if line.startswith("numpy")]
+    assert pins == handout == [f"numpy=={numpy.__version__}"]
