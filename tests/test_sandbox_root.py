@@ -209,3 +209,15 @@ def test_a_memory_bomb_in_gradescopes_768_mb_still_gets_its_results(tmp_path):
     bombed = [t for t in results["tests"] if t["tags"][0] == "softmax_loss" and t["extra_data"]["id"].endswith("values")]
     assert bombed and bombed[0]["score"] == 0
     assert bombed[0]["extra_data"]["diagnosis"] in ("memory_limit", "timeout", "crashed")
+
+
+def test_the_output_limit_is_per_call(tmp_path):
+    # 1 MB printed by every call: 3 MB in all over three calls, each under the 2 MB limit of a call.
+    (tmp_path / "gradlab").mkdir()
+    (tmp_path / "gradlab" / "chatty.py").write_text("def talk():\n    print('x' * (1 << 20))\n    return 1\n")
+    with Sandbox(tmp_path, Limits(flood_bytes=2 << 20)) as sandbox:
+        replies = [sandbox.request({"op": "call", "call": {"target": "chatty.talk"}}) for _ in range(3)]
+        printed = sandbox.printed()
+    assert all(reply.ok for reply in replies), replies
+    assert printed.endswith(f"[... the submission printed {3 * ((1 << 20) + 1)} bytes in all; only the first "
+                            f"{Limits().output_bytes} are kept]")
