@@ -71,10 +71,13 @@ def _clip(text, limit):
 
 def _sanitize(value, depth=0):
     """An answer with what the grader's checks could trip on replaced by an "unsupported" marker:
-    integers beyond float range, nesting deeper than MAX_DEPTH. (Decoded JSON has exact types.)"""
+    integers beyond float range, nesting deeper than MAX_DEPTH; strings cut to MAX_TEXT.
+    (Decoded JSON has exact types.)"""
     kind = type(value)
     if kind is int:
         return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
+    if kind is str:
+        return _clip(value, MAX_TEXT)
     if kind not in (list, tuple, dict):
         return value
     if depth > MAX_DEPTH:
