@@ -1,8 +1,10 @@
 """Where and as whom the sandboxed child runs: decided here, applied by child/confine.py.
 
 The grader picks the unprivileged user, the host folders the child may see (all else is absent
-from its new root) and the folder it works in; the child applies what the kernel allows and reports it back (Sandbox.isolation).
+from its new root) and the folder it works in; the child applies what the kernel allows and
+reports it back (Sandbox.isolation).
 """
+import functools
 import os
 import pwd
 import shutil
@@ -34,6 +36,7 @@ def numpy_paths(site_packages):
     return [str(Path(site_packages) / name) for name in ("numpy", "numpy.libs") if (Path(site_packages) / name).is_dir()]
 
 
+@functools.lru_cache(maxsize=None)
 def system_libraries():
     """The folders of the C library and the dynamic loader this interpreter runs with, and the
     loader's cache: where the standard library's extension modules find their shared libraries."""
@@ -47,7 +50,7 @@ def system_libraries():
                     found.add(os.path.dirname(os.path.realpath(path)))
     except OSError:
         pass
-    return sorted(found) + [p for p in ("/etc/ld.so.cache",) if os.path.isfile(p)]
+    return tuple(sorted(found)) + tuple(p for p in ("/etc/ld.so.cache",) if os.path.isfile(p))
 
 
 def make_run_dir(package_root, user):
@@ -91,7 +94,7 @@ def child_config(run, user, level, limits, site_packages):
     The child sees only `visible` (the worker adds its standard library's folders) and its own
     private writable folders.
     """
-    visible = [str(run / "gradlab")] + numpy_paths(site_packages) + system_libraries()
+    visible = [str(run / "gradlab"), *numpy_paths(site_packages), *system_libraries()]
     return {"user": user, "namespaces": level == "best", "run_dir": str(run), "home": str(run / "home"),
             "new_root": str(run / "root"), "visible": visible,
             "tmp_bytes": limits.disk_bytes, "processes": limits.processes}
