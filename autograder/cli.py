@@ -1,9 +1,10 @@
 """Command line: python -m autograder grade SUBMISSION --out DIR (and batch, merge, gradescope-bundle)."""
 import argparse
 import sys
+from pathlib import Path
 
-from . import grade
-from .batch.commands import add_parsers as add_batch_parsers
+from . import grade, visibility
+from .batch.commands import add_due_date_option, add_parsers as add_batch_parsers
 from .gradescope.bundle import add_parser as add_bundle_parser
 
 
@@ -13,13 +14,17 @@ def main(argv=None):
     one = commands.add_parser("grade", help="grade one submission (folder or .zip)")
     one.add_argument("submission", help="a folder with the module files, a gradlab/ package, or a .zip of either")
     one.add_argument("--out", required=True, help="folder for results.json and report.md")
+    add_due_date_option(one, "results.json's top-level output")
     add_batch_parsers(commands)
     add_bundle_parser(commands)
     args = parser.parse_args(argv)
     if args.command != "grade":
         return args.run(args)
+    if not Path(args.submission).exists():  # the TA's typo, not the student's upload: nothing to grade
+        print(f"grading failed: {args.submission} does not exist", file=sys.stderr)
+        return 2
     try:
-        document = grade.grade_to(args.submission, args.out)
+        document = grade.grade_to(args.submission, args.out, due_passed=visibility.due_date_passed(args.due_date))
     except Exception as error:  # noqa: BLE001 - one line for whoever runs the grader
         print(f"grading failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,24 @@
 """The `batch` and `merge` subcommands of `python -m autograder` (see README, "For TAs")."""
+import argparse
 import sys
 from pathlib import Path
+
+from .. import visibility
+
+
+def _due_date(text):
+    try:
+        return visibility.parse_due_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_due_date_option(parser, what):
+    """--due-date WHEN: graded before it, what (the student's files) counts only the tests visible then."""
+    parser.add_argument("--due-date", type=_due_date, metavar="WHEN",
+                        help=f"the due date, ISO 8601 (e.g. 2026-03-01T23:59:00-05:00): graded before it, {what} "
+                        "summarises only the visible tests and says how many more are shown after it "
+                        "(default: no due date, everything is shown)")
 
 
 def _canvas(args):
@@ -28,7 +46,8 @@ def _batch(args):
     try:
         shard = parse_shard(args.shard) if args.shard else None
         tally = grade_class(args.submissions, args.out, jobs=args.jobs, force=args.force, shard=shard,
-                            timeout=args.timeout, canvas=_canvas(args))
+                            timeout=args.timeout, canvas=_canvas(args),
+                            due_passed=visibility.due_date_passed(args.due_date))
     except (ValueError, EntryError, BatchError) as error:
         print(f"batch: {error}", file=sys.stderr)
         return 2
@@ -61,6 +80,7 @@ def add_parsers(commands):
     batch.add_argument("--shard", metavar="K/N", help="grade only the K-th of N deterministic shards (1 <= K <= N)")
     batch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                        help=f"seconds for one submission before it is stopped (default {DEFAULT_TIMEOUT:g})")
+    add_due_date_option(batch, "each student's report.html and results.json output")
     _add_canvas_options(batch)
     batch.set_defaults(run=_batch)
     merge = commands.add_parser("merge", help="combine the output folders of shards into one")
