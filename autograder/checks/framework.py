@@ -58,6 +58,14 @@ ERROR_DIAGNOSES = {"NotImplementedError": "not_implemented", "MemoryError": "mem
                    "HungEarlier": "timeout"}
 
 
+def not_implemented_message(name, message):
+    """The sentence for a NotImplementedError raised in name: the stub's own words ("exp is not
+    implemented yet. Hint: ...") said once, else the function's name and what it raised."""
+    if "is not implemented yet" in message:
+        return message
+    return f"{name} is not implemented yet" + (f" (NotImplementedError: {message})" if message else "")
+
+
 class Tester:
     """What a check works with.
 
@@ -97,7 +105,7 @@ class Tester:
             error = reply.error
             diagnosis = ERROR_DIAGNOSES.get(error["type"], "exception")
             if diagnosis == "not_implemented":
-                raise CallFailed(f"{name} is not implemented yet: NotImplementedError: {error['message']}", diagnosis)
+                raise CallFailed(not_implemented_message(name, error["message"]), diagnosis)
             where = f" ({error['where']})" if error["where"] else ""
             raise CallFailed(f"{name} raised {error['type']}: {error['message']}{where}", diagnosis)
         raise CallFailed(f"{name}: {reply.detail}", CALL_DIAGNOSES[reply.status])
