@@ -264,6 +264,11 @@ def expect_unchanged(before, after, what="inputs", diagnosis="mutates_input"):
                               diagnosis)
 
 
+def wrong_container(got, expected):
+    """The CheckFailed (wrong_type) for a result of the wrong kind: "got a list (...), expected {expected}"."""
+    return CheckFailed(f"got {describe(got)}, expected {expected}", "wrong_type")
+
+
 def unpack(result, count, what):
     """A result that must be a tuple (or list) of count items."""
     if not isinstance(result, (tuple, list)) or len(result) != count:
