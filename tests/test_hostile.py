@@ -28,6 +28,7 @@ import pytest
 from autograder.sandbox import Sandbox, isolation
 from hostile.cases import CASES
 from mutate import ROOT
+from results_schema import validate as validate_results
 
 CLI_TIMEOUT = 180  # seconds per grading: a hang here is a failure, not a slow test
 WORKERS = 4  # gradings at a time: most of a hostile grading is waiting for a timeout
@@ -250,7 +251,6 @@ def test_in_a_batch_every_student_gets_what_they_get_alone(suite):
 
 DAEMON = '''
 import ctypes, os, time
-from results_schema import validate as validate_results
 def start(path, name):
     """Leave a daemon (new session, double fork) that rewrites path until killed; return its pid."""
     read, write = os.pipe()

@@ -21,9 +21,9 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_a_wrong_container_is_diagnosed_wrong_type(case, tmp_path):
-    edit, test_id, got, expected = CASES[case]
+@pytest.mark.parametrize("kind", CASES)
+def test_a_wrong_container_is_diagnosed_wrong_type(kind, tmp_path):
+    edit, test_id, got, expected = CASES[kind]
     tests = [t for t in rubric.load() if t.id == test_id]
     results = grade.grade(copy_reference(tmp_path, [edit]), rubric_tests=tests)[0]
     (test,) = results["tests"]
