@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 import zipfile
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -151,3 +152,15 @@ def test_unreadable_metadata_and_a_failing_grader_still_give_valid_results(tmp_p
     assert "The autograder itself failed" in results["output"] and "rubric.toml is malformed" in results["output"]
     assert "RuntimeError" in results["extra_data"]["grading_failed"]
     assert "could not be read" in results["extra_data"]["submission"]["message"]
+
+
+def test_before_the_due_date_the_output_tells_only_of_visible_tests(layout, tmp_path):
+    _, run_autograder = layout
+    now = datetime.now(timezone.utc)
+    due = (now + timedelta(days=7)).isoformat()
+    results = run_autograder(EXAMPLES / "half_finished", meta(now.isoformat(), due=due))
+    assert results["output"].startswith("**Visible tests: ") and "more tests are shown after the due date" in \
+        results["output"]
+    assert "/ 100" not in results["output"]
+    expected, _ = grade.grade(EXAMPLES / "half_finished")
+    assert results["score"] == expected["score"]  # the total is there for the staff; Gradescope hides it
