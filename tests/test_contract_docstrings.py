@@ -10,7 +10,7 @@ import importlib
 
 import pytest
 
-from autograder.checks import common, convergence, framework, gradcheck, nets, optim
+from autograder.checks import autodiff, common, convergence, framework, gradcheck, nets, optim
 from mutate import ROOT
 
 LOSSES = ["losses.softmax_loss", "losses.svm_loss", "losses.mse_loss", "losses.logistic_loss"]
@@ -30,7 +30,8 @@ CONTRACT = [
     ("several results come as a tuple", framework.unpack,
      LOSSES + REGULARIZERS + [f for f in LAYERS if f.endswith("forward")]
      + ["layers.affine_backward", "layers.maxout_backward", "optim.sgd", "optim.sgd_momentum",
-        "optim.sample_minibatch", "optim.gradient_descent", "nets.MLP.loss", "autodiff.derivative"], "tuple"),
+        "optim.sample_minibatch", "optim.gradient_descent", "nets.MLP.loss", "autodiff.derivative",
+        "autodiff.gradient"], "tuple"),
     ("input arrays are not modified", framework.expect_unchanged,
      LOSSES + REGULARIZERS + LAYERS + ["gradcheck.rel_error", "gradcheck.numerical_gradient_array",
                                        "gradcheck.grad_check_sparse", "optim.gradient_descent"], "not modified"),
@@ -58,9 +59,17 @@ CONTRACT = [
      "a key for every parameter, biases included"),
     ("biases are not regularized", nets.mlp_loss_gradient, NETS[1:], "biases are not regularized"),
     ("the returned parameters are float arrays of their shapes", convergence._accuracy, ["optim.train"],
-     "Its params are updated"),
+     "Its params are updated, each staying a float array of its own shape"),
     ("softmax and logistic losses stay finite at 1e4", common.check_value_call,
      ["losses.softmax_loss", "losses.logistic_loss"], "finite for scores as large as 1e4"),
+    ("momentum's velocity comes back in config", optim.sgd_momentum_values, ["optim.sgd_momentum"],
+     'the new velocity stored under "velocity"'),
+    ("elementary functions take and give a float, a Dual or a Var", autodiff.dual_functions,
+     [f"autodiff.{name}" for name in ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu")], "for a float, Dual or Var"),
+    ("sigmoid does not overflow", autodiff.dual_functions, ["autodiff.sigmoid"], "no overflow for large |x|"),
+    ("backward twice gives the same gradients", autodiff.var_backward, ["autodiff.Var.backward"],
+     "Calling backward again recomputes the same gradients rather than adding to the old ones"),
+    ("fan-out gradients add up", autodiff.var_backward, ["autodiff.Var.backward"], "add up"),
     ("relu's derivative at 0 is 0", common.check_layer_gradient, ["layers.relu_backward"], "at x = 0 is taken to be 0"),
 ]
 

@@ -78,7 +78,8 @@ def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_
 
     Inputs:
     - model: an object with a dict model.params and a method model.loss(X, y) returning
-      (loss, grads), grads keyed like params. Its params are updated.
+      (loss, grads), grads keyed like params. Its params are updated, each staying a float
+      array of its own shape.
     - X: float array of shape (N, D).
     - y: int array of shape (N,).
     - update_rule: the name of an update rule in this module ("sgd", "sgd_momentum") or a callable.
