@@ -4,6 +4,8 @@ Everything on the page comes from the results document (scores, messages, measur
 or is recomputed in this trusted process from the reference (the data and the reference's
 runs, see runs.py); charts are embedded as base64 SVG (plots.py), so the page needs no other
 file and no network. Every text that may come from a student (messages, printed output) is escaped.
+The page is the student's: it shows only the tests a student sees at the time (before the due
+date, the visible ones; see autograder/visibility.py), and says how many more there are.
 """
 import base64
 import html
