@@ -1,25 +1,12 @@
 """Command line: python -m autograder grade SUBMISSION --out DIR (and batch, merge, gradescope-bundle)."""
 import argparse
 import sys
+from pathlib import Path
 
-from . import grade
-from .sandbox.limits import Limits
+from . import grade, visibility
+from .batch.commands import add_due_date_option, add_time_budget, limits_of
 from .batch.commands import add_parsers as add_batch_parsers
 from .gradescope.bundle import add_parser as add_bundle_parser
-
-
-def add_time_budget(parser):
-    """The --time-budget option of the commands that grade."""
-    parser.add_argument("--time-budget", type=float, default=Limits.total_seconds, metavar="SECONDS",
-                        help="wall clock for all of one submission's calls together; past it the remaining tests "
-                             f"fail with a timeout (default {Limits.total_seconds:g})")
-
-
-def limits_of(args):
-    """The sandbox's Limits for the parsed options."""
-    if not args.time_budget > 0:
-        raise SystemExit("--time-budget must be positive")
-    return Limits(total_seconds=args.time_budget)
 
 
 def main(argv=None):
@@ -29,13 +16,18 @@ def main(argv=None):
     one.add_argument("submission", help="a folder with the module files, a gradlab/ package, or a .zip of either")
     one.add_argument("--out", required=True, help="folder for results.json and report.md")
     add_time_budget(one)
+    add_due_date_option(one, "results.json's top-level output")
     add_batch_parsers(commands)
     add_bundle_parser(commands)
     args = parser.parse_args(argv)
     if args.command != "grade":
         return args.run(args)
+    if not Path(args.submission).exists():  # the TA's typo, not the student's upload: nothing to grade
+        print(f"grading failed: {args.submission} does not exist", file=sys.stderr)
+        return 2
     try:
-        document = grade.grade_to(args.submission, args.out, limits_of(args))
+        document = grade.grade_to(args.submission, args.out, limits_of(args),
+                                  due_passed=visibility.due_date_passed(args.due_date))
     except Exception as error:  # noqa: BLE001 - one line for whoever runs the grader
         print(f"grading failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, reference, results, rubric, submission
+from . import checks, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
 from .report import markdown
 from .sandbox import Limits, Sandbox, spawner
@@ -113,25 +113,40 @@ def _run_test(test, tester):
     }
 
 
-def _explain_dependencies(graded):
-    """Add to each failed test the other failed functions it relies on."""
-    failed_primary = {test["tags"][0]: test["name"] for test in graded if test["status"] == "failed"}
+def _explain_dependencies(graded, due_passed):
+    """Add to each failed test the other failed functions it relies on: all of them in extra_data
+    (the staff's), in its output only those with a failed test the student sees no later than
+    this one (a visible test does not reveal that a gradient check hidden until the due date fails)."""
+    failed_by_function = {}
+    for test in graded:
+        if test["status"] == "failed":
+            failed_by_function.setdefault(test["tags"][0], []).append(test)
     for test in graded:
         if test["status"] != "failed":
             continue
-        causes = [f"{name} (failed '{failed_primary[name]}')" for name in test["tags"][1:] if name in failed_primary]
+        depends = [name for name in test["tags"][1:] if name in failed_by_function]
+        if depends:
+            test["extra_data"]["depends_on_failed"] = depends
+        causes = []
+        for name in depends:
+            cited = next((other for other in failed_by_function[name]
+                          if visibility.may_mention(test["visibility"], other["visibility"], due_passed)), None)
+            if cited is not None:
+                causes.append(f"{name} (failed '{cited['name']}')")
         if causes:
             test["output"] += "\nThis failure may follow from other failing functions: " + "; ".join(causes) + "."
-            test["extra_data"]["depends_on_failed"] = [name for name in test["tags"][1:] if name in failed_primary]
 
 
-def grade(upload, limits=Limits(), rubric_tests=None):
+def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     """Grade one upload.
 
     Inputs:
     - upload: path of a folder or .zip (see submission.py).
     - limits: Limits of the student's process.
     - rubric_tests: list of RubricTest, default the rubric file's.
+    - due_passed: whether the due date has passed: if not, what the student sees (the top-level
+      output, the notes in the tests' outputs) tells nothing of the tests shown after it
+      (visibility.py); extra_data and report.md hold everything either way.
 
     Returns: a tuple of (results dict, per-test seconds dict): results in Gradescope's format.
     """
@@ -145,9 +160,9 @@ def grade(upload, limits=Limits(), rubric_tests=None):
         try:
             prepared = submission.prepare(upload, scratch / "submission")
         except submission.SubmissionError as error:
-            prepared, notes = None, [str(error)]
+            prepared, notes = None, [f"the submission could not be read: {error}"]
         if prepared is None:
-            problems = {m: f"the submission could not be read: {notes[0]}" for m in submission.GRADED_MODULES}
+            problems = dict.fromkeys(submission.GRADED_MODULES, notes[0])
             sandbox = Sandbox(scratch, limits)
         else:
             notes = prepared.notes
@@ -175,25 +190,26 @@ def grade(upload, limits=Limits(), rubric_tests=None):
             starts = sandbox.starts
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    _explain_dependencies(graded)
+    _explain_dependencies(graded, due_passed)
     if len(notes) > MAX_NOTES:
         notes = notes[:MAX_NOTES] + [f"... and {len(notes) - MAX_NOTES} more notes about the upload"]
-    extra = {"grader": "gradlab autograder", "numpy": np.__version__, "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
+    extra = {"grader": "gradlab autograder", "numpy": np.__version__,
+             "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
              "notes": notes, "student_output": printed, "processes_started": starts,
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
              "isolation": sandbox.isolation, "children_stopped": sandbox.stopped,
              "student_peak_memory_mb": round(sandbox.peak_memory_kb / 1024, 1)}
-    output = markdown.summary(graded, notes, problems)
+    output = markdown.summary(graded, notes, problems, due_passed)
     return _bounded(results.build(graded, time.monotonic() - start, output, extra)), timings
 
 
-def grade_to(upload, out_dir, limits=Limits()):
+def grade_to(upload, out_dir, limits=Limits(), due_passed=True):
     """Grade upload with limits and write out_dir/results.json and out_dir/report.md (atomically,
-    results last).
+    results last); due_passed as for grade().
 
     Returns: the results dict.
     """
-    document, _ = grade(upload, limits)
+    document, _ = grade(upload, limits, due_passed=due_passed)
     out_dir = Path(out_dir)
     results.write_atomic(out_dir / "report.md", markdown.report(document))
     results.write_atomic(out_dir / "results.json", results.dumps(document))

@@ -1,7 +1,8 @@
 """Turn what a student uploaded into a clean package folder that the sandbox can import.
 
 Accepted: a folder with the module files flat (as Gradescope stores an upload), a folder holding
-gradlab/ (or a whole copy of assignment/), or a .zip of any of these. Only the expected module
+gradlab/ (or a whole copy of assignment/), or a .zip of any of these; any other single file is read
+as a folder holding only it (a bare notebook gets the advice it gets in a zip). Only the expected module
 files are copied, as bytes, into scratch/gradlab/ beside an empty __init__.py of the grader's
 own; nothing is imported or run here. Zip members with absolute paths, '..' or links are
 skipped, and so are symlinks in folders (files are opened without following links); sizes and
@@ -200,10 +201,12 @@ def prepare(upload, scratch):
     upload, scratch = Path(upload), Path(scratch)
     if upload.is_dir():
         files = _read_folder(upload)
-    elif upload.is_file() and zipfile.is_zipfile(upload):
+    elif upload.is_file() and (zipfile.is_zipfile(upload) or upload.suffix.lower() == ".zip"):
         files = _read_zip(upload)
-    elif upload.exists():
-        raise SubmissionError(f"{upload.name} is neither a folder nor a zip file")
+    elif upload.is_file():
+        # One bare file (a notebook, a PDF, a single module): read as a folder holding only it, so
+        # it gets the advice the same file gets inside a zip.
+        files = {PurePosixPath(upload.name): upload}
     else:
         raise SubmissionError(f"{upload} does not exist")
     notes = []

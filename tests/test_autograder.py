@@ -5,7 +5,6 @@ import subprocess
 import sys
 import zipfile
 
-import jsonschema
 import numpy as np
 import pytest
 
@@ -14,8 +13,7 @@ from autograder.checks import CHECKS
 from autograder.sandbox import Sandbox
 from autograder.sandbox.child import wire
 from mutate import ROOT, copy_reference
-
-SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
+from results_schema import validate as validate_results
 
 
 def scores_by_id(results):
@@ -47,11 +45,11 @@ def test_reference_scores_full_marks(reference_results):
     failed = [(t["name"], t["output"]) for t in reference_results["tests"] if t["status"] != "passed"]
     assert failed == []
     assert reference_results["score"] == 100
-    jsonschema.validate(reference_results, SCHEMA)
+    validate_results(reference_results)
 
 
 def test_stubs_score_zero_and_every_test_says_why(stub_results):
-    jsonschema.validate(stub_results, SCHEMA)
+    validate_results(stub_results)
     assert stub_results["score"] == 0
     for test in stub_results["tests"]:
         assert test["status"] == "failed" and test["score"] == 0
@@ -90,25 +88,33 @@ def test_command_line_writes_results_and_report(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     results = json.loads((out / "results.json").read_text())
-    jsonschema.validate(results, SCHEMA)
+    validate_results(results)
     assert results["score"] == 100
     assert "# Grading report" in (out / "report.md").read_text()
 
 
-def test_command_line_fails_with_one_line_when_it_cannot_grade(tmp_path):
+def test_command_line_fails_with_one_line_for_a_path_that_does_not_exist(tmp_path):
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "nothing"), "--out",
                            str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    # A missing upload is the student's problem: results.json still says so.
-    assert done.returncode == 0
-    results = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert results["score"] == 0 and "does not exist" in results["output"]
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == f"grading failed: {tmp_path / 'nothing'} does not exist\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreadable_upload_is_graded_zero_and_says_why_once(tmp_path):
+    upload = tmp_path / "upload.zip"
+    upload.write_bytes(b"not really a zip")
+    results = grade.grade(upload)[0]
+    validate_results(results)
+    assert results["score"] == 0
+    assert results["output"].count("is not a readable zip file") == 1, results["output"]
 
 
 def assert_only_lost(results, reference_results, lost, either=()):
     """Tests in lost score less than the reference (cases not touching the broken function keep
     their partial credit); tests in either may go both ways; every other test scores exactly what
     the reference scores."""
-    jsonschema.validate(results, SCHEMA)
+    validate_results(results)
     expected = scores_by_id(reference_results)
     for test_id, score in scores_by_id(results).items():
         if test_id in either:

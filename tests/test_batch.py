@@ -8,16 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from autograder import grade, rubric
 from autograder.batch import entries, run
 from autograder.batch.entries import Entry
+from results_schema import validate as validate_results
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "submissions"
-SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
 STUDENTS = ["backprop_mistakes", "complete", "empty", "half_finished"]
 
 
@@ -62,7 +61,7 @@ def test_make_grade_writes_every_file(graded):
         folder = out / student
         assert sorted(p.name for p in folder.iterdir()) == ["grading.json", "report.html", "report.md",
                                                             "results.json"]
-        jsonschema.validate(json.loads((folder / "results.json").read_text()), SCHEMA)
+        validate_results(json.loads((folder / "results.json").read_text()))
         state = json.loads((folder / "grading.json").read_text())
         assert state["status"] == "graded" and state["student"] == student and len(state["sha256"]) == 64
         assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")

@@ -6,16 +6,16 @@ import stat
 import subprocess
 import sys
 import zipfile
+from datetime import datetime, timedelta, timezone
 
-import jsonschema
 import pytest
 
 from autograder import grade
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run
 from mutate import ROOT
+from results_schema import validate as validate_results
 
-SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
 EXAMPLES = ROOT / "examples" / "submissions"
 
 
@@ -48,7 +48,7 @@ def layout(bundle, tmp_path):
         done = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         results = json.loads((root / "results" / "results.json").read_text())
-        jsonschema.validate(results, SCHEMA)
+        validate_results(results)
         return results
     return root, run_autograder
 
@@ -147,8 +147,20 @@ def test_unreadable_metadata_and_a_failing_grader_still_give_valid_results(tmp_p
     monkeypatch.setattr(grade, "grade", broken)
     assert gradescope_run.main() == 0
     results = json.loads((tmp_path / "results" / "results.json").read_text())
-    jsonschema.validate(results, SCHEMA)
+    validate_results(results)
     assert results["score"] == 0 and results["tests"] == []
     assert "The autograder itself failed" in results["output"] and "rubric.toml is malformed" in results["output"]
     assert "RuntimeError" in results["extra_data"]["grading_failed"]
     assert "could not be read" in results["extra_data"]["submission"]["message"]
+
+
+def test_before_the_due_date_the_output_tells_only_of_visible_tests(layout, tmp_path):
+    _, run_autograder = layout
+    now = datetime.now(timezone.utc)
+    due = (now + timedelta(days=7)).isoformat()
+    results = run_autograder(EXAMPLES / "half_finished", meta(now.isoformat(), due=due))
+    assert results["output"].startswith("**Visible tests: ") and "more tests are shown after the due date" in \
+        results["output"]
+    assert "/ 100" not in results["output"]
+    expected, _ = grade.grade(EXAMPLES / "half_finished")
+    assert results["score"] == expected["score"]  # the total is there for the staff; Gradescope hides it

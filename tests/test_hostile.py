@@ -23,14 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from autograder.sandbox import Sandbox, isolation
 from hostile.cases import CASES
 from mutate import ROOT, copy_reference
+from results_schema import validate as validate_results
 
-SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
 CLI_TIMEOUT = 180  # seconds per grading: a hang here is a failure, not a slow test
 WORKERS = 4  # gradings at a time: most of a hostile grading is waiting for a timeout
 # Words that only the grader's own files or environment hold (the submissions are unfenced copies).
@@ -209,7 +208,7 @@ def test_hostile_submission_gets_a_fair_bounded_result(case, suite, applied):
     graded, honest = suite["graded"][case.name], suite["graded"]["honest"]
     assert graded.returncode == 0, graded.stderr
     results = graded.results
-    jsonschema.validate(results, SCHEMA)
+    validate_results(results)
     # Written last, by the grader: after the report, and nothing else in the folder.
     files = sorted(p.name for p in graded.out.iterdir())
     assert files == ["report.md", "results.json"], files
@@ -267,7 +266,7 @@ def test_in_a_batch_every_student_gets_what_they_get_alone(suite):
     assert len(batched) > 3
     for case in batched:
         results = json.loads((suite["batch"] / "out" / case.name / "results.json").read_text())
-        jsonschema.validate(results, SCHEMA)
+        validate_results(results)
         assert scores(results) == scores(suite["graded"][case.name].results), case.name
         for secret in SECRETS + (suite["secret"],):
             assert secret not in json.dumps(results), (case.name, secret)

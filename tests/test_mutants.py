@@ -5,7 +5,6 @@ import ast
 import json
 import re
 
-import jsonschema
 import numpy as np
 import pytest
 
@@ -14,8 +13,8 @@ from autograder.checks import framework
 from autograder.checks.diagnosis import DIAGNOSES, SELF_EXPLAINING, Suspect, diagnose, region
 from mutants import runner
 from mutate import ROOT
+from results_schema import validate as validate_results
 
-SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
 # The codes the issue asks for; every one of them must be the expected diagnosis of some mutant.
 ISSUE_CODES = {
     "not_implemented", "exception", "timeout", "memory_limit", "wrong_shape", "wrong_dtype", "non_finite",
@@ -165,7 +164,7 @@ def test_every_correct_variant_scores_full_marks(report):
 def test_the_output_names_the_diagnosis_and_its_hint(report):
     for verdict in report.verdicts:
         document = report.outputs[verdict.mutant.name]
-        jsonschema.validate(document, SCHEMA)
+        validate_results(document)
         test = next(t for t in document["tests"] if t["extra_data"]["id"] == verdict.judged_by)
         cases = [c for c in test["extra_data"]["cases"] if not c["passed"]]
         assert test["extra_data"]["diagnosis"] in {c["diagnosis"] for c in cases} | {"unknown"}

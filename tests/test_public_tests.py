@@ -142,3 +142,35 @@ def test_make_check_runs_the_public_tests(solutions):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert re.search(rf"\b{len(_defined_tests())} passed\b", run.stdout), run.stdout
+
+
+# A result of the wrong kind, the test that meets it and the sentence it must fail with.
+WRONG_TYPES = [
+    ("regularizers.py", "return float(np.sum(W * W)), 2.0 * W", "return W * W, 2.0 * W", "q1::test_l2",
+     "R of l2 should be a float, got an array of shape (2, 3)"),
+    ("layers.py", "    return out, (x, w)\n", "    return out\n", "q2::test_affine_forward",
+     "affine_forward should return a tuple (out, cache), got an array of shape (3, 5)"),
+    ("layers.py", "    return dout * (x > 0)\n", "    return (dout * (x > 0)).tolist()\n", "q3::test_relu",
+     "dx of relu_backward should be a float64 array of shape (2, 3), got a list of 2 items"),
+    ("gradcheck.py", "    return errors\n", "    return errors.tolist()\n", "q4::test_grad_check_sparse",
+     "grad_check_sparse's errors (one per check) should be a float64 array of shape (7,), got a list of 7 items"),
+    ("optim.py", '    return {"loss": losses}\n', '    return {"loss": np.array(losses)}\n', "q6::test_train",
+     "train should return a dict {'loss': a list of losses}, got a dict of 1 items holding an array of shape (200,)"),
+    ("nets.py", "        return float(loss), grads\n", "        return float(loss), list(grads.values())\n",
+     "q7::test_two_layer_gradients", "grads should be a dict with the keys of params"),
+]
+RAW_ERRORS = ("truth value of an array", "has no attribute", "cannot unpack", "not subscriptable", "not iterable",
+              "too many values to unpack", "TypeError", "AttributeError", "ValueError")
+
+
+@pytest.mark.parametrize("module, correct, wrong, test, sentence", WRONG_TYPES, ids=[m[3] for m in WRONG_TYPES])
+def test_a_wrong_type_fails_with_a_sentence(module, correct, wrong, test, sentence, tmp_path_factory):
+    folder = _copy(ROOT / "solutions", tmp_path_factory)
+    path = folder / "gradlab" / module
+    source = path.read_text()
+    assert source.count(correct) == 1, f"the mutation target moved: update WRONG_TYPES for {module}"
+    path.write_text(source.replace(correct, wrong))
+    question, _, name = test.partition("::")
+    message = _pytest(folder, f"tests/{question}.py")[test]
+    assert message is not None and sentence in message, message
+    assert not any(raw in message for raw in RAW_ERRORS), message

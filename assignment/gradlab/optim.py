@@ -15,7 +15,7 @@ def sgd(w, dw, config=None):
     - config: dict or None; "learning_rate" defaults to 1e-2.
 
     Returns a tuple of:
-    - next_w: float array with the shape of w.
+    - next_w: float64 array with the shape of w.
     - config: the dict, with its defaults filled in.
     """
     raise NotImplementedError('sgd is not implemented yet. Hint: config.setdefault fills a default without overwriting a given value.')
@@ -28,10 +28,11 @@ def sgd_momentum(w, dw, config=None):
     - w: float array of any shape; may be updated in place.
     - dw: float array with the shape of w.
     - config: dict or None; "learning_rate" defaults to 1e-2, "momentum" to 0.9 and
-      "velocity" (an array shaped like w) to zeros.
+      "velocity" (an array shaped like w) to zeros. The velocity lives only in config: with
+      config=None every call starts from zero velocity (no state kept between calls).
 
     Returns a tuple of:
-    - next_w: float array with the shape of w.
+    - next_w: float64 array with the shape of w.
     - config: the dict, with the new velocity stored under "velocity".
     """
     raise NotImplementedError('sgd_momentum is not implemented yet. Hint: keep the velocity in config between calls.')
@@ -47,8 +48,8 @@ def sample_minibatch(X, y, batch_size, rng):
     - rng: np.random.Generator, the only source of randomness.
 
     Returns a tuple of:
-    - X_batch: array of shape (batch_size, ...).
-    - y_batch: array of shape (batch_size,), y_batch[i] belonging to X_batch[i].
+    - X_batch: np.ndarray (not a list) of shape (batch_size, ...), batch_size distinct rows of X.
+    - y_batch: np.ndarray of shape (batch_size,), y_batch[i] belonging to X_batch[i].
     """
     raise NotImplementedError('sample_minibatch is not implemented yet. Hint: rng.choice(N, size, replace=False) draws distinct indices.')
 
@@ -63,7 +64,7 @@ def gradient_descent(f, w0, learning_rate, num_iters):
     - num_iters: int.
 
     Returns a tuple of:
-    - w: float array shaped like w0, the last iterate.
+    - w: float64 array shaped like w0, the last iterate.
     - losses: list of num_iters floats; losses[t] is the loss at the t-th iterate, before its step.
     """
     raise NotImplementedError('gradient_descent is not implemented yet. Hint: start from a copy of w0.')
@@ -77,7 +78,8 @@ def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_
 
     Inputs:
     - model: an object with a dict model.params and a method model.loss(X, y) returning
-      (loss, grads), grads keyed like params. Its params are updated.
+      (loss, grads), grads keyed like params. Its params are updated, each staying a float
+      array of its own shape.
     - X: float array of shape (N, D).
     - y: int array of shape (N,).
     - update_rule: the name of an update rule in this module ("sgd", "sgd_momentum") or a callable.
@@ -87,6 +89,9 @@ def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_
     - seed: int; one np.random.default_rng(seed) draws every minibatch with sample_minibatch.
 
     Returns:
-    - history: dict with "loss": the list of num_iters minibatch losses.
+    - history: dict with "loss": a list (not an array) of num_iters floats, the minibatch losses.
+
+    Each iteration draws one minibatch and calls model.loss exactly once per iteration, on that
+    minibatch (no other call to model.loss, e.g. for a full-batch loss).
     """
     raise NotImplementedError('train is not implemented yet. Hint: create the rng once, before the loop; give each parameter dict(optim_config).')

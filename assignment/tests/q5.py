@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from gradlab import autodiff
+from tests.support.contract import describe, floats, number, returned
 from tests.support.numeric import numerical_gradient
 from tests.support.otter_cases import otter_cases
 
@@ -37,7 +38,7 @@ def _numerical(f, x):
 def test_dual_arithmetic():
     for x in (0.5, 1.3, 2.0):
         out = _polynomial(autodiff.Dual(x, 1.0))
-        assert isinstance(out, autodiff.Dual), "operations on a Dual should return a Dual"
+        assert isinstance(out, autodiff.Dual), f"operations on a Dual should return a Dual, got {describe(out)}"
         assert math.isclose(out.value, _polynomial(x)), f"wrong Dual value at x = {x}"
         assert math.isclose(out.deriv, _polynomial_derivative(x)), f"wrong Dual derivative at x = {x}"
 
@@ -50,25 +51,34 @@ def test_dual_functions():
                              lambda x: math.exp(-x) / (1 + math.exp(-x)) ** 2)}
     for fname, (value, slope) in functions.items():
         function = getattr(autodiff, fname)
-        assert math.isclose(function(0.7), value(0.7)), f"autodiff.{fname} of a float is wrong"
+        assert math.isclose(number(function(0.7), f"autodiff.{fname} of a float"), value(0.7)), \
+            f"autodiff.{fname} of a float is wrong"
         out = function(autodiff.Dual(0.7, 2.0))
+        assert isinstance(out, autodiff.Dual), f"autodiff.{fname} of a Dual should return a Dual, got {describe(out)}"
         assert math.isclose(out.value, value(0.7)) and math.isclose(out.deriv, 2.0 * slope(0.7)), \
             f"autodiff.{fname} of a Dual is wrong"
-    assert autodiff.sigmoid(autodiff.Dual(-1e4, 1.0)).value == 0.0, "sigmoid overflows at -1e4"
+    out = autodiff.sigmoid(autodiff.Dual(-1e4, 1.0))
+    assert isinstance(out, autodiff.Dual), f"autodiff.sigmoid of a Dual should return a Dual, got {describe(out)}"
+    assert out.value == 0.0, "sigmoid overflows at -1e4"
 
 
 def test_derivative():
-    assert autodiff.derivative(lambda x: x ** 3, 2.0) == (8.0, 12.0)
-    value, deriv = autodiff.derivative(lambda x: autodiff.sin(x) * x, 1.1)
+    def derivative(f, x):
+        value, deriv = returned(autodiff.derivative(f, x), ("value", "derivative"), "derivative")
+        return number(value, "the value from derivative"), number(deriv, "the derivative from derivative")
+    assert derivative(lambda x: x ** 3, 2.0) == (8.0, 12.0)
+    value, deriv = derivative(lambda x: autodiff.sin(x) * x, 1.1)
     assert math.isclose(deriv, math.cos(1.1) * 1.1 + math.sin(1.1))
-    assert autodiff.derivative(lambda x: 5.0, 1.0) == (5.0, 0.0), "a constant function has derivative 0"
+    assert derivative(lambda x: 5.0, 1.0) == (5.0, 0.0), "a constant function has derivative 0"
 
 
 def test_logistic_map_forward_mode():
     for x in POINTS:
-        assert math.isclose(autodiff.logistic_map(x), _closed_form(x), abs_tol=1e-12), \
+        assert math.isclose(number(autodiff.logistic_map(x), "logistic_map of a float"), _closed_form(x),
+                            abs_tol=1e-12), \
             f"logistic_map({x}) should be l_4 = {_closed_form(x)}"
-        value, deriv = autodiff.derivative(autodiff.logistic_map, x)
+        value, deriv = returned(autodiff.derivative(autodiff.logistic_map, x), ("value", "derivative"), "derivative")
+        deriv = number(deriv, "the derivative from derivative")
         expected = autodiff.logistic_map_derivative(x)
         assert math.isclose(deriv, expected, rel_tol=1e-9, abs_tol=1e-9), \
             f"forward mode gives f'({x}) = {deriv}, the closed form {expected}"
@@ -79,11 +89,13 @@ def test_logistic_map_forward_mode():
 def test_var_backward():
     a, b = autodiff.Var(1.5), autodiff.Var(-0.5)
     out = a * b + autodiff.sin(a) / b - autodiff.exp(b) ** 2 + 3 - a
+    assert isinstance(out, autodiff.Var), f"operations on a Var should return a Var, got {describe(out)}"
     out.backward()
     assert math.isclose(a.grad, -0.5 + math.cos(1.5) / -0.5 - 1), "wrong d out / d a"
     assert math.isclose(b.grad, 1.5 - math.sin(1.5) / 0.25 - 2 * math.exp(-1.0)), "wrong d out / d b"
     x = autodiff.Var(3.0)
     y = x * x + x  # fan-out: x is used three times
+    assert isinstance(y, autodiff.Var), f"operations on a Var should return a Var, got {describe(y)}"
     y.backward()
     y.backward()
     assert x.grad == 7.0, f"d(x*x + x)/dx at 3 is 7 (gradients add over paths, backward twice is the same), got {x.grad}"
@@ -93,15 +105,14 @@ def test_gradient():
     def f(x, y):
         return autodiff.tanh(x * y) + autodiff.log(x) - autodiff.cos(y) / x + autodiff.relu(y - 1)
     point = np.array([0.8, 1.7])
-    grads = autodiff.gradient(f, *point)
-    assert len(grads) == 2, "gradient should return one partial derivative per input"
+    grads = floats(autodiff.gradient(f, *point), "gradient's partial derivatives (one per input)", 2)
     expected = numerical_gradient(lambda v: f(*v), point)
     assert np.allclose(grads, expected, rtol=1e-6), f"gradient gives {grads}, numerical differences {expected}"
 
 
 def test_logistic_map_reverse_mode():
     for x in POINTS:
-        (deriv,) = autodiff.gradient(autodiff.logistic_map, x)
+        (deriv,) = floats(autodiff.gradient(autodiff.logistic_map, x), "gradient's partial derivatives", 1)
         assert math.isclose(deriv, autodiff.logistic_map_derivative(x), rel_tol=1e-9, abs_tol=1e-9), \
             f"reverse mode gives f'({x}) = {deriv}, the closed form {autodiff.logistic_map_derivative(x)}"
 

@@ -5,6 +5,7 @@ Run with pytest (`make check`) or in the notebook with grader.check("q6"): see s
 import numpy as np
 
 from gradlab import optim
+from tests.support.contract import array, describe, floats, returned
 from tests.support.otter_cases import otter_cases
 
 OK_FORMAT = False  # otter: a Python-format test file
@@ -31,19 +32,23 @@ class LeastSquares:
 
 def test_sgd():
     w, dw = np.array([1.0, -2.0]), np.array([0.5, 0.5])
-    next_w, config = optim.sgd(w.copy(), dw)
+    next_w, config = returned(optim.sgd(w.copy(), dw), ("next_w", "config"), "sgd")
+    assert isinstance(config, dict), f"sgd should return its config dict, got {describe(config)}"
     assert np.allclose(next_w, [0.995, -2.005]), "sgd: next_w = w - learning_rate * dw, learning_rate 1e-2 by default"
     assert config["learning_rate"] == 1e-2
-    next_w, _ = optim.sgd(w.copy(), dw, {"learning_rate": 0.2})
+    next_w, _ = returned(optim.sgd(w.copy(), dw, {"learning_rate": 0.2}), ("next_w", "config"), "sgd")
     assert np.allclose(next_w, [0.9, -2.1]), "sgd should use config['learning_rate']"
 
 
 def test_sgd_momentum():
     w, dw = np.array([1.0, -2.0]), np.array([0.5, 1.0])
-    w1, config = optim.sgd_momentum(w.copy(), dw, {"learning_rate": 0.1})
+    w1, config = returned(optim.sgd_momentum(w.copy(), dw, {"learning_rate": 0.1}), ("next_w", "config"),
+                          "sgd_momentum")
+    assert isinstance(config, dict) and "velocity" in config, \
+        f"sgd_momentum should return config with the velocity under 'velocity', got {describe(config)}"
     assert np.allclose(config["velocity"], [-0.05, -0.1]) and np.allclose(w1, [0.95, -2.1]), \
         "first step: v = -learning_rate * dw, next_w = w + v"
-    w2, config = optim.sgd_momentum(w1.copy(), dw, config)
+    w2, config = returned(optim.sgd_momentum(w1.copy(), dw, config), ("next_w", "config"), "sgd_momentum")
     assert np.allclose(config["velocity"], [-0.095, -0.19]) and np.allclose(w2, [0.855, -2.29]), \
         "second step: v = momentum * v - learning_rate * dw with momentum 0.9 by default"
 
@@ -51,22 +56,27 @@ def test_sgd_momentum():
 def test_sample_minibatch():
     X = np.arange(40.0).reshape(20, 2)
     y = np.arange(20)
-    X_batch, y_batch = optim.sample_minibatch(X, y, 8, np.random.default_rng(0))
-    assert X_batch.shape == (8, 2) and y_batch.shape == (8,), "a minibatch has batch_size rows"
+    X_batch, y_batch = returned(optim.sample_minibatch(X, y, 8, np.random.default_rng(0)), ("X_batch", "y_batch"),
+                                "sample_minibatch")
+    X_batch = array(X_batch, "X_batch (a minibatch has batch_size rows)", (8, 2), dtype=None)
+    y_batch = array(y_batch, "y_batch (a minibatch has batch_size rows)", (8,), dtype=None)
     assert np.array_equal(X_batch, X[y_batch]), "the rows of X_batch and y_batch must stay aligned"
     assert len(set(y_batch.tolist())) == 8, "a minibatch has distinct rows"
-    again, _ = optim.sample_minibatch(X, y, 8, np.random.default_rng(0))
+    again, _ = returned(optim.sample_minibatch(X, y, 8, np.random.default_rng(0)), ("X_batch", "y_batch"),
+                        "sample_minibatch")
     assert np.array_equal(again, X_batch), "sample_minibatch must draw with the rng it is given"
-    everything, _ = optim.sample_minibatch(X, y, 20, np.random.default_rng(1))
+    everything = array(optim.sample_minibatch(X, y, 20, np.random.default_rng(1))[0], "X_batch", (20, 2), dtype=None)
     assert sorted(everything[:, 0].tolist()) == X[:, 0].tolist(), "batch_size = N draws every row once"
 
 
 def test_gradient_descent_on_the_bowl():
     w0 = np.array([2.0, -1.0])
-    w, losses = optim.gradient_descent(bowl, w0, 0.1, 1)
+    w, losses = returned(optim.gradient_descent(bowl, w0, 0.1, 1), ("w", "losses"), "gradient_descent")
+    w, losses = array(w, "w from gradient_descent", (2,)), floats(losses, "losses from gradient_descent", 1)
     assert np.allclose(w, w0 - 0.1 * bowl(w0)[1]), "one step should be w0 - learning_rate * grad"
     assert losses == [bowl(w0)[0]], "losses[0] is the loss at w0, before the first step"
-    w, losses = optim.gradient_descent(bowl, w0, 0.1, 100)
+    w, losses = returned(optim.gradient_descent(bowl, w0, 0.1, 100), ("w", "losses"), "gradient_descent")
+    w, losses = array(w, "w from gradient_descent", (2,)), floats(losses, "losses from gradient_descent", 100)
     assert np.array_equal(w0, [2.0, -1.0]), "gradient_descent modified w0"
     assert len(losses) == 100 and np.all(np.diff(losses) <= 0), "the loss should decrease at every step"
     assert np.allclose(w, 0.0, atol=1e-3), f"100 steps should reach the minimum at 0, got {w}"
@@ -79,6 +89,9 @@ def test_train():
     model = LeastSquares()
     history = optim.train(model, X, y, update_rule="sgd_momentum", optim_config={"learning_rate": 0.05},
                           batch_size=16, num_iters=200, seed=3)
+    assert isinstance(history, dict) and isinstance(history.get("loss"), list), \
+        f"train should return a dict {{'loss': a list of losses}}, got {describe(history)}" + (
+            f" holding {describe(history.get('loss'))}" if isinstance(history, dict) else "")
     assert len(history["loss"]) == 200, "history['loss'] holds one loss per iteration"
     assert history["loss"][-1] < 1e-3 * history["loss"][0], "training should drive the loss down"
     assert np.allclose(model.params["w"], [1.0, -2.0, 0.5], atol=1e-2), "train should update model.params"

@@ -1,6 +1,39 @@
 """The `batch` and `merge` subcommands of `python -m autograder` (see README, "For TAs")."""
+import argparse
 import sys
 from pathlib import Path
+
+from .. import visibility
+from ..sandbox.limits import Limits
+
+
+def _due_date(text):
+    try:
+        return visibility.parse_due_date(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_due_date_option(parser, what):
+    """--due-date WHEN: graded before it, what (the student's files) counts only the tests visible then."""
+    parser.add_argument("--due-date", type=_due_date, metavar="WHEN",
+                        help=f"the due date, ISO 8601 (e.g. 2026-03-01T23:59:00-05:00): graded before it, {what} "
+                        "summarises only the visible tests and says how many more are shown after it "
+                        "(default: no due date, everything is shown)")
+
+
+def add_time_budget(parser):
+    """--time-budget SECONDS: wall clock for all of one submission's calls together."""
+    parser.add_argument("--time-budget", type=float, default=Limits.total_seconds, metavar="SECONDS",
+                        help="wall clock for all of one submission's calls together; past it the remaining tests "
+                             f"fail with a timeout (default {Limits.total_seconds:g})")
+
+
+def limits_of(args):
+    """The sandbox's Limits for the parsed options."""
+    if not args.time_budget > 0:
+        raise SystemExit("--time-budget must be positive")
+    return Limits(total_seconds=args.time_budget)
 
 
 def _canvas(args):
@@ -23,13 +56,13 @@ def _add_canvas_options(parser):
 
 
 def _batch(args):
-    from ..cli import limits_of
     from .entries import EntryError, parse_shard
     from .run import BatchError, grade_class
     try:
         shard = parse_shard(args.shard) if args.shard else None
         tally = grade_class(args.submissions, args.out, jobs=args.jobs, force=args.force, shard=shard,
-                            timeout=args.timeout, canvas=_canvas(args), limits=limits_of(args))
+                            timeout=args.timeout, canvas=_canvas(args), limits=limits_of(args),
+                            due_passed=visibility.due_date_passed(args.due_date))
     except (ValueError, EntryError, BatchError) as error:
         print(f"batch: {error}", file=sys.stderr)
         return 2
@@ -52,7 +85,6 @@ def _merge(args):
 
 def add_parsers(commands):
     """Add `batch` and `merge` to the subparsers of the command line."""
-    from ..cli import add_time_budget
     from .pool import DEFAULT_TIMEOUT
     batch = commands.add_parser("batch", help="grade every submission of a folder (one folder or .zip per student)")
     batch.add_argument("submissions", type=Path, help="folder with one folder or .zip per student, named after them")
@@ -64,6 +96,7 @@ def add_parsers(commands):
     batch.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                        help=f"seconds for one submission before it is stopped (default {DEFAULT_TIMEOUT:g})")
     add_time_budget(batch)
+    add_due_date_option(batch, "each student's report.html and results.json output")
     _add_canvas_options(batch)
     batch.set_defaults(run=_batch)
     merge = commands.add_parser("merge", help="combine the output folders of shards into one")

@@ -71,19 +71,21 @@ def read_state(folder):
         return None
 
 
-def _up_to_date(folder, digest, fingerprint):
+def _up_to_date(folder, digest, fingerprint, due_passed):
     state = read_state(folder)
+    # A student's files written before the due date are rewritten once it has passed.
     return (state is not None and state.get("status") == "graded" and digest is not None
             and state.get("sha256") == digest and state.get("grader") == fingerprint
+            and state.get("due_date_passed", True) == due_passed
             and all((folder / name).is_file() for name in FILES))
 
 
-def _grade_job(staging, limits):
+def _grade_job(staging, limits, due_passed):
     """The worker's job for one entry: grade it with limits and write its files into staging/<student>/."""
     def job(entry):
         folder = staging / entry.student
-        document = grade.grade_to(entry.path, folder, limits)
-        html.write_report(document, entry.student, folder / "report.html")
+        document = grade.grade_to(entry.path, folder, limits, due_passed=due_passed)
+        html.write_report(document, entry.student, folder / "report.html", due_passed=due_passed)
     return job
 
 
@@ -105,7 +107,7 @@ def _label(entry, state, out):
 
 
 def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=pool.DEFAULT_TIMEOUT,
-                canvas=None, stream=None, limits=Limits()):
+                canvas=None, stream=None, limits=Limits(), due_passed=True):
     """Grade every submission of a folder (or one shard of them) into out.
 
     Inputs:
@@ -118,6 +120,8 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
     - canvas: None or dict of gradebook.write_canvas keyword arguments: also write canvas.csv.
     - stream: text stream for the progress bar and closing line, default stderr.
     - limits: Limits of each submission's sandbox (e.g. its time budget).
+    - due_passed: whether the due date has passed; if not, what a student sees (report.html, the
+      output of results.json) counts only the tests visible before it (see visibility.py).
 
     Returns: a Tally. Raises BatchError (or entries.EntryError) if the batch cannot start.
     """
@@ -138,7 +142,7 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
     tally, todo, digests = Tally(), [], {}
     for entry in found:
         digests[entry.student] = entries_module.content_hash(entry.path)
-        if not force and _up_to_date(out / entry.student, digests[entry.student], fingerprint):
+        if not force and _up_to_date(out / entry.student, digests[entry.student], fingerprint, due_passed):
             tally.skipped.append(entry.student)
         else:
             todo.append(entry)
@@ -150,7 +154,8 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
 
     def done(entry, outcome):
         state = {"student": entry.student, "submission": entry.path.name, "sha256": digests[entry.student],
-                 "grader": fingerprint, "status": "graded", "message": "", "seconds": round(outcome.seconds, 3)}
+                 "grader": fingerprint, "status": "graded", "message": "", "seconds": round(outcome.seconds, 3),
+                 "due_date_passed": due_passed}
         log = staging / f"{entry.student}.log"
         if outcome.status == "ok":
             try:
@@ -172,7 +177,7 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=po
         progress.advance(_label(entry, state, out))
 
     try:
-        pool.run(todo, _grade_job(staging, limits), jobs or default_jobs(), timeout, done,
+        pool.run(todo, _grade_job(staging, limits, due_passed), jobs or default_jobs(), timeout, done,
                  log_path=lambda entry: staging / f"{entry.student}.log")
     finally:
         shutil.rmtree(staging, ignore_errors=True)

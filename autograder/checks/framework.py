@@ -58,6 +58,14 @@ ERROR_DIAGNOSES = {"NotImplementedError": "not_implemented", "MemoryError": "mem
                    "HungEarlier": "timeout"}
 
 
+def not_implemented_message(name, message):
+    """The sentence for a NotImplementedError raised in name: the stub's own words ("exp is not
+    implemented yet. Hint: ...") said once, else the function's name and what it raised."""
+    if "is not implemented yet" in message:
+        return message
+    return f"{name} is not implemented yet" + (f" (NotImplementedError: {message})" if message else "")
+
+
 class Tester:
     """What a check works with.
 
@@ -97,7 +105,7 @@ class Tester:
             error = reply.error
             diagnosis = ERROR_DIAGNOSES.get(error["type"], "exception")
             if diagnosis == "not_implemented":
-                raise CallFailed(f"{name} is not implemented yet: NotImplementedError: {error['message']}", diagnosis)
+                raise CallFailed(not_implemented_message(name, error["message"]), diagnosis)
             where = f" ({error['where']})" if error["where"] else ""
             raise CallFailed(f"{name} raised {error['type']}: {error['message']}{where}", diagnosis)
         raise CallFailed(f"{name}: {reply.detail}", CALL_DIAGNOSES[reply.status])
@@ -254,6 +262,11 @@ def expect_unchanged(before, after, what="inputs", diagnosis="mutates_input"):
                                               and np.array_equal(a, b, equal_nan=True)):
             raise CheckFailed(f"argument {index + 1} was modified by the call; {what} must stay unchanged",
                               diagnosis)
+
+
+def wrong_container(got, expected):
+    """The CheckFailed (wrong_type) for a result of the wrong kind: "got a list (...), expected {expected}"."""
+    return CheckFailed(f"got {describe(got)}, expected {expected}", "wrong_type")
 
 
 def unpack(result, count, what):

@@ -3,7 +3,7 @@ import numpy as np
 
 from .common import check_value_call, rng_for
 from .diagnosis import Suspect, describe_cause, ignored_arguments
-from .framework import CheckFailed, check, expect_array, expect_unchanged
+from .framework import CheckFailed, check, expect_array, expect_unchanged, wrong_container
 from ..sandbox.child import fixtures
 
 
@@ -114,15 +114,20 @@ def grad_check_sparse_values(t):
     f = {"__callable__": "smooth", "args": [a]}
     exact = _smooth_gradient(a, x)
 
-    def run(analytic, **kwargs):
-        errors, after = t.call("gradcheck.grad_check_sparse", f, x, analytic, **kwargs)
-        expect_unchanged([None, x, analytic], after, "x and analytic_grad")
-        if not isinstance(errors, np.ndarray) or errors.shape != (kwargs.get("num_checks", 10),):
-            raise CheckFailed(f"expected an array of shape ({kwargs.get('num_checks', 10)},), got "
-                              f"{getattr(errors, 'shape', type(errors).__name__)}", "wrong_shape")
+    def errors_array(errors, count):
+        """The errors as returned: an array of shape (count,), or CheckFailed naming what came."""
+        if not isinstance(errors, np.ndarray):
+            raise wrong_container(errors, f"an array of shape ({count},)")
+        if errors.shape != (count,):
+            raise CheckFailed(f"got an array of shape {errors.shape}, expected shape ({count},)", "wrong_shape")
         if np.isnan(errors).any():
             raise CheckFailed("the relative errors contain NaN", "non_finite")
         return errors
+
+    def run(analytic, **kwargs):
+        errors, after = t.call("gradcheck.grad_check_sparse", f, x, analytic, **kwargs)
+        expect_unchanged([None, x, analytic], after, "x and analytic_grad")
+        return errors_array(errors, kwargs.get("num_checks", 10))
 
     with t.case("a correct gradient gives small errors"):
         errors = run(exact, num_checks=7, seed=3)
@@ -135,8 +140,8 @@ def grad_check_sparse_values(t):
     with t.case("a zero gradient of a constant function gives 0, not NaN"):
         errors, _ = t.call("gradcheck.grad_check_sparse", {"__callable__": "smooth", "args": [np.zeros_like(a)]},
                            x, np.zeros_like(x), num_checks=5)
-        if not isinstance(errors, np.ndarray) or not np.all(errors == 0):
-            raise CheckFailed(f"expected five zeros, got {errors!r:.80}", "non_finite")
+        if not np.all(errors_array(errors, 5) == 0):
+            raise CheckFailed(f"expected five zeros, got {errors!r:.80}", "unknown")
     with t.case("the seed decides the coordinates"):
         # A gradient wrong in one row only: different seeds see it differently, one seed always the same.
         wrong = exact.copy()

@@ -76,7 +76,9 @@ def _draw(t, X, y, batch_size, seed):
     result, _ = t.call("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed})
     X_batch, y_batch = unpack(result, 2, "sample_minibatch")
     for got, shape, what in ((X_batch, (batch_size, 2), "X_batch"), (y_batch, (batch_size,), "y_batch")):
-        if not isinstance(got, np.ndarray) or got.shape != shape:
+        if not isinstance(got, np.ndarray):
+            raise CheckFailed(f"{what}: got {describe(got)}, expected an array of shape {shape}", "wrong_type")
+        if got.shape != shape:
             raise CheckFailed(f"{what}: expected an array of shape {shape}, got {describe(got)}", "wrong_shape")
     if not np.array_equal(X_batch[:, 0], y_batch) or not np.array_equal(X_batch[:, 1], -X_batch[:, 0]):
         raise CheckFailed("X_batch and y_batch rows do not belong together (X[i] and y[i] must stay aligned)",
@@ -127,10 +129,18 @@ def gradient_descent_values(t):
 def _replay(t, trace, X, y, batch_size, rule, config, steps):
     """Replay a recorded training run with the reference update rule and check every step."""
     history, params, calls = unpack(trace, 3, "train")
-    if not isinstance(history, dict) or not isinstance(history.get("loss"), list) or len(history["loss"]) != steps:
-        raise CheckFailed(f"train must return {{'loss': a list of {steps} losses}}; got {describe(history)}")
+    if not isinstance(history, dict):
+        raise CheckFailed(f"train returned {describe(history)}, expected a dict {{'loss': a list of {steps} "
+                          "losses}", "wrong_type")
+    if not isinstance(history.get("loss"), list):
+        raise CheckFailed(f"history['loss']: got {describe(history.get('loss'))}, expected a list of {steps} "
+                          "floats (one per iteration)", "wrong_type")
+    if len(history["loss"]) != steps:
+        raise CheckFailed(f"history['loss'] holds {len(history['loss'])} losses, expected {steps} (one per "
+                          "iteration)", "wrong_shape")
     if len(calls) != steps:
-        raise CheckFailed(f"model.loss was called {len(calls)} times for {steps} iterations")
+        raise CheckFailed(f"model.loss was called {len(calls)} times for {steps} iterations: train must call it "
+                          "exactly once per iteration")
     configs = {"w": dict(config), "c": dict(config)}
     w, c = calls[0]["w"], calls[0]["c"]
     if steps > 1 and all(np.array_equal(call["y"], calls[0]["y"]) for call in calls):

@@ -1,4 +1,5 @@
-"""submission_metadata.json (written by Gradescope beside the submission): is it late?
+"""submission_metadata.json (written by Gradescope beside the submission): is it late, and has the
+due date passed (so that the after_due_date tests are shown)?
 
 Gradescope gives the submission time (created_at) and the assignment's due_date and
 late_due_date; a student with an extension has their own dates under users[i]["assignment"]
@@ -16,6 +17,33 @@ def _hours(delta):
     return round(delta.total_seconds() / 3600, 2)
 
 
+def _dates(metadata):
+    """(created_at, due_date, late_due_date) as datetimes (None when absent): the student's own due
+    dates when they have an extension (the latest counts), else the assignment's. Raises
+    TypeError or ValueError on a malformed date."""
+    assignment = metadata.get("assignment") or {}
+    personal = [user.get("assignment") for user in metadata.get("users") or []
+                if isinstance(user, dict) and isinstance(user.get("assignment"), dict)]
+    due_texts = [a["due_date"] for a in personal if a.get("due_date")] or [assignment.get("due_date")]
+    late_texts = [a["late_due_date"] for a in personal if a.get("late_due_date")] or [assignment.get("late_due_date")]
+    return (_when(metadata.get("created_at")), max((d for d in map(_when, due_texts) if d is not None), default=None),
+            max((d for d in map(_when, late_texts) if d is not None), default=None))
+
+
+def due_date_passed(metadata, now=None):
+    """Whether Gradescope shows this student the after_due_date tests at now (default: now): once
+    their due date, or the late due date when there is one, has passed. Without metadata or a
+    due date: False, since the student sees the output at once (nothing hidden is told)."""
+    try:
+        _, due, late_due = _dates(metadata) if metadata is not None else (None, None, None)
+    except (TypeError, ValueError):
+        return False
+    shown_after = late_due or due
+    if shown_after is None:
+        return False
+    return (now or datetime.now(shown_after.tzinfo)) >= shown_after
+
+
 def lateness(metadata):
     """What the metadata says about lateness.
 
@@ -26,15 +54,8 @@ def lateness(metadata):
     hours_late (float, 0 when on time) and message (a sentence); or None when the metadata
     lacks the submission time or the due date.
     """
-    assignment = metadata.get("assignment") or {}
-    personal = [user.get("assignment") for user in metadata.get("users") or []
-                if isinstance(user, dict) and isinstance(user.get("assignment"), dict)]
-    due_texts = [a["due_date"] for a in personal if a.get("due_date")] or [assignment.get("due_date")]
-    late_texts = [a["late_due_date"] for a in personal if a.get("late_due_date")] or [assignment.get("late_due_date")]
     try:
-        created = _when(metadata.get("created_at"))
-        due = max((d for d in map(_when, due_texts) if d is not None), default=None)
-        late_due = max((d for d in map(_when, late_texts) if d is not None), default=None)
+        created, due, late_due = _dates(metadata)
     except (TypeError, ValueError):
         return None
     if created is None or due is None:

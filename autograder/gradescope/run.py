@@ -4,6 +4,8 @@ ROOT is $GRADLAB_AUTOGRADER_ROOT, default /autograder (Gradescope's layout: sour
 bundle, submission/ the upload, submission_metadata.json its metadata, results/ the output).
 results.json is always written, atomically; if the grader itself fails, it says so with a
 score of 0, no tests and the traceback in extra_data, so the course staff see the failure.
+Until the student's due date (from submission_metadata.json) has passed, the output tells
+nothing of the tests shown after it (see autograder/visibility.py).
 """
 import os
 import sys
@@ -29,7 +31,7 @@ def main():
     start = time.monotonic()
     meta, note = metadata.read(root / "submission_metadata.json")
     try:
-        document, _ = grade.grade(root / "submission")
+        document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)
     metadata.flag(document, meta, note)

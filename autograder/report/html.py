@@ -4,11 +4,14 @@ Everything on the page comes from the results document (scores, messages, measur
 or is recomputed in this trusted process from the reference (the data and the reference's
 runs, see runs.py); charts are embedded as base64 SVG (plots.py), so the page needs no other
 file and no network. Every text that may come from a student (messages, printed output) is escaped.
+The page is the student's: it shows only the tests a student sees at the time (before the due
+date, the visible ones; see autograder/visibility.py), and says how many more there are.
 """
 import base64
 import html
 from collections import OrderedDict
 
+from .. import visibility
 from ..checks.common import GRAD_TOL
 from ..checks.convergence import THRESHOLD
 from ..results import write_atomic
@@ -204,9 +207,12 @@ def _header(document, student):
     total = sum(t["max_score"] for t in tests)
     passed = sum(t["status"] == "passed" for t in tests)
     extra = document.get("extra_data", {})
+    later = extra.get("withheld")
     parts = [f"<h1>gradlab: {esc(student)}</h1>",
-             f'<p class="score">{fmt(document["score"])} / {fmt(total)}</p>',
-             f"<p>{passed} of {len(tests)} tests passed. Graded in {document.get('execution_time', 0):.2f} s.</p>"]
+             f'<p class="score">{"Visible tests: " if later else ""}{fmt(document["score"])} / {fmt(total)}</p>',
+             f"<p>{passed} of {len(tests)} {'visible ' if later else ''}tests passed"
+             + (f"; {esc(later)}" if later else "")
+             + f". Graded in {document.get('execution_time', 0):.2f} s.</p>"]
     late = extra.get("submission", {}) if isinstance(extra.get("submission"), dict) else {}
     if late.get("late"):
         parts.append(f'<p class="note">Late submission: {esc(late.get("message", ""))}</p>')
@@ -218,8 +224,10 @@ def _header(document, student):
     return "\n".join(parts)
 
 
-def student_report(document, student):
-    """The whole report.html of one results document, as text."""
+def student_report(document, student, due_passed=True):
+    """The whole report.html of one results document, as text: only the tests a student sees
+    (visibility.student_view: before the due date, the visible ones; never the hidden ones)."""
+    document = visibility.student_view(document, due_passed)
     tests = document["tests"]
     all_rows = [[esc(t["name"]), f"{fmt(t['score'])} / {fmt(t['max_score'])}", _status(t),
                  f'<span class="muted">{esc(t.get("visibility", ""))}</span>'] for t in tests]
@@ -235,13 +243,14 @@ def student_report(document, student):
     return page(f"gradlab report: {student}", "\n".join(body))
 
 
-def write_report(document, student, path):
-    """Write report.html (atomically). A report that cannot be built still gets a page saying so."""
+def write_report(document, student, path, due_passed=True):
+    """Write report.html (atomically); due_passed as for student_report. A report that cannot be
+    built still gets a page saying so (with no score: it could tell of tests not yet shown)."""
     try:
-        text = student_report(document, student)
+        text = student_report(document, student, due_passed)
     except Exception as error:  # noqa: BLE001 - the score stands even if its page cannot be drawn
         text = page(f"gradlab report: {student}",
-                    f"<h1>gradlab: {esc(student)}</h1><p class='score'>{fmt(document.get('score', 0))}</p>"
+                    f"<h1>gradlab: {esc(student)}</h1>"
                     f"<p class='note'>The detailed report could not be built ({esc(type(error).__name__)}: "
                     f"{esc(error)}); results.json holds every test.</p>")
     write_atomic(path, text)

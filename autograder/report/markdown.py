@@ -1,31 +1,46 @@
-"""report.md, and the summary shown above the tests on Gradescope, from graded tests."""
+"""report.md (for the staff), and the summary shown above the tests on Gradescope, from graded tests."""
+from .. import visibility
 
 
-def summary(graded, notes, problems):
-    """Short Markdown for results.json's top-level output.
+def summary(graded, notes, problems, due_passed=None):
+    """Short Markdown for results.json's top-level output (the student's) or report.md (the staff's).
 
     Inputs:
     - graded: list of test dicts (results.json tests).
     - notes: list of str about the upload.
     - problems: dict module -> sentence for modules missing or not importing.
+    - due_passed: for the student, whether the due date has passed: only the tests shown then are
+      counted, and the others only by number ("19 more tests are shown after the due date");
+      None (the staff): every test.
     """
-    score = sum(t["score"] for t in graded)
-    total = sum(t["max_score"] for t in graded)
-    passed = sum(t["status"] == "passed" for t in graded)
-    lines = [f"**Score: {score:g} / {total:g}**: {passed} of {len(graded)} tests passed."]
-    if notes or problems:
+    counted = graded if due_passed is None else [t for t in graded if visibility.shown(t["visibility"], due_passed)]
+    score = sum(t["score"] for t in counted)
+    total = sum(t["max_score"] for t in counted)
+    passed = sum(t["status"] == "passed" for t in counted)
+    later = "" if due_passed is None else visibility.withheld(graded, due_passed)
+    if later:
+        lines = [f"**Visible tests: {score:g} / {total:g}**: {passed} of {len(counted)} passed; {later}."]
+    else:
+        lines = [f"**Score: {score:g} / {total:g}**: {passed} of {len(counted)} tests passed."]
+    # Missing files are already among the notes; import failures are not. An unreadable upload
+    # gives every module the same sentence: each is said once.
+    said = dict.fromkeys(list(notes) + [s for s in problems.values() if "is missing from" not in s])
+    if said:
         lines.append("")
-        lines += [f"- {note}" for note in notes]
-        # Missing files are already among the notes; import failures are not.
-        lines += [f"- {sentence}" for sentence in problems.values() if "is missing from" not in sentence]
+        lines += [f"- {sentence}" for sentence in said]
     return "\n".join(lines)
 
 
 def report(results):
-    """The whole report as Markdown: score, a table of tests, then every failure in full."""
-    lines = ["# Grading report", "", results["output"], "", "| Test | Score | Status |", "|---|---:|---|"]
+    """The whole report as Markdown, for the staff: score, a table of every test (hidden ones too),
+    then every failure in full."""
+    extra = results["extra_data"]
+    problems = {module: sentence for module, sentence in extra.get("modules", {}).items() if sentence != "ok"}
+    lines = ["# Grading report", "", summary(results["tests"], extra.get("notes", []), problems), "",
+             "| Test | Score | Status | Visibility |", "|---|---:|---|---|"]
     for test in results["tests"]:
-        lines.append(f"| {test['name']} | {test['score']:g} / {test['max_score']:g} | {test['status']} |")
+        lines.append(f"| {test['name']} | {test['score']:g} / {test['max_score']:g} | {test['status']} "
+                     f"| {test['visibility']} |")
     failures = [t for t in results["tests"] if t["status"] == "failed"]
     if failures:
         lines += ["", "## Failures", ""]

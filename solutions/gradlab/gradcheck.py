@@ -17,7 +17,7 @@ def numerical_gradient(f, x, h=1e-5, method="centered"):
       or "forward", (f(x + h) - f(x)) / h, the lecture's formula, error O(h).
 
     Returns:
-    - grad: float array with the shape of x.
+    - grad: float64 array with the shape of x.
     """
     ### BEGIN SOLUTION
     # HINT: loop with np.ndindex(x.shape); restore x[ix] after each perturbation, even if f raises.
@@ -49,11 +49,11 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     Inputs:
     - f: function taking an array shaped like x and returning an array shaped like dout.
     - x: float array of any shape; perturbed in place while this runs, restored on return.
-    - dout: float array with the shape of f(x).
+    - dout: float array with the shape of f(x); not modified.
     - h: float, the step.
 
     Returns:
-    - grad: float array with the shape of x.
+    - grad: float64 array with the shape of x.
     """
     ### BEGIN SOLUTION
     # HINT: copy f's outputs before perturbing again; f may return a view of its input.
@@ -80,6 +80,8 @@ def rel_error(a, b):
 
     Returns:
     - error: float, max over entries of |a - b| / max(1e-8, |a| + |b|).
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: np.maximum takes the elementwise maximum with the floor 1e-8.
@@ -95,13 +97,13 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
     Inputs:
     - f: function taking an array shaped like x and returning a float.
     - x: float array of any shape; perturbed in place while this runs, restored on return.
-    - analytic_grad: float array with the shape of x.
+    - analytic_grad: float array with the shape of x; not modified.
     - num_checks: int, how many entries to check.
     - h: float, the step.
     - seed: int, seeds np.random.default_rng, which draws the entries.
 
     Returns:
-    - errors: float array of shape (num_checks,), the relative error
+    - errors: float64 array (an np.ndarray, not a list) of shape (num_checks,), the relative error
       |numerical - analytic| / max(1e-8, |numerical| + |analytic|) at each entry drawn; never NaN.
     """
     ### BEGIN SOLUTION

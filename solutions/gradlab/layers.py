@@ -17,8 +17,10 @@ def affine_forward(x, w, b):
     - b: float array of shape (M,).
 
     Returns a tuple of:
-    - out: float array of shape (N, M).
+    - out: float64 array of shape (N, M).
     - cache: what affine_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: x.reshape(x.shape[0], -1) flattens every example.
@@ -35,9 +37,11 @@ def affine_backward(dout, cache):
     - cache: from affine_forward.
 
     Returns a tuple of:
-    - dx: float array with the shape of x, (N, d_1, ..., d_k).
-    - dw: float array of shape (D, M).
-    - db: float array of shape (M,).
+    - dx: float64 array with the shape of x, (N, d_1, ..., d_k).
+    - dw: float64 array of shape (D, M).
+    - db: float64 array of shape (M,).
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: dx = dout @ w.T reshaped like x; dw = x_flat.T @ dout; db sums dout over the batch.
@@ -56,8 +60,10 @@ def relu_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what relu_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: np.maximum works elementwise.
@@ -73,7 +79,9 @@ def relu_backward(dout, cache):
     - cache: from relu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: the gradient flows only where x > 0.
@@ -90,8 +98,10 @@ def leaky_relu_forward(x, alpha=0.1):
     - alpha: float, the slope on the negative side.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what leaky_relu_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: np.where(x > 0, ...) picks a branch per entry.
@@ -107,7 +117,9 @@ def leaky_relu_backward(dout, cache):
     - cache: from leaky_relu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: keep alpha in the cache.
@@ -123,8 +135,10 @@ def sigmoid_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x, values in [0, 1].
+    - out: float64 array with the shape of x, values in [0, 1].
     - cache: what sigmoid_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: exp(-|x|) never overflows; write both branches with it.
@@ -142,7 +156,9 @@ def sigmoid_backward(dout, cache):
     - cache: from sigmoid_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: the derivative is written in terms of the output, not the input.
@@ -158,8 +174,10 @@ def tanh_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what tanh_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: np.tanh is stable; cache its output.
@@ -176,7 +194,9 @@ def tanh_backward(dout, cache):
     - cache: from tanh_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: like the sigmoid, the derivative is a function of the output.
@@ -193,8 +213,10 @@ def elu_forward(x, alpha=1.0):
     - alpha: float.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what elu_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: np.expm1 is accurate near 0; clip the argument at 0 so the unused branch cannot overflow.
@@ -211,7 +233,9 @@ def elu_backward(dout, cache):
     - cache: from elu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: same two branches as the forward pass.
@@ -229,8 +253,10 @@ def maxout_forward(x, w, b):
     - b: float array of shape (K, M).
 
     Returns a tuple of:
-    - out: float array of shape (N, M).
+    - out: float64 array of shape (N, M).
     - cache: what maxout_backward needs.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: compute all K pieces as an array of shape (K, N, M) and remember which one wins.
@@ -249,9 +275,11 @@ def maxout_backward(dout, cache):
     - cache: from maxout_forward.
 
     Returns a tuple of:
-    - dx: float array of shape (N, D).
-    - dw: float array of shape (K, D, M).
-    - db: float array of shape (K, M).
+    - dx: float64 array of shape (N, D).
+    - dw: float64 array of shape (K, D, M).
+    - db: float64 array of shape (K, M).
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: route dout to the winning piece only, then backpropagate each piece like an affine layer.

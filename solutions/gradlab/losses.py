@@ -16,9 +16,11 @@ def softmax_loss(scores, y):
 
     Returns a tuple of:
     - loss: float, mean over N of -log softmax(scores[i])[y[i]].
-    - dscores: float array of shape (N, C), the gradient of loss with respect to scores.
+    - dscores: float64 array of shape (N, C), the gradient of loss with respect to scores.
 
     Stays finite for scores as large as 1e4 in magnitude.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: subtract each row's maximum before exponentiating; work with log-probabilities.
@@ -43,7 +45,9 @@ def svm_loss(scores, y, margin=1.0):
 
     Returns a tuple of:
     - loss: float, mean over N of sum over j != y[i] of max(0, scores[i, j] - scores[i, y[i]] + margin).
-    - dscores: float array of shape (N, C). A term exactly at 0 contributes gradient 0.
+    - dscores: float64 array of shape (N, C). A term exactly at 0 contributes gradient 0.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: compute all margins at once, zero the correct class, then count the positive terms per row.
@@ -67,7 +71,9 @@ def mse_loss(pred, target):
 
     Returns a tuple of:
     - loss: float, (1 / (2N)) * sum over all entries of (pred - target)**2, N = pred.shape[0].
-    - dpred: float array with the shape of pred.
+    - dpred: float64 array with the shape of pred.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: the 1/2 cancels the 2 from the square; the 1/N stays.
@@ -86,9 +92,11 @@ def logistic_loss(scores, y):
 
     Returns a tuple of:
     - loss: float, mean over N of log(1 + exp(-s)) where y = 1 and log(1 + exp(s)) where y = 0.
-    - dscores: float array of shape (N,).
+    - dscores: float64 array of shape (N,).
 
     Stays finite for scores as large as 1e4 in magnitude.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: both cases are softplus(-t * s) with t = 2y - 1; np.logaddexp(0, z) is a stable softplus.

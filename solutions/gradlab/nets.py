@@ -81,7 +81,7 @@ class MLP:
         - X: float array of shape (N, D).
 
         Returns:
-        - scores: float array of shape (N, C).
+        - scores: float64 array of shape (N, C).
         """
         return self._forward(X)[0]
 
@@ -94,7 +94,8 @@ class MLP:
 
         Returns a tuple of:
         - loss: float, data loss + reg * sum over weight matrices of R(W).
-        - grads: dict keyed like self.params, each gradient with its parameter's shape.
+        - grads: dict keyed like self.params (a key for every parameter, biases included), each
+          gradient a float64 array with its parameter's shape; biases are not regularized.
         """
         ### BEGIN SOLUTION
         # HINT: walk the caches backwards; add reg * dR/dW to every weight gradient (not the biases).

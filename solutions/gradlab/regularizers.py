@@ -13,7 +13,9 @@ def l2(W):
 
     Returns a tuple of:
     - R: float, sum of W**2.
-    - dW: float array with the shape of W.
+    - dW: float64 array with the shape of W.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: d(w^2)/dw = 2w.
@@ -29,7 +31,9 @@ def l1(W):
 
     Returns a tuple of:
     - R: float, sum of |W|.
-    - dW: float array with the shape of W; the subgradient at 0 is 0.
+    - dW: float64 array with the shape of W; the subgradient at 0 is 0.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: np.sign is 0 at 0.
@@ -46,7 +50,9 @@ def elastic_net(W, beta=0.5):
 
     Returns a tuple of:
     - R: float, sum of beta * W**2 + |W|.
-    - dW: float array with the shape of W; the subgradient of |W| at 0 is 0.
+    - dW: float64 array with the shape of W; the subgradient of |W| at 0 is 0.
+
+    The input arrays are not modified.
     """
     ### BEGIN SOLUTION
     # HINT: the sum of the two penalties above, with beta on the squared term.

@@ -5,6 +5,7 @@ Run with pytest (`make check`) or in the notebook with grader.check("q7"): see s
 import numpy as np
 
 from gradlab import data, nets, optim
+from tests.support.contract import array, describe, number, returned
 from tests.support.numeric import assert_gradient
 from tests.support.otter_cases import otter_cases
 
@@ -13,8 +14,10 @@ name = "q7"
 
 
 def _check_gradients(model, X, y):
-    _, grads = model.loss(X, y)
-    assert sorted(grads) == sorted(model.params), "grads should have the keys of params"
+    _, grads = returned(model.loss(X, y), ("loss", "grads"), "MLP.loss")
+    assert isinstance(grads, dict) and sorted(grads) == sorted(model.params), \
+        f"grads should be a dict with the keys of params {sorted(model.params)}, got {describe(grads)}" + (
+            f" with the keys {sorted(grads)}" if isinstance(grads, dict) else "")
     for param, original in list(model.params.items()):
         def f(value, param=param):
             model.params[param] = value
@@ -32,8 +35,10 @@ def test_mlp_scores_are_the_lecture_formula():
     X = rng.standard_normal((5, 3))
     p = model.params
     expected = np.maximum(0, X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
-    assert np.allclose(model.scores(X), expected), "MLP.scores should be max(0, X W1 + b1) W2 + b2"
-    assert np.array_equal(model.predict(X), expected.argmax(axis=1))
+    scores = array(model.scores(X), "MLP.scores", (5, 2))
+    assert np.allclose(scores, expected), "MLP.scores should be max(0, X W1 + b1) W2 + b2"
+    assert np.array_equal(array(model.predict(X), "MLP.predict", (5,), dtype=None), expected.argmax(axis=1)), \
+        "MLP.predict should give the class of the highest score"
 
 
 def test_two_layer_gradients():
@@ -47,8 +52,9 @@ def test_three_layer_gradients():
     X, y = rng.standard_normal((5, 3)), rng.integers(3, size=5)
     model = nets.MLP([3, 4, 4, 3], activation="tanh", loss="svm", reg=0.05, reg_type="elastic_net", seed=4)
     _check_gradients(model, X, y)
-    loss, _ = model.loss(X, y)
-    data_loss, _ = nets.MLP([3, 4, 4, 3], activation="tanh", loss="svm", seed=4).loss(X, y)
+    loss = number(model.loss(X, y)[0], "the loss of MLP.loss")
+    data_loss = number(nets.MLP([3, 4, 4, 3], activation="tanh", loss="svm", seed=4).loss(X, y)[0],
+                       "the loss of MLP.loss")
     penalty = sum(np.sum(0.5 * W ** 2 + np.abs(W)) for key, W in model.params.items() if key.startswith("W"))
     assert np.isclose(loss, data_loss + 0.05 * penalty), "the loss should add reg * R(W) for every weight matrix"
 

@@ -5,6 +5,8 @@ gradlab.gradcheck: a bug there must not hide a bug elsewhere.
 """
 import numpy as np
 
+from .contract import array
+
 
 def numerical_gradient(f, x, h=1e-6):
     """Centered-difference gradient of a scalar function.
@@ -42,8 +44,7 @@ def assert_gradient(analytic, f, x, what, tol=1e-6):
     - what: str, names the gradient in the failure message.
     - tol: float, the largest relative error accepted.
     """
-    analytic = np.asarray(analytic, dtype=float)
-    assert analytic.shape == np.shape(x), f"{what} has shape {analytic.shape}, expected {np.shape(x)}"
+    analytic = array(analytic, what, np.shape(x))
     error = rel_error(analytic, numerical_gradient(f, x))
     assert error < tol, f"{what} is wrong: relative error {error:.2e} against numerical differences"
 

@@ -17,8 +17,10 @@ def affine_forward(x, w, b):
     - b: float array of shape (M,).
 
     Returns a tuple of:
-    - out: float array of shape (N, M).
+    - out: float64 array of shape (N, M).
     - cache: what affine_backward needs.
+
+    The input arrays are not modified.
     """
     out = x.reshape(x.shape[0], -1) @ w + b
     return out, (x, w)
@@ -32,9 +34,11 @@ def affine_backward(dout, cache):
     - cache: from affine_forward.
 
     Returns a tuple of:
-    - dx: float array with the shape of x, (N, d_1, ..., d_k).
-    - dw: float array of shape (D, M).
-    - db: float array of shape (M,).
+    - dx: float64 array with the shape of x, (N, d_1, ..., d_k).
+    - dw: float64 array of shape (D, M).
+    - db: float64 array of shape (M,).
+
+    The input arrays are not modified.
     """
     x, w = cache
     dx = (dout @ w.T).reshape(x.shape)
@@ -50,8 +54,10 @@ def relu_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what relu_backward needs.
+
+    The input arrays are not modified.
     """
     return np.maximum(0.0, x), x
 
@@ -64,7 +70,9 @@ def relu_backward(dout, cache):
     - cache: from relu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     x = cache
     return dout * (x > 0)
@@ -78,8 +86,10 @@ def leaky_relu_forward(x, alpha=0.1):
     - alpha: float, the slope on the negative side.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what leaky_relu_backward needs.
+
+    The input arrays are not modified.
     """
     return np.where(x > 0, x, alpha * x), (x, alpha)
 
@@ -92,7 +102,9 @@ def leaky_relu_backward(dout, cache):
     - cache: from leaky_relu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     x, alpha = cache
     return dout * np.where(x > 0, 1.0, alpha)
@@ -105,8 +117,10 @@ def sigmoid_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x, values in [0, 1].
+    - out: float64 array with the shape of x, values in [0, 1].
     - cache: what sigmoid_backward needs.
+
+    The input arrays are not modified.
     """
     e = np.exp(-np.abs(x))
     out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
@@ -121,7 +135,9 @@ def sigmoid_backward(dout, cache):
     - cache: from sigmoid_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     out = cache
     return dout * out * (1.0 - out)
@@ -134,8 +150,10 @@ def tanh_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what tanh_backward needs.
+
+    The input arrays are not modified.
     """
     out = np.tanh(x)
     return out, out
@@ -149,7 +167,9 @@ def tanh_backward(dout, cache):
     - cache: from tanh_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     out = cache
     return dout * (1.0 - out * out)
@@ -163,8 +183,10 @@ def elu_forward(x, alpha=1.0):
     - alpha: float.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what elu_backward needs.
+
+    The input arrays are not modified.
     """
     out = np.where(x >= 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
     return out, (x, alpha)
@@ -178,7 +200,9 @@ def elu_backward(dout, cache):
     - cache: from elu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     x, alpha = cache
     return dout * np.where(x >= 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
@@ -193,8 +217,10 @@ def maxout_forward(x, w, b):
     - b: float array of shape (K, M).
 
     Returns a tuple of:
-    - out: float array of shape (N, M).
+    - out: float64 array of shape (N, M).
     - cache: what maxout_backward needs.
+
+    The input arrays are not modified.
     """
     z = np.einsum("nd,kdm->knm", x, w) + b[:, None, :]
     winner = np.argmax(z, axis=0)  # argmax keeps the first maximal piece on a tie
@@ -210,9 +236,11 @@ def maxout_backward(dout, cache):
     - cache: from maxout_forward.
 
     Returns a tuple of:
-    - dx: float array of shape (N, D).
-    - dw: float array of shape (K, D, M).
-    - db: float array of shape (K, M).
+    - dx: float64 array of shape (N, D).
+    - dw: float64 array of shape (K, D, M).
+    - db: float64 array of shape (K, M).
+
+    The input arrays are not modified.
     """
     x, w, winner = cache
     K = w.shape[0]

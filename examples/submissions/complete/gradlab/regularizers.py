@@ -13,7 +13,9 @@ def l2(W):
 
     Returns a tuple of:
     - R: float, sum of W**2.
-    - dW: float array with the shape of W.
+    - dW: float64 array with the shape of W.
+
+    The input arrays are not modified.
     """
     return float(np.sum(W * W)), 2.0 * W
 
@@ -26,7 +28,9 @@ def l1(W):
 
     Returns a tuple of:
     - R: float, sum of |W|.
-    - dW: float array with the shape of W; the subgradient at 0 is 0.
+    - dW: float64 array with the shape of W; the subgradient at 0 is 0.
+
+    The input arrays are not modified.
     """
     return float(np.sum(np.abs(W))), np.sign(W).astype(float)
 
@@ -40,6 +44,8 @@ def elastic_net(W, beta=0.5):
 
     Returns a tuple of:
     - R: float, sum of beta * W**2 + |W|.
-    - dW: float array with the shape of W; the subgradient of |W| at 0 is 0.
+    - dW: float64 array with the shape of W; the subgradient of |W| at 0 is 0.
+
+    The input arrays are not modified.
     """
     return float(np.sum(beta * W * W + np.abs(W))), 2.0 * beta * W + np.sign(W)

@@ -17,8 +17,10 @@ def affine_forward(x, w, b):
     - b: float array of shape (M,).
 
     Returns a tuple of:
-    - out: float array of shape (N, M).
+    - out: float64 array of shape (N, M).
     - cache: what affine_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('affine_forward is not implemented yet. Hint: x.reshape(x.shape[0], -1) flattens every example.')
 
@@ -31,9 +33,11 @@ def affine_backward(dout, cache):
     - cache: from affine_forward.
 
     Returns a tuple of:
-    - dx: float array with the shape of x, (N, d_1, ..., d_k).
-    - dw: float array of shape (D, M).
-    - db: float array of shape (M,).
+    - dx: float64 array with the shape of x, (N, d_1, ..., d_k).
+    - dw: float64 array of shape (D, M).
+    - db: float64 array of shape (M,).
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('affine_backward is not implemented yet. Hint: dx = dout @ w.T reshaped like x; dw = x_flat.T @ dout; db sums dout over the batch.')
 
@@ -45,8 +49,10 @@ def relu_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what relu_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('relu_forward is not implemented yet. Hint: np.maximum works elementwise.')
 
@@ -59,7 +65,9 @@ def relu_backward(dout, cache):
     - cache: from relu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('relu_backward is not implemented yet. Hint: the gradient flows only where x > 0.')
 
@@ -72,8 +80,10 @@ def leaky_relu_forward(x, alpha=0.1):
     - alpha: float, the slope on the negative side.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what leaky_relu_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('leaky_relu_forward is not implemented yet. Hint: np.where(x > 0, ...) picks a branch per entry.')
 
@@ -86,7 +96,9 @@ def leaky_relu_backward(dout, cache):
     - cache: from leaky_relu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('leaky_relu_backward is not implemented yet. Hint: keep alpha in the cache.')
 
@@ -98,8 +110,10 @@ def sigmoid_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x, values in [0, 1].
+    - out: float64 array with the shape of x, values in [0, 1].
     - cache: what sigmoid_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('sigmoid_forward is not implemented yet. Hint: exp(-|x|) never overflows; write both branches with it.')
 
@@ -112,7 +126,9 @@ def sigmoid_backward(dout, cache):
     - cache: from sigmoid_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('sigmoid_backward is not implemented yet. Hint: the derivative is written in terms of the output, not the input.')
 
@@ -124,8 +140,10 @@ def tanh_forward(x):
     - x: float array of any shape.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what tanh_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('tanh_forward is not implemented yet. Hint: np.tanh is stable; cache its output.')
 
@@ -138,7 +156,9 @@ def tanh_backward(dout, cache):
     - cache: from tanh_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('tanh_backward is not implemented yet. Hint: like the sigmoid, the derivative is a function of the output.')
 
@@ -151,8 +171,10 @@ def elu_forward(x, alpha=1.0):
     - alpha: float.
 
     Returns a tuple of:
-    - out: float array with the shape of x.
+    - out: float64 array with the shape of x.
     - cache: what elu_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('elu_forward is not implemented yet. Hint: np.expm1 is accurate near 0; clip the argument at 0 so the unused branch cannot overflow.')
 
@@ -165,7 +187,9 @@ def elu_backward(dout, cache):
     - cache: from elu_forward.
 
     Returns:
-    - dx: float array with the shape of x.
+    - dx: float64 array with the shape of x.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('elu_backward is not implemented yet. Hint: same two branches as the forward pass.')
 
@@ -179,8 +203,10 @@ def maxout_forward(x, w, b):
     - b: float array of shape (K, M).
 
     Returns a tuple of:
-    - out: float array of shape (N, M).
+    - out: float64 array of shape (N, M).
     - cache: what maxout_backward needs.
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('maxout_forward is not implemented yet. Hint: compute all K pieces as an array of shape (K, N, M) and remember which one wins.')
 
@@ -193,8 +219,10 @@ def maxout_backward(dout, cache):
     - cache: from maxout_forward.
 
     Returns a tuple of:
-    - dx: float array of shape (N, D).
-    - dw: float array of shape (K, D, M).
-    - db: float array of shape (K, M).
+    - dx: float64 array of shape (N, D).
+    - dw: float64 array of shape (K, D, M).
+    - db: float64 array of shape (K, M).
+
+    The input arrays are not modified.
     """
     raise NotImplementedError('maxout_backward is not implemented yet. Hint: route dout to the winning piece only, then backpropagate each piece like an affine layer.')
