@@ -67,14 +67,32 @@ def _clip(text, limit):
 
 
 def _bounded(document):
-    """document, with the measured figures dropped if its JSON would pass MAX_RESULTS bytes."""
-    if len(results.dumps(document)) <= MAX_RESULTS:
+    """document, cut until results.json and report.md are under MAX_RESULTS bytes (characters
+    count up to 12 bytes in JSON): first the measured figures go, then every text is cut shorter.
+    Scores are never touched."""
+    def fits():
+        return max(len(results.dumps(document)), len(markdown.report(document).encode())) <= MAX_RESULTS
+
+    if fits():
         return document
+    extra = document["extra_data"]
     for test in document["tests"]:
         test["extra_data"]["figures"] = {}
         for case in test["extra_data"]["cases"]:
             case["figures"] = {}
-    document["extra_data"]["notes"].append(f"figures dropped: results.json would pass {MAX_RESULTS >> 20} MB")
+    extra["notes"].append(f"figures and texts cut: results.json would pass {MAX_RESULTS >> 20} MB")
+    for output, message in ((MAX_OUTPUT // 4, MAX_MESSAGE // 4), (400, 100), (100, 40)):
+        if fits():
+            break
+        document["output"] = _clip(document["output"], 4 * output)
+        for test in document["tests"]:
+            test["output"] = _clip(test["output"], output)
+            for case in test["extra_data"]["cases"]:
+                case["message"] = _clip(case["message"] or "", message)
+        extra["student_output"] = _clip(extra.get("student_output", ""), output)
+        extra["student_output_later"] = {k: _clip(v, output) for k, v in extra.get("student_output_later", {}).items()}
+        extra["modules"] = {k: _clip(v, message) for k, v in extra["modules"].items()}
+        extra["notes"] = [_clip(n, message) for n in extra["notes"]]
     return document
 
 
@@ -172,9 +190,10 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
                 problems = _module_problems(sandbox, prepared)
             # What a module does at import is undone after its own request, in every later child too.
             sandbox.preload = [m for m in submission.GRADED_MODULES if m not in problems]
-            graded = {}
+            graded, printed = {}, {}
             # Each visibility runs in children of its own, visible tests first: nothing a hidden
-            # test's inputs leave behind in a child can reach what a visible test shows.
+            # test's inputs leave behind in a child, nor what it prints, reaches what a visible
+            # test shows.
             for visibility in rubric.VISIBILITIES:
                 group = [test for test in tests if test.visibility == visibility]
                 if not group:
@@ -185,8 +204,8 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
                     began = time.monotonic()
                     graded[test.id] = _run_test(test, Tester(sandbox, ref, problems))
                     timings[test.id] = time.monotonic() - began
+                printed[visibility] = sandbox.printed(reset=True)
             graded = [graded[test.id] for test in tests]
-            printed = sandbox.printed()
             starts = sandbox.starts
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -195,7 +214,10 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
         notes = notes[:MAX_NOTES] + [f"... and {len(notes) - MAX_NOTES} more notes about the upload"]
     extra = {"grader": "gradlab autograder", "numpy": np.__version__,
              "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
-             "notes": notes, "student_output": printed, "processes_started": starts,
+             # What the visible tests' calls printed (and the imports); the other visibilities' apart.
+             "student_output": printed.pop("visible", ""),
+             "student_output_later": {k: v for k, v in printed.items() if v},
+             "processes_started": starts,
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
              "isolation": sandbox.isolation, "children_stopped": sandbox.stopped,
              "student_peak_memory_mb": round(sandbox.peak_memory_kb / 1024, 1)}

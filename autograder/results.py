@@ -38,6 +38,7 @@ def build(graded, execution_time, output, extra_data):
         "execution_time": round(float(execution_time), 3),
         "output": output,
         "output_format": "md",
+        "test_output_format": "text",  # tests' outputs hold student text: shown as it is, never as markup
         "stdout_visibility": "hidden",
         "tests": [{key: test[key] for key in SCHEMA_FIELDS if key in test} for test in graded],
         "extra_data": extra_data,

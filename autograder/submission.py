@@ -25,6 +25,7 @@ GRADED_MODULES = MODULES[:-1]  # data.py is provided; a student's copy is used w
 MAX_FILE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 64 << 20
 MAX_MEMBERS = 5000
+MAX_ZIP_ENTRIES = 100_000  # entries in a zip's directory: reading it costs about 0.4 KB of memory each
 MAX_ENTRIES = 20000  # folder entries looked at before giving up on the rest
 CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
@@ -144,10 +145,36 @@ def _read_folder(folder):
     return files
 
 
+def _zip_entries(archive):
+    """The number of entries a zip's end-of-directory record announces (zip64 too), read before
+    zipfile builds one object per entry; None if no such record is found."""
+    with open(archive, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(0, size - (1 << 16) - 22))
+        tail = handle.read()
+    end = tail.rfind(b"PK\x05\x06")
+    if end < 0 or end + 22 > len(tail):
+        return None
+    entries = int.from_bytes(tail[end + 10:end + 12], "little")
+    locator = end - 20  # a zip64 record says how many when the 16-bit count cannot
+    if entries == 0xFFFF and locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+        offset = int.from_bytes(tail[locator + 8:locator + 16], "little")
+        with open(archive, "rb") as handle:
+            handle.seek(min(offset, size))
+            record = handle.read(56)
+        if record[:4] == b"PK\x06\x06" and len(record) == 56:
+            entries = int.from_bytes(record[32:40], "little")
+    return entries
+
+
 def _read_zip(archive):
     if archive.stat().st_size > MAX_TOTAL_BYTES:
         raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the gradlab "
                               ".py files")
+    entries = _zip_entries(archive)
+    if entries is not None and entries > MAX_ZIP_ENTRIES:
+        raise SubmissionError(f"{archive.name} holds {entries} entries, more than the {MAX_ZIP_ENTRIES} read; "
+                              "upload only the gradlab .py files")
     try:
         zf = zipfile.ZipFile(archive)
         members = zf.infolist()

@@ -17,6 +17,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +37,7 @@ WORKERS = 4  # gradings at a time: most of a hostile grading is waiting for a ti
 SECRETS = ("### BEGIN SOLUTION", '@check("', 'visibility = "after_due_date"')
 WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 MAX_FILE = 1 << 20  # bytes of results.json and of report.md, whatever a submission does
+MAX_GRADER_MB = 200  # the grading process's peak memory, whatever a submission does
 
 
 def ensure_student_user():
@@ -71,13 +73,23 @@ class Graded:
     results: dict
     out: Path
     finished: float  # time.time() when the command returned
+    memory_mb: int = None  # the grading process's peak resident memory
 
 
 def grade_cli(upload, out, env, options=()):
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(out), *options],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=CLI_TIMEOUT)
+    """The grading command's outcome, with the grader's own peak memory (the student's processes
+    are the zygote's children, not its): waited for with wait4, which reports it."""
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(out), *options],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    timer = threading.Timer(CLI_TIMEOUT, process.kill)  # a hang here is a failure, not a slow test
+    timer.start()
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    process.stderr.close()
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else {}
-    return Graded(done.returncode, done.stderr, results, out, time.time())
+    return Graded(process.returncode, stderr, results, out, time.time(), usage.ru_maxrss // 1024)
 
 
 def scores(results):
@@ -233,6 +245,7 @@ def test_hostile_submission_gets_a_fair_bounded_result(case, suite, applied):
     assert case.max_seconds is None or results["execution_time"] <= case.max_seconds
     for name in ("results.json", "report.md"):  # whatever the submission sends
         assert (graded.out / name).stat().st_size < MAX_FILE, name
+    assert graded.memory_mb < MAX_GRADER_MB, graded.memory_mb
     assert results["extra_data"]["isolation"]["level"] in (None, applied["level"])
 
 

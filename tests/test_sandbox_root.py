@@ -40,6 +40,9 @@ def imports(names):
             out[name] = str(error)
     return out
 
+def listing(folder):
+    return sorted(os.listdir(folder))
+
 def nap(seconds):
     time.sleep(seconds)
     return seconds
@@ -89,6 +92,18 @@ def test_only_the_standard_library_and_numpy_import(tmp_path):
     assert outcome["matplotlib"] == "No module named 'matplotlib'"
 
 
+def test_pips_wheels_in_the_standard_library_are_covered(tmp_path):
+    import ensurepip
+
+    bundled = os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")
+    with probe_sandbox(tmp_path) as sandbox:
+        reply = call(sandbox, "listing", bundled)
+        isolation = sandbox.isolation
+    if isolation["filesystem"] != "allowlist":
+        pytest.skip(f"no new root at this isolation level ({isolation['level']})")
+    assert os.listdir(bundled) and reply.value["result"] == []
+
+
 def test_the_time_budget_covers_all_calls_together(tmp_path):
     with probe_sandbox(tmp_path, total_seconds=1.0) as sandbox:
         first = call(sandbox, "nap", 0.6)
@@ -122,7 +137,8 @@ def test_visible_and_hidden_tests_run_in_different_children(tmp_path):
     upload = copy_reference(tmp_path, [("regularizers", "import numpy as np\n",
                                         "import numpy as np\nimport uuid\nTOKEN = uuid.uuid4().hex\n"),
                                        ("regularizers", "    ### BEGIN SOLUTION\n",
-                                        "    ### BEGIN SOLUTION\n    raise RuntimeError('child ' + TOKEN)\n")])
+                                        "    ### BEGIN SOLUTION\n    print('printed ' + TOKEN)\n"
+                                        "    raise RuntimeError('child ' + TOKEN)\n")])
     results, _ = grade.grade(upload)
     tokens = {}
     for test in results["tests"]:
@@ -131,6 +147,10 @@ def test_visible_and_hidden_tests_run_in_different_children(tmp_path):
                 tokens.setdefault(test["visibility"], set()).add(word)
     assert tokens["visible"] and tokens["after_due_date"]
     assert not tokens["visible"] & tokens["after_due_date"]
+    # What the hidden tests' calls printed is kept apart from what a student is shown.
+    shown = set(results["extra_data"]["student_output"].split())
+    assert shown & tokens["visible"] and not shown & tokens["after_due_date"]
+    assert tokens["after_due_date"] <= set(results["extra_data"]["student_output_later"]["after_due_date"].split())
 
 
 def _chroot_command(root, out):
@@ -219,5 +239,5 @@ def test_the_output_limit_is_per_call(tmp_path):
         replies = [sandbox.request({"op": "call", "call": {"target": "chatty.talk"}}) for _ in range(3)]
         printed = sandbox.printed()
     assert all(reply.ok for reply in replies), replies
-    assert printed.endswith(f"[... the submission printed {3 * ((1 << 20) + 1)} bytes in all; only the first "
+    assert printed.endswith(f"[... {3 * ((1 << 20) + 1)} bytes were printed in all; only the first "
                             f"{Limits().output_bytes} are kept]")

@@ -7,6 +7,7 @@ import pytest
 
 from autograder import grade, submission
 from autograder.checks.framework import not_implemented_message
+from autograder.report.escape import inline
 from mutate import ROOT
 
 NOTEBOOK = '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
@@ -27,7 +28,7 @@ def test_a_bare_notebook_gets_the_hint_a_zipped_one_gets(tmp_path):
     hint = notes_of(bare, tmp_path / "a")[0]
     assert hint == notes_of(zipped, tmp_path)[0]
     assert "not a .ipynb file" in hint and "make submit" in hint
-    assert hint in grade.grade(bare)[0]["output"]
+    assert inline(hint) in grade.grade(bare)[0]["output"]  # as literal text in the Markdown
 
 
 def repeated_phrases(text, words=5):

@@ -1,5 +1,8 @@
-"""report.md (for the staff), and the summary shown above the tests on Gradescope, from graded tests."""
+"""report.md (for the staff), and the summary shown above the tests on Gradescope, from graded tests.
+
+Student text (messages, printed output) is escaped or fenced (escape.py): it never becomes markup."""
 from .. import visibility
+from .escape import block, inline
 
 
 def summary(graded, notes, problems, due_passed=None):
@@ -27,7 +30,7 @@ def summary(graded, notes, problems, due_passed=None):
     said = dict.fromkeys(list(notes) + [s for s in problems.values() if "is missing from" not in s])
     if said:
         lines.append("")
-        lines += [f"- {sentence}" for sentence in said]
+        lines += [f"- {inline(sentence)}" for sentence in said]
     return "\n".join(lines)
 
 
@@ -46,10 +49,11 @@ def report(results):
         lines += ["", "## Failures", ""]
         for test in failures:
             diagnosis = test["extra_data"].get("diagnosis")
-            lines += [f"### {test['name']}" + (f" (diagnosis: `{diagnosis}`)" if diagnosis else ""), "", "```",
-                      test["output"], "```", ""]
-    printed = results["extra_data"].get("student_output")
-    if printed:
-        lines += ["## What your code printed", "", "```", printed, "```", ""]
+            lines += [f"### {test['name']}" + (f" (diagnosis: `{diagnosis}`)" if diagnosis else ""), "",
+                      *block(test["output"]), ""]
+    printed = {"visible": extra.get("student_output", ""), **extra.get("student_output_later", {})}
+    for when, text in printed.items():
+        if text:
+            lines += [f"## What your code printed ({when} tests)", "", *block(text), ""]
     lines.append(f"Graded in {results['execution_time']:.2f} s.")
     return "\n".join(lines) + "\n"

@@ -65,8 +65,11 @@ def _digest(message):
 
 
 def _clip(text, limit):
-    """text cut to limit characters, saying so."""
-    return text if len(text) <= limit else text[:limit] + f" [... {len(text) - limit} more characters]"
+    """text from the child as text the grader can write: cut to limit characters (saying so), and
+    lone surrogates (which no UTF-8 file can hold) replaced."""
+    if len(text) > limit:
+        text = text[:limit] + f" [... {len(text) - limit} more characters]"
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _sanitize(value, depth=0):
@@ -120,6 +123,7 @@ class Sandbox:
         self.functions = frozenset()  # 'module.qualname' of every function the submission defines
         self.call_output = 0  # bytes printed during the current request
         self.preload = []  # modules every new child imports first, before the request that needs it
+        self.deadline = None  # time.monotonic() by which the current request ends (its share of the budget)
 
     # -- process life -------------------------------------------------------------------
     def _start(self):
@@ -221,9 +225,14 @@ class Sandbox:
             return Reply("timeout", detail=f"was not run: the submission used up its time budget of "
                                            f"{self.limits.total_seconds:g} s for all its calls")
         began, wanted = time.monotonic(), timeout or self.limits.call_seconds
+        self.deadline = began + left  # every exchange of this request (start, imports, the call) ends by then
         try:
             reply = self._request(message, min(wanted, left))
+        except Exception as error:  # noqa: BLE001 - whatever the child sent, it costs only this request
+            self.close()
+            reply = Reply("bad_answer", detail=f"sent something the grader could not use ({type(error).__name__})")
         finally:
+            self.deadline = None
             self.used_seconds += time.monotonic() - began
         if reply.status == "timeout" and left < wanted and reply.detail.startswith("did not finish"):
             reply.detail = (f"did not finish within the {left:.1f} s left of the submission's time budget "
@@ -271,9 +280,9 @@ class Sandbox:
         not the submission's, or one too many, count as no answer: the request is then remembered).
         """
         self.process.send_signal(signal.SIGUSR1)
-        answer = self._exchange(b"", PROBE_SECONDS)
+        answer = self._exchange(b"", PROBE_SECONDS, probe=True)
         named = answer.value.get("hung_in") if answer.status == "hung" else None
-        where = next((n for n in named if n in self.functions and names.can_disable(n)), None) \
+        where = next((n for n in named if type(n) is str and n in self.functions and names.can_disable(n)), None) \
             if isinstance(named, list) else None
         if where is None:
             return False
@@ -299,8 +308,10 @@ class Sandbox:
             pass
         return self.call_output <= self.limits.flood_bytes
 
-    def _exchange(self, data, timeout):
+    def _exchange(self, data, timeout, probe=False):
         deadline = time.monotonic() + timeout
+        if self.deadline is not None and not probe:  # the time budget's end (a probe may still ask where)
+            deadline = min(deadline, self.deadline)
         outgoing, incoming, expected = memoryview(data), bytearray(), None
         stdout = self.process.output
         while True:
@@ -361,17 +372,23 @@ class Sandbox:
         if code is None:
             return Reply("crashed", detail="closed its pipe to the grader")
         if code < 0:
-            name = signal.Signals(-code).name
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:  # a real-time signal has no name
+                name = f"signal {-code}"
             why = {"SIGXCPU": "used up its CPU time limit", "SIGSEGV": "crashed (segmentation fault)",
                    "SIGXFSZ": "wrote a file over the size limit",
                    "SIGKILL": "was killed (SIGKILL: by its own code, or the machine ran out of memory)"}
             return Reply("crashed", detail=f"the student's process {why.get(name, 'was killed by ' + name)}")
         return Reply("crashed", detail=f"the student's process exited (exit code {code}) during the call")
 
-    def printed(self):
-        """What the children printed so far, decoded, with a note when it was cut."""
+    def printed(self, reset=False):
+        """What the children printed so far (since the last reset), decoded, with a note when it was
+        cut; with reset, the next call starts afresh (and keeps output_bytes again)."""
         text = self.output.decode("utf-8", errors="replace")
         if self.output_seen > len(self.output):
-            text += (f"\n[... the submission printed {self.output_seen} bytes in all; only the first "
+            text += (f"\n[... {self.output_seen} bytes were printed in all; only the first "
                      f"{len(self.output)} are kept]")
+        if reset:
+            self.output, self.output_seen = bytearray(), 0
         return text

@@ -133,3 +133,8 @@ def misnamed(dest, values):
                      ("nets.py", "nets.py.txt")):
         (package / old).rename(package / new)
     return Path(dest)
+
+
+def zip_directory_bomb(dest, values):
+    """A zip whose directory lists 120,000 empty entries (each costs the reader memory)."""
+    return _zip(Path(dest) / "upload.zip", _flat() + [(f"e{i}", b"", None) for i in range(120_000)])

@@ -80,15 +80,15 @@ for _key, _value in list(globals().items()):
         globals()[_key] = _slow(_value)
 """
 
-# Hangs; asked where (SIGUSR1), answers with a made-up function's name, a new one each time.
-LIE_WHEN_ASKED = """
+# Hangs; asked where (SIGUSR1), answers hung_in (a Python expression) in its own frame.
+FORGE_WHEN_ASKED = """
 import os, signal, sys, uuid, wire
 frame = sys._getframe()
 while frame is not None and "request" not in frame.f_locals:
     frame = frame.f_back
 seq = frame.f_locals["request"]["seq"]
 def lie(signum, frame):
-    data = wire.frame({"ok": False, "hung_in": [f"layers.made_up_{uuid.uuid4().hex}"], "seq": seq})
+    data = wire.frame({{"ok": False, "hung_in": {hung_in}, "seq": seq}})
     while data:
         data = data[os.write(4, data):]
     os._exit(3)
@@ -96,6 +96,8 @@ signal.signal(signal.SIGUSR1, lie)
 while True:
     pass
 """
+# ... with a made-up function's name, a new one each time.
+LIE_WHEN_ASKED = FORGE_WHEN_ASKED.format(hung_in='[f"layers.made_up_{uuid.uuid4().hex}"]')
 
 CASES = (
     Hostile("honest", in_batch=True),
@@ -275,6 +277,18 @@ CASES = (
     Hostile("forged_huge_message", ("l1",), [("regularizers", "l1", FORGE_ANSWER.format(
         answer='{"ok": False, "error": {"type": "E" * (1 << 20), "message": "m" * (1 << 20), "where": "w" * (1 << 20)}}'))],
             collateral=functions_of(*MODULES), in_batch=True),
+    Hostile("unwritable_text", ("mse_loss",), [("losses", "mse_loss", """
+        raise ValueError("\\ud800 a lone surrogate, and astral characters: " + "\\U00020000" * 3000)
+        """)], diagnoses=("exception",), says="a lone surrogate", in_batch=True),
+    Hostile("unhashable_hang_name", ("elu_forward",), [("layers", "elu_forward", FORGE_WHEN_ASKED.format(
+        hung_in='[["x"], {"a": 1}]'))], diagnoses=("timeout",), says="did not finish within",
+            collateral=functions_of("layers", "nets"), max_timeouts=8),
+    Hostile("real_time_signal", ("l1",), [("regularizers", "l1", """
+        import os
+        os.kill(os.getpid(), 40)
+        """)], diagnoses=("crashed",), says="signal 40"),
+    Hostile("zip_directory_bomb", functions_of(*MODULES), upload=build.zip_directory_bomb,
+            diagnoses=("missing_module",), notes="entries, more than the"),
     Hostile("bloated_params", (), [("optim", "train", """
         rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
         configs = {name: dict(optim_config or {}) for name in model.params}

@@ -39,7 +39,8 @@ PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 1, 36, 38
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}  # syscall numbers (glibc has no wrapper)
 WRITABLE_IN_ROOT = ("/tmp", "/var/tmp", "/dev/shm")  # private, size-limited, in the new root
 DEVICES = ("null", "zero", "random", "urandom")
-COVERED = ("site-packages", "dist-packages")  # never visible inside a visible folder
+COVERED = ("site-packages", "dist-packages", "ensurepip/_bundled")  # never visible inside a visible folder
+                                                                     # (the last holds pip's wheels)
 SWEEP_SECONDS = 2.0  # within the grader's patience (process.STOP_SECONDS)
 
 _libc = ctypes.CDLL(None, use_errno=True)
