@@ -131,3 +131,21 @@ def entry(name):
 def forget():
     """Drop what this process loaded (tests; the next entry() reads or computes again)."""
     _entries.cache_clear()
+
+
+def _run(args):
+    folder = FOLDER
+    if args.check:
+        fresh = read(folder, current_key()) is not None
+        print(f"{folder}: {'fresh' if fresh else 'stale: python -m autograder reference-cache rebuilds it'}")
+        return 0 if fresh else 1
+    _, status = ensure(folder)
+    print(f"{folder}: {status}")
+    return 0
+
+
+def add_parser(commands):
+    """Add `reference-cache` to the subparsers of the command line."""
+    parser = commands.add_parser("reference-cache", help="build the reference cache if it is stale (or --check it)")
+    parser.add_argument("--check", action="store_true", help="only say whether it is fresh (exit 1 if stale)")
+    parser.set_defaults(run=_run)

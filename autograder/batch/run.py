@@ -19,6 +19,7 @@ from .. import grade, results
 from ..fingerprint import grader_fingerprint
 from ..report import gradebook, html, runs, summary
 from ..sandbox import Limits, spawner
+from . import DEFAULT_TIMEOUT
 from . import entries as entries_module
 from . import pool
 from .progress import Progress, duration
@@ -95,7 +96,7 @@ def _label(entry, state, out):
     return f"{entry.student}: {document['score']:.4g} / {total:g} ({duration(state['seconds'])})"
 
 
-def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=pool.DEFAULT_TIMEOUT,
+def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=DEFAULT_TIMEOUT,
                 canvas=None, stream=None, limits=Limits(), due_passed=True):
     """Grade every submission of a folder (or one shard of them) into out.
 

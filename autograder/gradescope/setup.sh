@@ -21,6 +21,9 @@ fi
 "$VENV/bin/python" -m pip install -q --no-cache-dir --upgrade pip
 "$VENV/bin/python" -m pip install -q --no-cache-dir -r "$SOURCE/requirements.txt"
 chmod -R go+rX,go-w "$VENV"
+# The reference's results that every grading reads (autograder/reference_cache/): the bundle's
+# copy is checked against this numpy and machine, and rebuilt here if it does not match.
+(cd "$SOURCE" && "$VENV/bin/python" -m autograder reference-cache)
 
 if ! id -u "$STUDENT" >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$STUDENT"
