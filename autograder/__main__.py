@@ -6,7 +6,7 @@ single_threaded_blas()
 
 if sys.argv[1:2] == ["grade"]:
     # The zygote that forks the student's processes boots (a Python and numpy of its own) while
-    # this process imports the grader, instead of after: it is ready by the first request.
+    # this process imports numpy and the grader, instead of after: it is ready by the first request.
     from .sandbox import spawner
     spawner.zygote()
 
