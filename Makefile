@@ -68,6 +68,8 @@ sandbox-user:
 	@[ "$$(id -u)" != 0 ] || id gradlab-student >/dev/null 2>&1 || \
 	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gradlab-student
 
-# The benchmark (README, "Performance"): a synthetic class graded like `make grade`; SIZE, JOBS.
+# The benchmark (README, "Performance"): one submission as Gradescope grades it, beside otter run
+# and the floor (RUNS, OTTER_RUNS), and a synthetic class graded like `make grade` (SIZE, BENCH_JOBS).
 bench: venv
-	$(PY) -m tools.bench --size $(or $(SIZE),500) --jobs $(or $(BENCH_JOBS),2)
+	$(PY) -m tools.bench --size $(or $(SIZE),500) --jobs $(or $(BENCH_JOBS),2) --runs $(or $(RUNS),15) \
+	  --otter-runs $(or $(OTTER_RUNS),5)

@@ -47,6 +47,8 @@ def _module_problems(sandbox, prepared):
 
 def _jsonable(value):
     """Figures as JSON: arrays to lists, non-finite floats to strings."""
+    if type(value) is float:  # first: most figures are loss curves and parameters, thousands of floats
+        return value if math.isfinite(value) else str(value)
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -1,7 +1,8 @@
 """The rubric (rubric.toml): points, visibility and tags of every hidden test."""
-import tomllib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from . import reference_cache
 
 RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -18,8 +19,9 @@ class RubricTest:
     functions: tuple
 
 
-def load(path=RUBRIC):
+def parse(path=RUBRIC):
     """The tests of a rubric file, in file order; raises ValueError on a malformed entry."""
+    import tomllib  # parsing takes milliseconds: grading reads the parsed rubric from reference_cache
     with open(path, "rb") as handle:
         table = tomllib.load(handle).get("tests", {})
     tests = []
@@ -32,3 +34,21 @@ def load(path=RUBRIC):
             raise ValueError(f"{path}: test {test_id}: needs points >= 0 and at least one function")
         tests.append(test)
     return tests
+
+
+def as_data(tests):
+    """RubricTests as JSON data (a list of dicts); from_data is the inverse."""
+    return [asdict(test) for test in tests]
+
+
+def from_data(data):
+    """RubricTests from as_data's list of dicts."""
+    return [RubricTest(**{**item, "functions": tuple(item["functions"])}) for item in data]
+
+
+def load(path=RUBRIC):
+    """The tests of a rubric file; the grader's own (the default) is parsed once, with parse(), and
+    kept by reference_cache."""
+    if Path(path) != RUBRIC:
+        return parse(path)
+    return from_data(reference_cache.entry("rubric").values["tests"])

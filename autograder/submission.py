@@ -11,7 +11,6 @@ reported, not fatal. A module that is not UTF-8 is converted (as Windows-1252, o
 byte-order mark) with a note. Misnamed files, notebooks and PDFs get advice naming the right file.
 """
 import codecs
-import difflib
 import os
 import re
 import stat
@@ -71,6 +70,7 @@ def _module_like(path):
     name = path.name.lower()
     stem = name.split(".py")[0] if ".py" in name else name.rsplit(".", 1)[0]
     stem = re.sub(r"\(\d+\)|[-_ ]?copy|[-_ ]?v\d+|[^a-z]", "", stem)
+    import difflib  # only for a misnamed file: grading an upload needs no difflib
     guess = difflib.get_close_matches(stem, MODULES, n=1, cutoff=0.75)
     return guess[0] if guess else None
 

@@ -114,6 +114,20 @@ def test_run_autograder_grades_the_upload_and_flags_a_late_one(layout, tmp_path)
     assert where.strip() == str(root / "source" / "autograder" / "__init__.py")
 
 
+def test_bundle_ships_a_fresh_reference_cache_and_setup_checks_it(layout, tmp_path):
+    root, run_autograder = layout
+    source = root / "source"
+    assert (source / "autograder" / "reference_cache" / "index.json").is_file()
+    before = (source / "autograder" / "reference_cache" / "index.json").read_bytes()
+    check = subprocess.run([sys.executable, "-m", "autograder", "reference-cache", "--check"], cwd=source,
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0 and "fresh" in check.stdout  # built for this grader, numpy and machine
+    assert run_autograder(flat_upload(tmp_path, "complete"))["score"] == 100
+    assert (source / "autograder" / "reference_cache" / "index.json").read_bytes() == before  # read, not rebuilt
+    setup = (source / "setup.sh").read_text()
+    assert "-m autograder reference-cache" in setup and "-m compileall" in setup
+
+
 def test_run_autograder_on_time_and_without_metadata(layout, tmp_path):
     root, run_autograder = layout
     results = run_autograder(EXAMPLES / "half_finished", meta("2026-03-01T12:00:00-05:00"))

@@ -1,16 +1,24 @@
-"""Benchmark the grader: a synthetic class graded by the same code as `make grade`.
+"""Benchmark the grader: one submission as Gradescope grades it, and a class as `make grade` does.
 
-The class: copies of the complete example (correct), the example submissions with backprop
+One submission: the command Gradescope's students wait for, `python -m autograder grade
+examples/submissions/complete --out DIR`, timed as a whole process (median and p95 over
+--runs runs), beside `otter run` grading a small notebook assignment made with otter-grader in
+the same run (tools/otter_baseline.py; --otter-runs runs) and beside the floor, a bare
+`python -c "import numpy"`; the three are run in turn, round by round, so that a change in the
+machine's load touches them alike, and the ratios are printed.
+
+A class: copies of the complete example (correct), the example submissions with backprop
 mistakes and half done, untouched stubs, and hostile ones that hang in one function (they cost
 their timeouts). It prints per-submission wall time (median, p95) for a correct submission and
 for a stub, class throughput, peak memory per worker (the grading process, and the student's
-process it drives), time per test, the share of a grading run spent starting the student's
-process and importing its modules, and a floor: a bare `python -c "import numpy"`. The figures
-also go to a JSON file; the previous one is kept beside it for comparison.
+process it drives), time per test, and the share of a grading run spent starting the student's
+process and importing its modules. The figures also go to a JSON file; the previous one is
+kept beside it for comparison.
 
-Usage: python -m tools.bench [--size N] [--jobs J] [--out DIR]
+Usage: python -m tools.bench [--size N] [--jobs J] [--runs R] [--otter-runs R] [--out DIR]
 """
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -22,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from tools import otter_baseline
 from tools.reference_copy import ROOT, copy_reference
 
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -56,14 +65,73 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def floor_seconds(repeats=5):
-    """Median wall time of a bare `python -c "import numpy"`: what any Python grader pays."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def time_in_turn(commands, runs):
+    """Wall seconds of whole processes, the commands run in turn, round by round.
+
+    Inputs:
+    - commands: dict label -> argv (list of str), run with the project as working folder.
+    - runs: dict label -> how many runs of that command (a command runs in the first rounds only).
+
+    Returns: dict label -> list of seconds. Raises CalledProcessError if a command fails.
+    """
+    seconds = {label: [] for label in commands}
+    for round_ in range(max(runs.values())):
+        for label, argv in commands.items():
+            if round_ < runs[label]:
+                start = time.perf_counter()
+                subprocess.run(argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                seconds[label].append(time.perf_counter() - start)
+    return seconds
+
+
+def spread(values):
+    """Median, p95 and the runs of a list of seconds, as a dict."""
+    return {"median": statistics.median(values), "p95": percentile(values, 0.95), "runs": len(values),
+            "seconds": values}
+
+
+def one_submission(runs, otter_runs):
+    """The one-submission figures: our command, `otter run`, the floor, and their ratios."""
+    from autograder import reference_cache, rubric
+    # As Gradescope's image holds them after setup.sh: the reference's results and the bytecode.
+    reference_cache.ensure()
+    for folder in ("autograder", "solutions"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+    upload = EXAMPLES / "complete"
+    with tempfile.TemporaryDirectory(prefix="gradlab-bench-one-") as tmp:
+        tmp = Path(tmp)
+        (tmp / "otter-out").mkdir()
+        otter_zip, notebook = otter_baseline.make_assignment(tmp)
+        commands = {
+            "one_submission": [sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(tmp / "out")],
+            "otter_run": otter_baseline.run_command(otter_zip, notebook, tmp / "otter-out"),
+            "floor": [sys.executable, "-c", "import numpy"],
+        }
+        load_before = os.getloadavg()[0]
+        time_in_turn(commands, {label: 1 for label in commands})  # warm-up: caches, bytecode, the disk
+        seconds = time_in_turn(commands, {"one_submission": runs, "otter_run": otter_runs, "floor": runs})
+        load_after = os.getloadavg()[0]
+        ours = json.loads((tmp / "out" / "results.json").read_text())
+        theirs = json.loads((tmp / "otter-out" / "results.json").read_text())
+    figures = {label: spread(values) for label, values in seconds.items()}
+    figures["one_submission"].update(command=f"python -m autograder grade {upload.relative_to(ROOT)} --out DIR",
+                                     tests=len(rubric.load()), score=ours["score"])
+    figures["otter_run"].update(command="otter run -a AUTOGRADER_ZIP -o DIR SUBMISSION.ipynb",
+                                otter_version=_otter_version(), questions=len(otter_baseline.QUESTIONS),
+                                tests=sum(len(q[2]) for q in otter_baseline.QUESTIONS),
+                                score=sum(t.get("score", 0) for t in theirs["tests"]))
+    figures["floor"]["command"] = 'python -c "import numpy"'
+    figures["ratios"] = {
+        "one_submission_to_floor": figures["one_submission"]["median"] / figures["floor"]["median"],
+        "otter_run_to_one_submission": figures["otter_run"]["median"] / figures["one_submission"]["median"],
+    }
+    figures["load_average_1min"] = {"before": load_before, "after": load_after}
+    return figures
+
+
+def _otter_version():
+    from importlib.metadata import version
+    return version("otter-grader")
 
 
 def profile_one(upload, repeats=3):
@@ -84,7 +152,7 @@ def profile_one(upload, repeats=3):
     return {"total": total, "tests": tests, "setup_share": max(0.0, 1 - sum(tests.values()) / total)}
 
 
-def bench(size, jobs, repeats):
+def bench(size, jobs, repeats, runs, otter_runs):
     from autograder.batch.run import grade_class, read_state
     with tempfile.TemporaryDirectory(prefix="gradlab-bench-") as tmp:
         submissions, reports = Path(tmp) / "class", Path(tmp) / "reports"
@@ -97,13 +165,14 @@ def bench(size, jobs, repeats):
         seconds = {student: read_state(reports / student)["seconds"] for student in kinds}
         student_memory = max(json.loads((reports / student / "results.json").read_text())["extra_data"]
                              ["student_peak_memory_mb"] for student in kinds)
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # before otter's processes count in it
     by_kind = {}
     for student, kind in kinds.items():
         by_kind.setdefault(kind, []).append(seconds[student])
     correct = profile_one(EXAMPLES / "complete", repeats)
     stub = profile_one(EXAMPLES / "empty", repeats)
-    floor = floor_seconds()
+    one = one_submission(runs, otter_runs)
+    floor = one["floor"]["median"]
     figures = {
         "size": size, "jobs": jobs, "wall_seconds": wall, "throughput_per_second": size / wall,
         "graded": len(tally.graded), "failed": len(tally.failed),
@@ -112,6 +181,7 @@ def bench(size, jobs, repeats):
         "peak_memory_mb_per_worker": peak_kb / 1024,
         "peak_memory_mb_student_process": student_memory,
         "in_process": {"correct": correct, "stub": stub},
+        "one_submission": one,
         "floor_import_numpy_seconds": floor,
         "ratio_median_correct_to_floor": statistics.median(by_kind["correct"]) / floor,
         "python": sys.version.split()[0], "cpus": os.cpu_count(),
@@ -129,6 +199,19 @@ def show(figures, previous):
         was = f"   (was {old:.3f})" if isinstance(old, (int, float)) else ""
         print(f"  {label:<46} {value:8.3f} {unit}{was}")
 
+    one = figures["one_submission"]
+    load = one["load_average_1min"]
+    print(f"gradlab bench: one submission as Gradescope grades it, whole processes run in turn "
+          f"(load average {load['before']:.2f} before, {load['after']:.2f} after)")
+    for label, what in (("one_submission", f"{one['one_submission']['tests']} tests"),
+                        ("otter_run", f"otter-grader {one['otter_run']['otter_version']}, "
+                                      f"{one['otter_run']['questions']} questions, {one['otter_run']['tests']} tests"),
+                        ("floor", "")):
+        print(f"  {one[label]['command']}" + (f" ({what})" if what else ""))
+        line(f"{label}: median", ("one_submission", label, "median"))
+        line(f"{label}: p95 of {one[label]['runs']} runs", ("one_submission", label, "p95"))
+    line("one submission / floor", ("one_submission", "ratios", "one_submission_to_floor"), "x")
+    line("otter run / one submission", ("one_submission", "ratios", "otter_run_to_one_submission"), "x")
     print(f"gradlab bench: {figures['size']} submissions, {figures['jobs']} workers, Python {figures['python']}")
     for kind in figures["per_submission"]:
         line(f"{kind}: median per submission", ("per_submission", kind, "median"))
@@ -137,7 +220,6 @@ def show(figures, previous):
     line("throughput", ("throughput_per_second",), "submissions/s")
     line("peak memory per worker (grader)", ("peak_memory_mb_per_worker",), "MB")
     line("peak memory of a student's process", ("peak_memory_mb_student_process",), "MB")
-    line("floor: python -c 'import numpy'", ("floor_import_numpy_seconds",))
     line("median correct / floor", ("ratio_median_correct_to_floor",), "x")
     for kind in ("correct", "stub"):
         line(f"in process, {kind}: one grading run", ("in_process", kind, "total"))
@@ -156,9 +238,12 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=500, help="submissions in the class (default 500)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--repeats", type=int, default=5, help="in-process profile runs (default 5)")
+    parser.add_argument("--runs", type=int, default=15,
+                        help="whole-process runs of the one-submission command and of the floor (default 15)")
+    parser.add_argument("--otter-runs", type=int, default=5, help="runs of `otter run` (default 5)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="folder for latest.json (default bench/)")
     args = parser.parse_args(argv)
-    figures = bench(args.size, args.jobs, args.repeats)
+    figures = bench(args.size, args.jobs, args.repeats, args.runs, args.otter_runs)
     args.out.mkdir(parents=True, exist_ok=True)
     latest, previous_path = args.out / "latest.json", args.out / "previous.json"
     previous = json.loads(latest.read_text()) if latest.exists() else {}

@@ -8,3 +8,5 @@
   and the merge of shards.
 - commands.py: the `batch` and `merge` subcommands of `python -m autograder`.
 """
+
+DEFAULT_TIMEOUT = 600.0  # seconds per submission: far above any honest grading, bounds a stuck one

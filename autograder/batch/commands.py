@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .. import visibility
 from ..sandbox.limits import Limits
+from . import DEFAULT_TIMEOUT  # not from pool.py: the command line loads no multiprocessing to grade one
 
 
 def _due_date(text):
@@ -85,7 +86,6 @@ def _merge(args):
 
 def add_parsers(commands):
     """Add `batch` and `merge` to the subparsers of the command line."""
-    from .pool import DEFAULT_TIMEOUT
     batch = commands.add_parser("batch", help="grade every submission of a folder (one folder or .zip per student)")
     batch.add_argument("submissions", type=Path, help="folder with one folder or .zip per student, named after them")
     batch.add_argument("--out", type=Path, required=True, help="output folder (per-student folders, gradebook.csv, "

@@ -15,7 +15,6 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-DEFAULT_TIMEOUT = 600.0  # seconds per submission: far above any honest grading, bounds a stuck one
 TERM_GRACE = 3.0  # seconds between SIGTERM (the job cleans up its sandbox) and SIGKILL
 MESSAGE_BYTES = 4000
 

@@ -8,7 +8,6 @@ into place by this (trusted) process, results.json last and grading.json after i
 crash never leaves a mix of old and new files. OUT/gradebook.csv and OUT/summary.html are
 then rebuilt from the student folders of the run.
 """
-import hashlib
 import json
 import os
 import shutil
@@ -17,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import grade, results
+from ..fingerprint import grader_fingerprint
 from ..report import gradebook, html, runs, summary
 from ..sandbox import Limits, spawner
+from . import DEFAULT_TIMEOUT
 from . import entries as entries_module
 from . import pool
 from .progress import Progress, duration
 
-ROOT = Path(__file__).resolve().parent.parent.parent
 STATE = "grading.json"
 LOG = "grading.log"
 FILES = ("report.md", "report.html", "results.json")  # moved into place in this order
@@ -51,16 +51,6 @@ class Tally:
 def default_jobs():
     """One worker per core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def grader_fingerprint():
-    """SHA-256 of the grader's code, rubric and reference solutions: a change regrades everyone."""
-    digest = hashlib.sha256()
-    files = [p for p in (ROOT / "autograder").rglob("*") if p.suffix in (".py", ".toml")]
-    files += list((ROOT / "solutions" / "gradlab").glob("*.py"))
-    for path in sorted(p for p in files if "__pycache__" not in p.parts):
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def read_state(folder):
@@ -106,7 +96,7 @@ def _label(entry, state, out):
     return f"{entry.student}: {document['score']:.4g} / {total:g} ({duration(state['seconds'])})"
 
 
-def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=pool.DEFAULT_TIMEOUT,
+def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=DEFAULT_TIMEOUT,
                 canvas=None, stream=None, limits=Limits(), due_passed=True):
     """Grade every submission of a folder (or one shard of them) into out.
 

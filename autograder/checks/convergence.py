@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import reference, reference_cache
 from .framework import CheckFailed, check, describe
 
 N_POINTS, THRESHOLD = 200, 0.95
@@ -24,7 +25,13 @@ CONFIGS = {
 }
 
 
-def _data(ref, name, seed):
+# The runs: data set -> model trained on it, each with every seed of SEEDS.
+MODELS = {"ring": "MLP", "three_modes": "MLP", "linear": "LinearClassifier"}
+RUNS = tuple((kind, name, seed) for name, kind in MODELS.items() for seed in SEEDS)
+
+
+def data(ref, name, seed):
+    """The run's data set, sorted by class: X (N_POINTS, 2), y (N_POINTS,)."""
     X, y = ref.data.DATASETS[name](N_POINTS, seed=seed)
     order = np.argsort(y, kind="stable")
     return X[order], y[order]
@@ -35,21 +42,38 @@ def new_model(ref, kind, seed):
     return ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
 
 
+def _entry_name(kind, name, seed):
+    return f"convergence-{kind}-{name}-{seed}"
+
+
 @lru_cache(maxsize=None)
-def reference_model(ref, kind, name, seed):
-    """The reference trained on the same run: (model, loss curve), computed once per process.
-    Also used by the HTML report to draw the reference's decision boundary."""
-    X, y = _data(ref, name, seed)
+def train_reference(ref, kind, name, seed):
+    """The reference trained on a run: tuple (model, loss curve as a list of floats), computed
+    once per process, when reference_cache computes its entries (shared: do not modify)."""
+    X, y = data(ref, name, seed)
     model = new_model(ref, kind, seed)
     history = ref.optim.train(model, X, y, seed=seed, **CONFIGS[kind])
-    return model, history["loss"]
+    return model, [float(v) for v in history["loss"]]
 
 
-def _reference_run(ref, kind, name, seed):
-    """Loss curve and accuracy of the reference on the same run."""
-    model, losses = reference_model(ref, kind, name, seed)
-    X, y = _data(ref, name, seed)
-    return losses, float(np.mean(model.predict(X) == y))
+def reference_entries():
+    """What the reference's own runs give, for reference_cache: dict entry name -> Entry with
+    values {"loss": list of floats, "accuracy": float} (training accuracy)."""
+    ref = reference.load()
+    entries = {}
+    for kind, name, seed in RUNS:
+        model, losses = train_reference(ref, kind, name, seed)
+        X, y = data(ref, name, seed)
+        entries[_entry_name(kind, name, seed)] = reference_cache.Entry(
+            {"loss": losses, "accuracy": float(np.mean(model.predict(X) == y))}, {})
+    return entries
+
+
+def reference_run(kind, name, seed):
+    """The reference's loss curve and training accuracy on a run: tuple (list of floats, float),
+    computed once and kept by reference_cache."""
+    values = reference_cache.entry(_entry_name(kind, name, seed)).values
+    return values["loss"], values["accuracy"]
 
 
 def _accuracy(ref, kind, params, X, y, seed):
@@ -63,18 +87,19 @@ def _accuracy(ref, kind, params, X, y, seed):
         return float(np.mean(model.predict(X) == y))
 
 
-def _convergence(t, kind, name):
+def _convergence(t, name):
+    kind = MODELS[name]
     runs = t.figures.setdefault("runs", [])
     for seed in SEEDS:
         with t.case(f"{name}, seed {seed}"):
-            X, y = _data(t.ref, name, seed)
+            X, y = data(t.ref, name, seed)
             args = [[2, 32, 2]] if kind == "MLP" else [2, 2]
             answer = t.request({"op": "train", "model": {"target": f"nets.{kind}", "args": args,
                                                          "kwargs": {"seed": seed}},
                                 "args": [X, y], "kwargs": {**CONFIGS[kind], "seed": seed}}, "optim.train", timeout=10)
             losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
             accuracy = _accuracy(t.ref, kind, answer["params"], X, y, seed)
-            ref_losses, ref_accuracy = _reference_run(t.ref, kind, name, seed)
+            ref_losses, ref_accuracy = reference_run(kind, name, seed)
             finite = (isinstance(losses, list) and len(losses) == len(ref_losses)
                       and all(isinstance(v, (int, float)) and np.isfinite(v) for v in losses))
             # Only what the contract names is kept: the reference model's parameters, one loss per iteration.
@@ -91,14 +116,14 @@ def _convergence(t, kind, name):
 
 @check("convergence.ring")
 def ring(t):
-    _convergence(t, "MLP", "ring")
+    _convergence(t, "ring")
 
 
 @check("convergence.three_modes")
 def three_modes(t):
-    _convergence(t, "MLP", "three_modes")
+    _convergence(t, "three_modes")
 
 
 @check("convergence.linear")
 def linear(t):
-    _convergence(t, "LinearClassifier", "linear")
+    _convergence(t, "linear")

@@ -3,16 +3,18 @@
 Layout of the zip (Gradescope unpacks it into /autograder/source):
 - setup.sh, run_autograder: at the root, executable (from autograder/gradescope/);
 - requirements.txt: the grader's dependencies, from pyproject.toml (numpy);
-- autograder/: the grader package as it is in the repository (without caches);
+- autograder/: the grader package as it is in the repository (without bytecode), with its
+  reference cache (autograder/reference_cache/, brought up to date first);
 - solutions/gradlab/: the reference solutions, used by the grader's trusted process only.
 Members are sorted and carry a fixed timestamp: the same sources give the same zip.
 """
 import os
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
+
+from .. import reference_cache
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 HERE = Path(__file__).resolve().parent
@@ -23,14 +25,20 @@ DEFAULT_OUT = ROOT / "dist" / "autograder.zip"
 
 def members(root=ROOT):
     """The files of the bundle: dict name in the zip -> (bytes, unix mode)."""
+    import tomllib  # here: `python -m autograder grade` registers this command without parsing TOML
     files = {name: ((HERE / name).read_bytes(), 0o755) for name in SCRIPTS}
     with open(root / "pyproject.toml", "rb") as handle:
         dependencies = tomllib.load(handle)["project"]["dependencies"]
     files["requirements.txt"] = (("\n".join(dependencies) + "\n").encode(), 0o644)
+    if Path(root).resolve() == ROOT:  # a bundle of this grader: its reference results, computed if stale
+        _, status = reference_cache.ensure()
+        if status.startswith("not written"):
+            print(f"warning: the reference cache is {status}; setup.sh will build it", file=sys.stderr)
     sources = [p for p in (root / "autograder").rglob("*") if p.is_file() and p.suffix != ".pyc"]
     sources += [p for p in (root / "solutions" / "gradlab").glob("*.py")]
     for path in sources:
-        if "__pycache__" not in path.parts:
+        # Neither bytecode nor what an interrupted cache write may have left (hidden folders).
+        if "__pycache__" not in path.parts and not any(part.startswith(".") for part in path.relative_to(root).parts):
             mode = 0o755 if os.access(path, os.X_OK) else 0o644
             files[path.relative_to(root).as_posix()] = (path.read_bytes(), mode)
     return files

@@ -13,7 +13,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import grade, results
+from .. import results
+from ..sandbox import spawner
 from . import metadata
 
 DEFAULT_ROOT = "/autograder"
@@ -29,8 +30,10 @@ def _failed(error, seconds):
 def main():
     root = Path(os.environ.get("GRADLAB_AUTOGRADER_ROOT", DEFAULT_ROOT))
     start = time.monotonic()
+    spawner.zygote()  # boots while the grader's checks load, instead of after
     meta, note = metadata.read(root / "submission_metadata.json")
     try:
+        from .. import grade  # here, after the zygote's start, which overlaps this import
         document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)

@@ -1,16 +1,17 @@
 """The convergence runs of a results.json, recomputed in the trusted process for the report.
 
 A run records its data set, seed and the parameters the student's training returned (plain
-arrays). Here the same data are regenerated and the same reference run is trained (both
-deterministic), and both networks are evaluated on a grid with the reference's forward pass
-to draw their decision boundaries. No student code is involved: the student's network is
+arrays). Here the same data are regenerated (deterministic), and the student's network is
+evaluated on a grid with the reference's forward pass to draw its decision boundary beside
+the trained reference's, whose predictions on the grid are computed once (reference_entries)
+and kept by reference_cache. No student code is involved: the student's network is
 the reference class with the student's numbers in it.
 """
 from functools import lru_cache
 
 import numpy as np
 
-from .. import reference
+from .. import reference, reference_cache
 from ..checks import convergence
 
 HARD_CASES = ("ring", "three_modes")
@@ -19,15 +20,11 @@ MARGIN = 0.5
 
 
 def prewarm():
-    """Train every reference run and draw its regions once in this process (forked workers inherit
-    the caches)."""
-    ref = reference.load()
-    for kind, names in (("MLP", HARD_CASES), ("LinearClassifier", ("linear",))):
-        for name in names:
-            for seed in convergence.SEEDS:
-                convergence.reference_model(ref, kind, name, seed)
-                if name in HARD_CASES:
-                    _reference_view(kind, name, seed)
+    """Load every reference result, and the report's views of them, in this process (forked
+    workers inherit them)."""
+    for _, name, seed in convergence.RUNS:
+        if name in HARD_CASES:
+            _reference_view(name, seed)
 
 
 def _kind(params):
@@ -55,20 +52,36 @@ def _grid(X):
     return xx, yy, np.stack([xx.ravel(), yy.ravel()], axis=1)
 
 
+def _grid_name(name, seed):
+    return f"boundary-{name}-{seed}"
+
+
+def reference_entries():
+    """The trained reference's predictions on every hard case's grid, for reference_cache:
+    dict entry name -> Entry with the array "predictions" (GRID, GRID) of ints."""
+    ref = reference.load()
+    entries = {}
+    for kind, name, seed in convergence.RUNS:
+        if name in HARD_CASES:
+            X, _ = convergence.data(ref, name, seed)
+            xx, _, points = _grid(X)
+            model, _ = convergence.train_reference(ref, kind, name, seed)
+            with np.errstate(all="ignore"):
+                predictions = model.predict(points).reshape(xx.shape)
+            entries[_grid_name(name, seed)] = reference_cache.Entry({}, {"predictions": predictions})
+    return entries
+
+
 @lru_cache(maxsize=None)
-def _reference_view(kind, name, seed):
+def _reference_view(name, seed):
     """What a run's boundary panel shares with every student: the data, the grid and the trained
-    reference's predictions on it (computed once per process; read-only since they are shared).
+    reference's predictions on it (from reference_cache; read-only since they are shared).
 
     Returns: tuple (X, y, xx, yy, points (GRID * GRID, 2), reference predictions (GRID, GRID)).
     """
-    ref = reference.load()
-    X, y = convergence._data(ref, name, seed)
+    X, y = convergence.data(reference.load(), name, seed)
     xx, yy, points = _grid(X)
-    trained, _ = convergence.reference_model(ref, kind, name, seed)
-    with np.errstate(all="ignore"):
-        theirs = trained.predict(points).reshape(xx.shape)
-    view = (X, y, xx, yy, points, theirs)
+    view = (X, y, xx, yy, points, reference_cache.entry(_grid_name(name, seed)).arrays["predictions"])
     for array in view:
         array.flags.writeable = False
     return view
@@ -89,7 +102,7 @@ def boundary(run):
     """
     name, seed, params = run["data"], int(run["seed"]), run.get("params") or {}
     kind = _kind(params)
-    X, y, xx, yy, points, theirs = _reference_view(kind, name, seed)
+    X, y, xx, yy, points, theirs = _reference_view(name, seed)
     student = _student_model(reference.load(), kind, seed, params)
     with np.errstate(all="ignore"):
         mine = student.predict(points).reshape(xx.shape) if student is not None else None

@@ -8,6 +8,7 @@ process, and the workers of a batch, which fork from the process that started it
 The grader keeps, for each child, a Child: its pipes, its pid (and pidfd, to signal it without
 the risk of a reused pid) and a channel on which the zygote reports its exit status.
 """
+import importlib.util
 import json
 import os
 import select
@@ -20,10 +21,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
-
 ZYGOTE = Path(__file__).resolve().parent / "child" / "zygote.py"
-SITE_PACKAGES = str(Path(np.__file__).resolve().parent.parent)
+SITE_PACKAGES = str(Path(importlib.util.find_spec("numpy").origin).resolve().parent.parent)  # numpy not imported
 ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
 
