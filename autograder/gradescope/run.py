@@ -27,12 +27,11 @@ def _failed(error, seconds):
 def main():
     root = Path(os.environ.get("GRADLAB_AUTOGRADER_ROOT", DEFAULT_ROOT))
     start = time.monotonic()
-    meta, note = metadata.read(root / "submission_metadata.json")
     try:
         document, _ = grade.grade(root / "submission")
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)
-    metadata.flag(document, meta, note)
+    metadata.flag(document, *metadata.read(root / "submission_metadata.json"))  # neither ever raises
     target = root / "results" / "results.json"
     results.write_atomic(target, results.dumps(document))
     total = sum(test["max_score"] for test in document["tests"])
