@@ -60,10 +60,8 @@ def text(value):
 
 def results_problem(state, data):
     """Why results.json's bytes data are not what the grading recorded in state (grading.json),
-    or None if they are: the SHA-256 grading.json recorded, and a score equal to the sum of the
-    tests' scores, each between 0 and its maximum."""
-    if state.get("results_sha256") != hashlib.sha256(data).hexdigest():
-        return "results.json is not the file its grading wrote (its SHA-256 differs from the one in grading.json)"
+    or None if they are: a score equal to the sum of the tests' scores, each between 0 and its
+    maximum, and the SHA-256 that grading.json recorded."""
     try:
         document = json.loads(data)
         tests, score = document["tests"], float(document["score"])
@@ -75,6 +73,8 @@ def results_problem(state, data):
         return f"results.json's score {score:g} is not the sum of its tests' scores ({total:g})"
     if bad:
         return f"results.json gives tests more than their points or less than 0: {', '.join(map(str, bad[:3]))}"
+    if state.get("results_sha256") != hashlib.sha256(data).hexdigest():
+        return "results.json is not the file its grading wrote (its SHA-256 differs from the one in grading.json)"
     return None
 
 
