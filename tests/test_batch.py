@@ -57,7 +57,8 @@ def graded(tmp_path_factory):
 
 def test_make_grade_writes_every_file(graded):
     out, done = graded
-    assert sorted(p.name for p in out.iterdir()) == sorted(STUDENTS + ["gradebook.csv", "summary.html"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(STUDENTS + [".batch.lock", "batch.json", "gradebook.csv",
+                                                                       "summary.html"])
     for student in STUDENTS:
         folder = out / student
         assert sorted(p.name for p in folder.iterdir()) == ["grading.json", "report.html", "report.md",
