@@ -179,7 +179,7 @@ def odd_class(folder):
     """Every kind of name the file system allows, beside an honest 'plain'; returns bytes names."""
     made = {
         "long253": b"l" * 253, "long255": b"m" * 255, "zip251": b"z" * 251 + b".zip",
-        "not_utf8": b"caf\xe9", "not_utf8_zip": b"na\xefve.zip",
+        "not_utf8": b"caf\xe9", "not_utf8_long": b"\xff" * 255, "not_utf8_zip": b"na\xefve.zip",
         "nfd": unicodedata.normalize("NFD", "jos\u00e9").encode(), "nfc": "jos\u00e9".encode(),
         "upper": b"Ada", "lower": b"ada", "class_file": b"Gradebook.CSV", "dup_dir": b"bob", "dup_zip": b"bob.zip",
         "plain": b"plain",
@@ -205,7 +205,7 @@ def test_every_name_is_graded_or_refused_in_its_own_row(tmp_path, fast_grader):
     assert set(tally.graded) == graded and {s for s, r in table.items() if r["status"] == "graded"} == graded
     assert all(table[s]["total"] == ("10" if s.startswith("z") else "5") for s in graded)  # a zip: the default
     refused = {s: r for s, r in table.items() if r["status"] == "refused"}
-    assert set(refused) == {"caf\\xe9", "na\\xefve", "jos\u00e9", "Ada", "ada", "Gradebook.CSV", "bob"}
+    assert set(refused) == {"caf\\xe9", "\\xff" * 255, "na\\xefve", "jos\u00e9", "Ada", "ada", "Gradebook.CSV", "bob"}
     assert all(r["total"] == "" for r in refused.values())
     messages = {r.student: r.message for r in gradebook.load_records(out, list(table),
                                                                       json.loads((out / "batch.json").read_text())["refused"])}
@@ -215,6 +215,9 @@ def test_every_name_is_graded_or_refused_in_its_own_row(tmp_path, fast_grader):
     assert "name of a class file" in messages["Gradebook.CSV"]
     assert (out / "summary.html").is_file() and not (out / "Gradebook.CSV").exists()
     assert tally.exit_code == 1
+    # merge carries the refused rows over, whatever their names.
+    assert merge(out, out=tmp_path / "m").returncode == 0
+    assert {s: r["status"] for s, r in rows(tmp_path / "m").items()} == {s: r["status"] for s, r in table.items()}
     # A rerun goes through too (nothing left half-done), skipping what is graded.
     again = run.grade_class(folder, out, jobs=2, stream=io.StringIO())
     assert set(again.skipped) == graded and again.graded == []

@@ -355,8 +355,8 @@ def _read_shard(folder):
         students = [row["id"] for row in gradebook.read(book)]
     except (OSError, ValueError, KeyError, csv.Error) as error:
         raise BatchError(f"{book} cannot be read ({error})") from None
-    for student in students:
-        problem = names.unsafe(student)
+    for student in students:  # a refused id is never used as a path (its row has no folder)
+        problem = None if student in manifest["refused"] else names.unsafe(student)
         if problem:
             raise BatchError(f"{book} lists the id {student!r}, which cannot be a folder inside --out ({problem}); "
                              "nothing was merged")
