@@ -216,6 +216,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
         notes = notes[:MAX_NOTES] + [f"... and {len(notes) - MAX_NOTES} more notes about the upload"]
     extra = {"grader": "gradlab autograder", "numpy": np.__version__,
              "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
+             "notes": notes,
              # What the visible tests' calls printed (and the imports); the other visibilities' apart.
              "student_output": printed.pop("visible", ""),
              "student_output_later": {k: v for k, v in printed.items() if v},

@@ -8,12 +8,15 @@ SCHEMA_FIELDS = ("score", "max_score", "status", "name", "output", "tags", "visi
 
 
 def write_atomic(path, text):
-    """Write text to path so that readers see the old file or the new one, never a part."""
+    """Write text to path so that readers see the old file or the new one, never a part.
+
+    Text that UTF-8 cannot hold (lone surrogates, e.g. from a file name that is not UTF-8) is
+    written as backslash escapes rather than losing the whole file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
         os.chmod(temporary, 0o644)  # mkstemp makes 0600; reports are for the course staff to read
         os.replace(temporary, path)

@@ -180,6 +180,9 @@ def _read_zip(archive):
         members = zf.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         raise SubmissionError(f"{archive.name} is not a readable zip file ({error})") from None
+    except UnicodeDecodeError:  # a member's name is flagged UTF-8 but is not
+        raise SubmissionError(f"{archive.name} has file names marked as UTF-8 that are not; build the zip again "
+                              "(`make submit` does it right)") from None
     files, skipped = {}, []
     for info in members[:MAX_MEMBERS]:
         name = PurePosixPath(info.filename.replace("\\", "/"))
@@ -264,4 +267,6 @@ def prepare(upload, scratch):
     if prepared.missing:
         notes.append("missing module files: " + ", ".join(f"{m}.py" for m in prepared.missing)
                      + " (their tests score 0)")
+    # File names that are not UTF-8 are shown with \xNN escapes, so every report can be written.
+    notes[:] = [note.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for note in notes]
     return prepared

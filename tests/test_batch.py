@@ -56,7 +56,8 @@ def graded(tmp_path_factory):
 
 def test_make_grade_writes_every_file(graded):
     out, done = graded
-    assert sorted(p.name for p in out.iterdir()) == sorted(STUDENTS + ["gradebook.csv", "summary.html"])
+    assert sorted(p.name for p in out.iterdir()) == sorted(STUDENTS + [".batch.lock", "batch.json", "gradebook.csv",
+                                                                       "summary.html"])
     for student in STUDENTS:
         folder = out / student
         assert sorted(p.name for p in folder.iterdir()) == ["grading.json", "report.html", "report.md",
@@ -144,7 +145,8 @@ def test_merge_refuses_a_student_in_two_shards(graded, tmp_path):
     full, _ = graded
     done = subprocess.run([sys.executable, "-m", "autograder", "merge", str(full), str(full), "--out",
                            str(tmp_path / "m")], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "is in two shards" in done.stderr
+    assert done.returncode == 2 and "shard 1/1 is given more than once" in done.stderr
+    assert not (tmp_path / "m").exists()
 
 
 def test_shards_are_deterministic_disjoint_and_balanced():
@@ -167,8 +169,11 @@ def test_discover_names_students_and_ignores_other_files(tmp_path):
     assert [(e.student, e.path.name) for e in found] == [("ada", "ada"), ("bob", "bob.zip")]
     assert ignored == ["roster.csv"]
     (tmp_path / "ada.zip").write_bytes(b"")
-    with pytest.raises(entries.EntryError, match="two submissions"):
-        entries.discover(tmp_path)
+    found, _ = entries.discover(tmp_path)
+    assert [e.student for e in found] == ["ada", "bob"]
+    assert "it has 2 submissions (ada, ada.zip); keep one of them" == found[0].problem
+    with pytest.raises(entries.EntryError, match="is not a folder"):
+        entries.discover(tmp_path / "bob.zip")
 
 
 def test_content_hash_follows_the_content(tmp_path):
@@ -250,7 +255,6 @@ def test_command_line_errors_are_one_clear_line(tmp_path):
     assert shard.returncode == 2 and "K must be between 1 and N" in shard.stderr
     roster = batch(str(EXAMPLES), "--out", str(tmp_path / "out"), "--canvas", "--roster", str(tmp_path / "no.csv"))
     assert roster.returncode == 2 and "no such file" in roster.stderr
-    (tmp_path / "class" / "gradebook.csv").mkdir(parents=True)
-    clash = batch(str(tmp_path / "class"), "--out", str(tmp_path / "out"))
-    assert clash.returncode == 2 and "would overwrite a class file" in clash.stderr
-    assert not (tmp_path / "out").exists()  # nothing was started
+    inside = batch(str(EXAMPLES), "--out", str(EXAMPLES / "reports"))
+    assert inside.returncode == 2 and "one holds the other" in inside.stderr
+    assert not (tmp_path / "out").exists() and not (EXAMPLES / "reports").exists()  # nothing was started

@@ -77,7 +77,8 @@ def _batch(args):
 def _merge(args):
     from .run import BatchError, merge
     try:
-        merge(args.shards, args.out, canvas=_canvas(args))
+        merge(args.shards, args.out, canvas=_canvas(args), allow_missing=args.allow_missing,
+              allow_duplicates=args.allow_duplicates, allow_mixed=args.allow_mixed_graders)
     except (ValueError, BatchError) as error:
         print(f"merge: {error}", file=sys.stderr)
         return 2
@@ -102,5 +103,11 @@ def add_parsers(commands):
     merge = commands.add_parser("merge", help="combine the output folders of shards into one")
     merge.add_argument("shards", type=Path, nargs="+", help="the --out folders of the shards")
     merge.add_argument("--out", type=Path, required=True, help="merged output folder")
+    merge.add_argument("--allow-missing", action="store_true",
+                       help="merge even if some shards are missing or did not finish (a warning names them)")
+    merge.add_argument("--allow-duplicates", action="store_true",
+                       help="merge even if a shard is given twice (a student's last folder given wins)")
+    merge.add_argument("--allow-mixed-graders", action="store_true",
+                       help="merge even if the shards were graded by different versions of the grader")
     _add_canvas_options(merge)
     merge.set_defaults(run=_merge)

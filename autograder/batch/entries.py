@@ -9,49 +9,81 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import names
+
 
 class EntryError(Exception):
-    """The submissions folder cannot be used as given (missing, two entries for one student)."""
+    """The submissions folder cannot be used at all (it is missing or not a folder)."""
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One student's submission: student id and the path of the folder or .zip."""
+    """One student's submission: student id (names.student_id), the path of the folder or .zip,
+    and why it is refused (None when it is graded)."""
     student: str
     path: Path
+    problem: str = None
 
 
-def discover(folder, exclude=()):
+def _refuse_collisions(named):
+    """Entries from (student, path) pairs: ids equal but for case or normalization are refused."""
+    groups = {}
+    for student, path, problem in named:
+        groups.setdefault(names.collision_key(student), []).append((student, path, problem))
+    result = []
+    for group in groups.values():
+        ids = sorted({student for student, _, _ in group})
+        for student in ids:
+            mine = [(path, problem) for s, path, problem in group if s == student]
+            others = [s for s in ids if s != student]
+            if others:
+                problem = (f"its id differs from {', '.join(map(repr, others))} only by case or Unicode "
+                           "normalization, so their folders in OUT would be one on a case-insensitive file "
+                           "system; rename one of them")
+            elif len(mine) > 1:
+                problem = (f"it has {len(mine)} submissions ({', '.join(names.display(p.name) for p, _ in mine)}); "
+                           "keep one of them")
+            else:
+                problem = mine[0][1]
+            result.append(Entry(student, mine[0][0], problem))
+    return result
+
+
+def discover(folder, exclude=(), reserved=()):
     """The entries of a submissions folder, sorted by student id.
 
     Inputs:
     - folder: Path of the folder holding one folder or .zip per student.
-    - exclude: paths never taken as entries (e.g. an output folder inside it).
+    - exclude: paths never taken as entries.
+    - reserved: names of class files in OUT; an id equal to one (ignoring case) is refused.
 
     Returns: a tuple of (entries: list of Entry, ignored: list of str names that are neither).
-    Raises EntryError if folder is not a folder or a student has two entries.
+    Every folder or .zip gets an Entry; one that cannot be graded (a name that is not UTF-8 or
+    too long, two submissions of one student, ids equal but for case or normalization, a class
+    file's name) has its problem set, and costs only its own row.
+    Raises EntryError if folder is not a folder.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise EntryError(f"{folder} is not a folder of submissions")
     excluded = {Path(p).resolve() for p in exclude}
-    entries, ignored, seen = [], [], {}
+    reserved = {names.collision_key(name) for name in reserved}
+    named, ignored = [], []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.resolve() in excluded:
             continue
         if path.is_dir():
-            student = path.name
+            name = path.name
         elif path.suffix.lower() == ".zip":
-            student = path.name[:-4]
+            name = path.name[:-4]
         else:
-            ignored.append(path.name)
+            ignored.append(names.display(path.name))
             continue
-        if student in seen:
-            raise EntryError(f"student {student!r} has two submissions, {seen[student].name} and {path.name}; "
-                             "keep one of them")
-        seen[student] = path
-        entries.append(Entry(student, path))
-    return sorted(entries, key=lambda e: e.student), ignored
+        student, problem = names.student_id(name)
+        if problem is None and names.collision_key(student) in reserved:
+            problem = "its id is the name of a class file in OUT; rename it"
+        named.append((student, path, problem))
+    return sorted(_refuse_collisions(named), key=lambda e: e.student), ignored
 
 
 def content_hash(path):

@@ -6,6 +6,8 @@ zygote), so a child starts in a few milliseconds; and whatever goes wrong while 
 segfault, a hang) ends that process only. The parent is single-threaded, which keeps fork
 safe, and never runs a job itself.
 """
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import signal
@@ -17,6 +19,18 @@ from multiprocessing.connection import wait
 
 TERM_GRACE = 3.0  # seconds between SIGTERM (the job cleans up its sandbox) and SIGKILL
 MESSAGE_BYTES = 4000
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent):
+    """Have the kernel send this process SIGTERM when its parent ends (Linux), so that no worker
+    of a killed batch goes on writing into OUT; and end now if the parent is already gone."""
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent's own handler kills its workers
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 @dataclass
@@ -32,11 +46,12 @@ class Outcome:
     seconds: float
 
 
-def _child(job, item, sender, log_path):
+def _child(job, item, sender, log_path, parent):
     """Body of the forked process: run job(item); report an exception through the pipe."""
     def stop(signum, frame):
-        raise SystemExit(f"stopped by signal {signum} (time limit)")
+        raise SystemExit(f"stopped by signal {signum} (time limit, or the batch ended)")
     signal.signal(signal.SIGTERM, stop)  # so the job's `with` blocks (its sandbox) clean up
+    _die_with_parent(parent)
     if log_path is not None:  # keep the batch's progress bar clean: the job's own output goes to a log
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 1)
@@ -109,7 +124,8 @@ def run(items, job, jobs, timeout, on_done, log_path=None):
                 item = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
                 log = log_path(item) if log_path else None
-                process = context.Process(target=_child, args=(job, item, sender, log), daemon=True)
+                process = context.Process(target=_child, args=(job, item, sender, log, os.getpid()),
+                                          daemon=True)
                 process.start()
                 sender.close()
                 running[process.sentinel] = [process, item, receiver, log, time.monotonic(), False]

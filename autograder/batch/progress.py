@@ -1,8 +1,21 @@
 """A progress bar on stderr: redrawn in place on a terminal, one line per submission otherwise."""
+import re
 import sys
 import time
+import unicodedata
+
+from ..report import gradebook
 
 WIDTH = 30
+# Terminal escape sequences (CSI, OSC, other ESC sequences), then any control character left.
+ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]")
+
+
+def printable(text):
+    """text safe to show on a terminal: escape sequences, control and bidirectional-override
+    characters removed, undecodable bytes of file names as \\xNN."""
+    text = ESCAPES.sub("", gradebook.text(text))
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Cs") or c == " ")
 
 
 def duration(seconds):
@@ -30,7 +43,7 @@ class Progress:
         filled = WIDTH * self.done // max(self.total, 1)
         bar = "#" * filled + "." * (WIDTH - filled)
         elapsed = duration(time.monotonic() - self.start)
-        self.stream.write(f"\r\033[K[{bar}] {self.done}/{self.total} {elapsed}  {label}"[:200])
+        self.stream.write(f"\r\033[K[{bar}] {self.done}/{self.total} {elapsed}  {printable(label)}"[:200])
         self.stream.flush()
 
     def advance(self, label):
@@ -42,12 +55,16 @@ class Progress:
                 self.stream.write("\n")
         else:
             width = len(str(self.total))
-            self.stream.write(f"[{self.done:>{width}}/{self.total}] {label}\n")
+            self.stream.write(f"[{self.done:>{width}}/{self.total}] {printable(label)}\n")
         self.stream.flush()
 
     def close(self, line):
         """The closing line (counts and time)."""
         if self.tty and self.done < self.total:  # the bar is still on its line
             self.stream.write("\n")
-        self.stream.write(line + "\n")
+        self.line(line)
+
+    def line(self, text):
+        """One more line below the bar (made printable)."""
+        self.stream.write(printable(text) + "\n")
         self.stream.flush()

@@ -31,13 +31,13 @@ def main():
     root = Path(os.environ.get("GRADLAB_AUTOGRADER_ROOT", DEFAULT_ROOT))
     start = time.monotonic()
     spawner.zygote()  # boots while the grader's checks load, instead of after
-    meta, note = metadata.read(root / "submission_metadata.json")
+    meta, note = metadata.read(root / "submission_metadata.json")  # never raises
     try:
         from .. import grade  # here, after the zygote's start, which overlaps this import
         document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)
-    metadata.flag(document, meta, note)
+    metadata.flag(document, meta, note)  # never raises
     target = root / "results" / "results.json"
     results.write_atomic(target, results.dumps(document))
     total = sum(test["max_score"] for test in document["tests"])
