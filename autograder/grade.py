@@ -19,7 +19,6 @@ from .sandbox import Limits, Sandbox, spawner
 IMPORT_SECONDS = 5.0
 MAX_MESSAGE = 1000  # characters of one case's message
 MAX_OUTPUT = 8000  # characters of one test's output
-MAX_NOTES = 20  # notes about the upload kept in results.json
 MAX_RESULTS = 1 << 20  # bytes of results.json: past it, the measured figures are dropped (scores stay)
 
 
@@ -212,8 +211,6 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded, due_passed)
-    if len(notes) > MAX_NOTES:
-        notes = notes[:MAX_NOTES] + [f"... and {len(notes) - MAX_NOTES} more notes about the upload"]
     extra = {"grader": "gradlab autograder", "numpy": np.__version__,
              "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
              "notes": notes,

@@ -26,8 +26,12 @@ MAX_TOTAL_BYTES = 64 << 20
 MAX_MEMBERS = 5000
 MAX_ZIP_ENTRIES = 100_000  # entries in a zip's directory: reading it costs about 0.4 KB of memory each
 MAX_ENTRIES = 20000  # folder entries looked at before giving up on the rest
+MAX_ADVICE = 10  # notes on misnamed or stray files, at most (then one line says how many more)
 CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263
-IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
+# Trees no upload needs (environments, version control, caches): skipped before they count.
+IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", ".hg", ".svn", ".venv", "venv",
+                 "node_modules", ".mypy_cache", ".pytest_cache", ".tox"}
+MODULE_DEPTH = 3  # a module file is looked for as m.py, gradlab/m.py or X/gradlab/m.py (a copy of the handout)
 
 
 class SubmissionError(Exception):
@@ -118,10 +122,39 @@ def _utf8(data, relative):
                                   f"as {codec}. Save your files as UTF-8.")
 
 
+def _is_module_place(relative):
+    """Whether a relative path is where the contract lets a module file be: m.py, gradlab/m.py,
+    or X/gradlab/m.py."""
+    parts = relative.parts
+    return (relative.suffix == ".py" and relative.stem in MODULES and len(parts) <= MODULE_DEPTH
+            and (len(parts) == 1 or parts[-2] == "gradlab") and not IGNORED_PARTS & set(parts))
+
+
+def _module_files(folder):
+    """The module files of a folder at the places the contract names, found before any walk or
+    limit: dict relative PurePosixPath -> Path (regular files only, links skipped)."""
+    found = {}
+    places = [Path(folder), Path(folder) / "gradlab"]
+    try:
+        places += sorted(p / "gradlab" for p in Path(folder).iterdir()
+                         if p.name not in IGNORED_PARTS and not p.is_symlink() and p.is_dir())[:100]
+    except OSError:
+        pass
+    for place in places:
+        for module in MODULES:
+            path = place / f"{module}.py"
+            try:
+                if stat.S_ISREG(path.lstat().st_mode):
+                    found[PurePosixPath(path.relative_to(folder).as_posix())] = path
+            except OSError:
+                continue
+    return found
+
+
 def _read_folder(folder):
-    files, total, seen = {}, 0, 0
+    files, total, seen = _module_files(folder), 0, 0
     for directory, subfolders, names in os.walk(folder):  # never follows links to folders
-        subfolders.sort()
+        subfolders[:] = sorted(d for d in subfolders if d not in IGNORED_PARTS)  # pruned before they cost anything
         for name in sorted(names) + [d for d in subfolders if os.path.islink(os.path.join(directory, d))]:
             seen += 1
             if seen > MAX_ENTRIES:
@@ -135,7 +168,10 @@ def _read_folder(folder):
             if stat.S_ISLNK(info.st_mode):
                 files.setdefault(PurePosixPath("(links)"), []).append(str(relative))
                 continue
-            if stat.S_ISREG(info.st_mode) and len(files) < MAX_MEMBERS:
+            if stat.S_ISREG(info.st_mode) and relative not in files and len(files) >= MAX_MEMBERS:
+                files[PurePosixPath("(truncated)")] = [f"more than {MAX_MEMBERS} files"]
+                return files
+            if stat.S_ISREG(info.st_mode) and relative not in files:
                 total += min(info.st_size, MAX_FILE_BYTES)
                 if total > MAX_TOTAL_BYTES:
                     files[PurePosixPath("(truncated)")] = [f"more than {MAX_TOTAL_BYTES >> 20} MB"]
@@ -183,20 +219,25 @@ def _read_zip(archive):
     except UnicodeDecodeError:  # a member's name is flagged UTF-8 but is not
         raise SubmissionError(f"{archive.name} has file names marked as UTF-8 that are not; build the zip again "
                               "(`make submit` does it right)") from None
-    files, skipped = {}, []
-    for info in members[:MAX_MEMBERS]:
+    files, skipped, counted = {}, [], 0
+    # Module files at the contract's places first, then the rest, ignored trees never counted.
+    places = [i for i in members if _is_module_place(PurePosixPath(i.filename.replace("\\", "/")))]
+    first = set(map(id, places))
+    for info in places + [i for i in members if id(i) not in first]:
         name = PurePosixPath(info.filename.replace("\\", "/"))
         mode = info.external_attr >> 16
-        if info.is_dir() or IGNORED_PARTS & set(name.parts):
+        if info.is_dir() or IGNORED_PARTS & set(name.parts) or name in files:
             continue
+        counted += 1
+        if counted > MAX_MEMBERS:
+            files[PurePosixPath("(truncated)")] = [f"more than {MAX_MEMBERS} files"]
+            break
         if name.is_absolute() or ".." in name.parts or stat.S_ISLNK(mode):
             skipped.append(info.filename)
             continue
         files[name] = (zf, info)
     if skipped:
         files[PurePosixPath("(unsafe)")] = skipped
-    if len(members) > MAX_MEMBERS:
-        files[PurePosixPath("(truncated)")] = [f"more than {MAX_MEMBERS} files"]
     return files
 
 
@@ -245,7 +286,9 @@ def prepare(upload, scratch):
         if marker in files:
             notes.append(f"ignored {what}: {', '.join(sorted(files.pop(marker))[:5])}")
     chosen = _candidates(files)
-    notes += _advice(files, chosen)
+    advice = list(dict.fromkeys(_advice(files, chosen)))
+    notes += advice[:MAX_ADVICE] + ([f"... and {len(advice) - MAX_ADVICE} more files like these"]
+                                    if len(advice) > MAX_ADVICE else [])
     package = scratch / "gradlab"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text('"""The submission, as copied by the grader."""\n')
@@ -268,5 +311,6 @@ def prepare(upload, scratch):
         notes.append("missing module files: " + ", ".join(f"{m}.py" for m in prepared.missing)
                      + " (their tests score 0)")
     # File names that are not UTF-8 are shown with \xNN escapes, so every report can be written.
-    notes[:] = [note.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") for note in notes]
+    notes[:] = dict.fromkeys(note.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                             for note in notes)
     return prepared
