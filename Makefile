@@ -8,13 +8,14 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser mutants sandbox-user bench
+.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser mutants mutation-score sandbox-user bench
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
 	@echo "make test        run the project's tests"
 	@echo "make assignment  regenerate assignment/ from solutions/"
 	@echo "make mutants     grade the mutation suite (tests/mutants/) and print what the grader caught"
+	@echo "make mutation-score  every generated mutant of the solution blocks (cosmic-ray): score, survivors"
 	@echo "make gradescope  build dist/autograder.zip, the Gradescope autograder"
 	@echo "make examples    regenerate examples/submissions/ from solutions/"
 
@@ -35,6 +36,10 @@ check-assignment: venv
 # The mutation suite: broken copies of the reference must lose points and be diagnosed (README, "Diagnoses").
 mutants: venv
 	$(PY) tests/mutants/runner.py --jobs 2
+
+# Every first-order mutant of the solution blocks, made by cosmic-ray (README, "The mutation score").
+mutation-score: venv sandbox-user
+	$(PY) tests/mutants/score.py --jobs $(JOBS)
 
 test: venv browser sandbox-user
 	$(PY) -m pytest -q

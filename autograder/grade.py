@@ -97,6 +97,22 @@ def _bounded(document):
     return document
 
 
+def _test_diagnosis(failed):
+    """A test's diagnosis from its failed cases: (code, line for the output or "").
+
+    The code is the one every failed case gives; when they disagree it is "unknown", and the line
+    says how many cases gave which code. None when no case failed.
+    """
+    if not failed:
+        return None, ""
+    codes = [case.diagnosis or "unknown" for case in failed]
+    if len(set(codes)) == 1:
+        return codes[0], ""
+    counts = ", ".join(f"{codes.count(code)} {code}" for code in sorted(set(codes), key=codes.index))
+    return "unknown", (f"Diagnosis of the test: unknown; its {len(codes)} failed cases do not agree on a cause "
+                       f"({counts}): look at each case's numbers.")
+
+
 def _run_test(test, tester):
     check = checks.CHECKS[test.id]
     try:
@@ -111,6 +127,9 @@ def _run_test(test, tester):
     failed = [case for case in cases if not case.passed]
     lines = [f"{passed}/{len(cases)} cases passed."]
     lines += [f"FAIL {case.name}: {case.message}" for case in failed]
+    diagnosis, disagreement = _test_diagnosis(failed)
+    if disagreement:
+        lines.append(disagreement)
     lines += [f"ok   {case.name}" for case in cases if case.passed]
     return {
         "name": test.name,
@@ -122,9 +141,7 @@ def _run_test(test, tester):
         "output": _clip("\n".join(lines), MAX_OUTPUT),
         "extra_data": _jsonable({
             "id": test.id,
-            # The test's diagnosis: its first failed case's that names a cause, else "unknown".
-            "diagnosis": next((c.diagnosis for c in failed if c.diagnosis not in ("", "unknown")),
-                              "unknown") if failed else None,
+            "diagnosis": diagnosis,
             "cases": [{"name": c.name, "passed": c.passed, "message": c.message, "diagnosis": c.diagnosis or None,
                        "figures": c.figures} for c in cases],
             "figures": tester.figures,

@@ -2,7 +2,6 @@
 (tests/mutants/): every mutant is killed, at least 90% get their expected diagnosis, and every
 correct variant keeps 100/100."""
 import ast
-import json
 import re
 
 import numpy as np

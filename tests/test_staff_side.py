@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 from autograder import grade, results
-from autograder.batch import entries, names, run
+from autograder.batch import names, run
 from autograder.batch.progress import Progress, printable
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run

@@ -4,6 +4,8 @@ Expressions are trees (see sandbox/child/fixtures.expression); the child evaluat
 the student's Dual and Var, the grader with the reference's.
 """
 from ..sandbox.child import fixtures
+from . import expressions
+from .common import rng_for
 from .diagnosis import describe_cause
 from .framework import CheckFailed, check, describe, expect_float, unpack
 
@@ -27,6 +29,28 @@ FAN_OUT = {  # x used along several paths: the gradients must add up
     "sin(x) * x + exp(x * y) * x": ["add", ["mul", ["sin", X], X], ["mul", ["exp", ["mul", X, Y]], X]],
 }
 POINT = [0.7, 1.3]
+# Random graphs: sums over many paths, where a correct formula written differently differs in
+# the last bits of terms that cancel; so the tolerance is absolute below 1 (floor 1).
+GRAPH_TOL, GRAPH_FLOOR = 1e-10, 1.0
+CONSTANT = ["const", 2.5]  # a function that ignores its inputs: its derivatives are 0
+
+
+def _random_graphs(t, test, count, n_inputs=3):
+    """[(label, tree, point)]: count seeded random graphs (see expressions.py) for a test."""
+    graphs = []
+    for i in range(count):
+        rng = rng_for("graph", test, i)
+        point = expressions.random_point(rng, max(n_inputs, 2))
+        tree = expressions.random_graph(t.ref.autodiff, rng, point)
+        if n_inputs == 1:
+            tree, point = _bind(tree, {1: point[1]}), point[:1]
+        graphs.append((f"random graph {i}: {n_inputs} input(s), shared nodes, a kink, magnitudes of 1e4",
+                       tree, point))
+    return graphs
+
+
+def _expect_graph_value(got, expected, what):
+    expect_float(got, expected, GRAPH_TOL, what, floor=GRAPH_FLOOR)
 
 
 def _dual(t, trees, seed=(1.0, 0.0)):
@@ -39,12 +63,26 @@ def _dual(t, trees, seed=(1.0, 0.0)):
             expect_float(got.get("deriv"), expected["deriv"], 1e-10, "derivative")
 
 
-def _var_grads(t, tree, repeat=1):
-    """The student's value and gradients of tree at POINT after repeat calls of backward()."""
-    got = t.request({"op": "autodiff", "mode": "var", "tree": tree, "args": [POINT, repeat]}, "autodiff.Var")
+def _dual_graphs(t, test):
+    for label, tree, point in _random_graphs(t, test, 3):
+        with t.case(label):
+            direction = [float(d) for d in rng_for("direction", test, label).uniform(-1, 1, len(point))]
+            expected = fixtures.dual_eval(t.ref.autodiff, tree, point, direction)
+            got = t.request({"op": "autodiff", "mode": "dual", "tree": tree, "args": [point, direction]},
+                            "autodiff.Dual")
+            if not isinstance(got, dict):
+                raise CheckFailed(f"expected a Dual, got {describe(got)}", "wrong_type")
+            _expect_graph_value(got.get("value"), expected["value"], "value")
+            _expect_graph_value(got.get("deriv"), expected["deriv"], "directional derivative")
+
+
+def _var_grads(t, tree, repeat=1, point=POINT):
+    """The student's value and gradients of tree at point after repeat calls of backward()."""
+    got = t.request({"op": "autodiff", "mode": "var", "tree": tree, "args": [point, repeat]}, "autodiff.Var")
     if not isinstance(got, dict):
         raise CheckFailed(f"expected a Var, got {describe(got)}", "wrong_type")
-    return got.get("value"), got.get("grads") or [None, None]
+    grads = got.get("grads")
+    return got.get("value"), grads if isinstance(grads, list) and len(grads) == len(point) else [None] * len(point)
 
 
 def _var(t, trees):
@@ -65,6 +103,7 @@ def dual_operators(t):
 @check("Dual.functions")
 def dual_functions(t):
     _dual(t, {**FUNCTIONS, **COMPOSITIONS}, seed=(1.0, -0.5))
+    _dual_graphs(t, "Dual.functions")
 
 
 @check("derivative.values")
@@ -78,13 +117,26 @@ def derivative_values(t):
             value, deriv = unpack(result, 2, "derivative")
             expect_float(value, expected[0], 1e-10, "value")
             expect_float(deriv, expected[1], 1e-10, "derivative")
+    for label, tree, point in _random_graphs(t, "derivative.values", 2, n_inputs=1) + [
+            ("a constant function: derivative 0", CONSTANT, [0.4])]:
+        with t.case(label):
+            expected = t.ref.autodiff.derivative(fixtures.expression(tree, t.ref.autodiff), point[0])
+            result, _ = t.call("autodiff.derivative", {"__expr__": tree}, point[0])
+            value, deriv = unpack(result, 2, "derivative")
+            _expect_graph_value(value, expected[0], "value")
+            _expect_graph_value(deriv, expected[1], "derivative")
+
+
+def _bind(tree, values):
+    """The tree with the inputs ["var", i] for i in values replaced by constants."""
+    if isinstance(tree, list) and len(tree) == 2 and tree[0] == "var" and tree[1] in values:
+        return ["const", values[tree[1]]]
+    return [_bind(node, values) if isinstance(node, list) else node for node in tree]
 
 
 def _bind_y(tree, value):
     """The tree with y replaced by a constant: a function of x alone."""
-    if tree == Y:
-        return ["const", value]
-    return [_bind_y(node, value) if isinstance(node, list) else node for node in tree]
+    return _bind(tree, {1: value})
 
 
 @check("Var.operators")
@@ -95,6 +147,13 @@ def var_operators(t):
 @check("Var.backward")
 def var_backward(t):
     _var(t, {**FUNCTIONS, **COMPOSITIONS, **FAN_OUT})
+    for label, tree, point in _random_graphs(t, "Var.backward", 3):
+        with t.case(label):
+            expected = fixtures.var_eval(t.ref.autodiff, tree, point)
+            value, grads = _var_grads(t, tree, point=point)
+            _expect_graph_value(value, expected["value"], "value")
+            for i, want in enumerate(expected["grads"]):
+                _expect_graph_value(grads[i], want, f"d out / d x{i}")
     tree = COMPOSITIONS["sigmoid(tanh(x) * exp(y))"]
     with t.case("backward() called twice gives the same gradients"):
         expected = fixtures.var_eval(t.ref.autodiff, tree, POINT)["grads"]
@@ -120,6 +179,14 @@ def gradient_values(t):
             grads = unpack(result, 2, "gradient")
             for i, name in enumerate("xy"):
                 expect_float(grads[i], expected[i], 1e-10, f"d f / d {name}")
+    for label, tree, point in _random_graphs(t, "gradient.values", 2) + [
+            ("a constant function: gradient 0", CONSTANT, [0.4, -1.1])]:
+        with t.case(label):
+            expected = t.ref.autodiff.gradient(fixtures.expression(tree, t.ref.autodiff), *point)
+            result, _ = t.call("autodiff.gradient", {"__expr__": tree}, *point)
+            grads = unpack(result, len(point), "gradient")
+            for i, want in enumerate(expected):
+                _expect_graph_value(grads[i], want, f"d f / d x{i}")
 
 
 @check("logistic_map.values")

@@ -58,10 +58,18 @@ def check_value_call(t, target, args, expected, tol=VALUE_TOL, kwargs=None, coun
         again, _ = t.call(target, *args, **(kwargs or {}))
         outputs_again = unpack(again, count, name) if count else (again,)
         for a, b, want in zip(outputs, outputs_again, expected):
-            if want is not None and not np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float)):
+            if want is not None and not _identical(a, b):
                 raise CheckFailed(f"{name} gave a different result when called again with the same inputs",
                                   "not_deterministic")
     return result
+
+
+def _identical(a, b):
+    """Whether two answers are the same numbers (False when either is not numbers at all)."""
+    try:
+        return np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    except (TypeError, ValueError):
+        return False
 
 
 def check_loss_gradient(t, target, args, reference, kwargs=None):
@@ -138,6 +146,11 @@ def check_layer_gradient(t, layer, args, kwargs=None, param_names=("dx",), tol=G
         error = expect_array(got, want, tol, name, clues, n)
         t.figures.setdefault("rel_error", {})[name] = max(error, t.figures.get("rel_error", {}).get(name, 0.0))
     expect_unchanged(args, after)
+    # The backward pass's own input: called directly on its forward's cache (a child-side
+    # fixture), so that the dout it received comes back.
+    cache = {"__callable__": "forward_cache", "args": [layer, list(args), kwargs]}
+    _, after = t.call(f"layers.{layer}_backward", dout, cache)
+    expect_unchanged([dout], after[:1], "dout (the upstream gradient)")
     numeric = t.numerical_gradients({"target": f"layers.{layer}_forward", "args": list(args), "kwargs": kwargs},
                                     {name: (i, a) for i, (name, a) in enumerate(zip(param_names, args))},
                                     H, select=(0,), dout=dout)

@@ -105,6 +105,19 @@ def _close(got, value):
         return bool(np.all(np.abs(got - value) <= MATCH_TOL * np.maximum(1e-8, np.abs(got) + np.abs(value))))
 
 
+def _fits(suspect, shape):
+    """Whether a suspect can be compared with an answer of this shape (its value and direction
+    of that shape, its region broadcastable to it)."""
+    if suspect.region is not None:
+        try:
+            np.broadcast_to(np.asarray(suspect.region, dtype=bool), shape)
+        except ValueError:
+            return False
+        return True
+    return suspect.value is not None and np.shape(suspect.value) == shape and (
+        suspect.direction is None or np.shape(suspect.direction) == shape)
+
+
 def _fit(got, base, direction):
     """The factor c with got = base + c * direction, if that fits; else None."""
     d = np.asarray(direction, dtype=float).ravel()
@@ -138,14 +151,19 @@ def generic_suspects(expected, n=None):
     return suspects
 
 
-def _numbers(got, expected):
-    """The figures shown when no cause fits."""
+def _numbers(got, expected, worst=None):
+    """The figures shown when no cause fits, at the entry worst (default: the largest difference)."""
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if not got.size:
+        return "the answer is empty"
     with np.errstate(all="ignore"):
         diff = got - expected
-        worst = np.unravel_index(np.argmax(np.abs(diff)), diff.shape) if diff.size else ()
+        if worst is None or len(worst) != diff.ndim or any(not 0 <= i < n for i, n in zip(worst, diff.shape)):
+            worst = np.unravel_index(np.argmax(np.abs(diff)), diff.shape)
+        worst = tuple(int(i) for i in worst)
         ratio = got[worst] / expected[worst] if expected[worst] != 0 else float("inf")
-    text = (f"at the entry furthest off, got {got[worst]:.6g} where {expected[worst]:.6g} was expected "
+    where = f"at entry {worst}, " if worst else ""
+    text = (f"{where}got {got[worst]:.6g} where {expected[worst]:.6g} was expected "
             f"(ratio {ratio:.4g}, difference {diff[worst]:.4g})")
     if diff.size > 1:
         differ = np.count_nonzero(~np.isclose(got, expected, rtol=MATCH_TOL, atol=0))
@@ -155,27 +173,32 @@ def _numbers(got, expected):
     return text
 
 
-def diagnose(got, expected, suspects=(), n=None, what="the result"):
+def diagnose(got, expected, suspects=(), n=None, what="the result", worst=None):
     """Name the most likely cause of a wrong answer.
 
     Inputs:
     - got, expected: finite floats, or finite float arrays of one shape, known to differ.
-    - suspects: iterable of Suspect, known mistakes of this function computed by the grader.
+    - suspects: iterable of Suspect, known mistakes of this function computed by the grader; one
+      whose value, direction or region does not fit got's shape is left out.
     - n: int or None, the batch size, for the scaled_by_N fingerprints.
     - what: str, the answer's name for the hint.
+    - worst: tuple or None, the entry the failure message cites; the numbers shown when no cause
+      fits are those at this entry.
 
     Returns a tuple of:
     - code: str, a key of DIAGNOSES; "unknown" unless exactly one kind of mistake fits.
     - hint: str for the student.
     """
     got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    everything = list(suspects) + generic_suspects(expected, n)
+    if got.shape != expected.shape or not (np.all(np.isfinite(got)) and np.all(np.isfinite(expected))):
+        return "unknown", "no known mistake fits: the answer cannot be compared entry by entry"
+    everything = [s for s in list(suspects) + generic_suspects(expected, n) if _fits(s, got.shape)]
     # Exact fingerprints first: a formula reproduced to six digits beats a fitted factor, and
     # both beat "differs only here".
     for fitted in (False, True):
         found = {}
         for s in everything:
-            if s.region is not None or s.value is None or np.shape(s.value) != got.shape:
+            if s.region is not None:
                 continue
             if not fitted and s.direction is None:
                 if not _close(expected, s.value) and _close(got, s.value):
@@ -189,7 +212,7 @@ def diagnose(got, expected, suspects=(), n=None, what="the result"):
         if len(found) > 1:
             return "unknown", (f"{what} fits several known mistakes at once, so none can be singled out: "
                                + "; ".join(f"{code}: {hint}" for code, hint in found.items())
-                               + f" ({_numbers(got, expected)})")
+                               + f" ({_numbers(got, expected, worst)})")
     fitting = []  # (mask, code, hint) of the regions outside which the answer is right
     for s in everything:
         if s.region is None:
@@ -203,7 +226,7 @@ def diagnose(got, expected, suspects=(), n=None, what="the result"):
         if all(np.all(other[inside]) for other, _, _ in fitting):
             return code, hint
         break
-    return "unknown", f"no known mistake fits: {_numbers(got, expected)}"
+    return "unknown", f"no known mistake fits: {_numbers(got, expected, worst)}"
 
 
 def describe_cause(code, hint):

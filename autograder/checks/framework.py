@@ -175,18 +175,31 @@ class Tester:
         """The student's function at each perturbation (scalars, or sum(out * dout)), as a 1-D array."""
         answer = self.request({"op": "perturb", "call": call, "perturbations": perturbations,
                                "select": list(select)}, call["target"])
-        values = answer["values"]
-        if any(not isinstance(v, (float, int, np.ndarray)) for v in values):
-            raise CheckFailed("the function returned something other than numbers while being perturbed",
-                              "unsupported_output")
-        return np.array([np.sum(np.asarray(v, dtype=float) * dout) if dout is not None else float(v)
-                         for v in values])
+        return np.array([_perturbed_value(v, dout) for v in answer["values"]])
+
+
+def _perturbed_value(value, dout):
+    """One answer of the perturbed function as a number: the value itself (a number, or an
+    array of one number), or sum(value * dout) for an array of dout's shape; else CheckFailed."""
+    if isinstance(value, dict) and "__unsupported__" in value:
+        raise CheckFailed(f"while being perturbed the function returned {describe(value)}", "unsupported_output")
+    numeric = (not isinstance(value, bool) and isinstance(value, (float, int, np.ndarray))
+               and np.asarray(value).dtype.kind in "fiu")
+    if dout is not None:
+        if not numeric or np.shape(value) != dout.shape:
+            raise CheckFailed(f"while being perturbed the function returned {describe(value)}, expected an array "
+                              f"of shape {dout.shape}", "wrong_shape" if numeric else "wrong_type")
+        return float(np.sum(np.asarray(value, dtype=float) * dout))
+    if not numeric or np.size(value) != 1:
+        raise CheckFailed(f"while being perturbed the function returned {describe(value)}, expected a number",
+                          "wrong_type")
+    return float(np.asarray(value, dtype=float).reshape(-1)[0])
 
 
 # -- comparisons ----------------------------------------------------------------------------
-def rel_error(got, expected):
-    """Elementwise |got - expected| / max(1e-8, |got| + |expected|), as in CS231n."""
-    return np.abs(got - expected) / np.maximum(1e-8, np.abs(got) + np.abs(expected))
+def rel_error(got, expected, floor=1e-8):
+    """Elementwise |got - expected| / max(floor, |got| + |expected|), as in CS231n (floor 1e-8)."""
+    return np.abs(got - expected) / np.maximum(floor, np.abs(got) + np.abs(expected))
 
 
 def describe(value):
@@ -199,11 +212,12 @@ def describe(value):
     return f"a {type(value).__name__} ({value!r:.60})"
 
 
-def _cause(got, expected, suspects, n, what):
+def _cause(got, expected, suspects, n, what, worst=None):
     """(diagnosis code, text for the message) of a wrong value; suspects may be a function
-    returning them, called only now that a value is wrong (see diagnosis.py)."""
+    returning them, called only now that a value is wrong (see diagnosis.py); worst: the entry
+    the message cites."""
     try:
-        code, hint = diagnose(got, expected, suspects() if callable(suspects) else suspects, n, what)
+        code, hint = diagnose(got, expected, suspects() if callable(suspects) else suspects, n, what, worst)
     except Exception as error:  # noqa: BLE001 - a failed diagnosis must not hide the failure itself
         code, hint = "unknown", f"the grader could not analyse this answer ({error!r})"
     return code, describe_cause(code, hint)
@@ -231,15 +245,18 @@ def expect_array(got, expected, tol, what, suspects=(), n=None):
     worst = np.unravel_index(np.argmax(errors), errors.shape)
     if errors[worst] > tol:
         where = tuple(int(i) for i in worst)
-        code, cause = _cause(got, expected, suspects, n, what)
+        code, cause = _cause(got, expected, suspects, n, what, where)
         raise CheckFailed(f"{what}: worst entry {where}: got {got[worst]:.6g}, expected {expected[worst]:.6g}; "
                           f"relative error {errors[worst]:.2e} > tolerance {tol:.0e}{cause}", code,
                           {"rel_error": float(errors[worst]), "tolerance": tol})
     return float(errors[worst])
 
 
-def expect_float(got, expected, tol, what, suspects=(), n=None):
-    """got must be a real number within relative error tol of expected (suspects, n: as for expect_array)."""
+def expect_float(got, expected, tol, what, suspects=(), n=None, floor=1e-8):
+    """got must be a real number within relative error tol of expected (suspects, n: as for expect_array).
+
+    floor: the denominator's floor of the relative error; 1 makes tol absolute for numbers
+    below 1 (for sums whose terms cancel, where the last bits of a correct formula differ)."""
     if isinstance(got, bool) or not isinstance(got, (int, float)):
         if isinstance(got, np.ndarray) and got.size == 1 and got.dtype.kind == "f":
             got = float(got.reshape(-1)[0])
@@ -247,7 +264,7 @@ def expect_float(got, expected, tol, what, suspects=(), n=None):
             raise CheckFailed(f"{what}: expected a float, got {describe(got)}", "wrong_type")
     if not np.isfinite(got):
         raise CheckFailed(f"{what}: got {got}, expected a finite number", "non_finite")
-    error = float(rel_error(float(got), float(expected)))
+    error = float(rel_error(float(got), float(expected), floor))
     if error > tol:
         code, cause = _cause(float(got), float(expected), suspects, n, what)
         raise CheckFailed(f"{what}: got {got:.8g}, expected {expected:.8g}; relative error {error:.2e} "

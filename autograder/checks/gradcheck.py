@@ -1,7 +1,7 @@
 """Hidden tests of gradlab/gradcheck.py, on functions the grader chooses (sandbox fixtures)."""
 import numpy as np
 
-from .common import check_value_call, rng_for
+from .common import away_from, check_value_call, rng_for
 from .diagnosis import Suspect, describe_cause, ignored_arguments
 from .framework import CheckFailed, check, expect_array, expect_unchanged, wrong_container
 from ..sandbox.child import fixtures
@@ -17,9 +17,16 @@ def _smooth_gradient(a, x):
     return a * np.cos(a * x) + a.sum() * x
 
 
+def _expect_restored(x, after, others=()):
+    """x, the perturbed argument (the second), must hold its values on return (input_not_restored);
+    the arrays in others, the arguments after it, must be unchanged (mutates_input)."""
+    expect_unchanged([None, x], after[:2], "x (it must hold its original values on return)", "input_not_restored")
+    expect_unchanged([None, None, *others], after, "the arrays other than x")
+
+
 def _numerical(t, a, x, **kwargs):
     result, after = t.call("gradcheck.numerical_gradient", {"__callable__": "smooth", "args": [a]}, x, **kwargs)
-    expect_unchanged([None, x], after, "x (it must hold its original values on return)", "input_not_restored")
+    _expect_restored(x, after)
     return result
 
 
@@ -94,7 +101,7 @@ def numerical_gradient_array_values(t):
             result, after = t.call("gradcheck.numerical_gradient_array",
                                    {"__callable__": "smooth_array", "args": [a]}, x, dout)
             expect_array(result, expected, 1e-6, "gradient")
-            expect_unchanged([None, x, dout], after, "x and dout")
+            _expect_restored(x, after, [dout])
 
 
 @check("rel_error.values")
@@ -114,20 +121,17 @@ def grad_check_sparse_values(t):
     f = {"__callable__": "smooth", "args": [a]}
     exact = _smooth_gradient(a, x)
 
-    def errors_array(errors, count):
-        """The errors as returned: an array of shape (count,), or CheckFailed naming what came."""
+    def run(analytic, function=f, point=x, **kwargs):
+        errors, after = t.call("gradcheck.grad_check_sparse", function, point, analytic, **kwargs)
+        _expect_restored(point, after, [analytic])
+        count = kwargs.get("num_checks", 10)
         if not isinstance(errors, np.ndarray):
             raise wrong_container(errors, f"an array of shape ({count},)")
         if errors.shape != (count,):
-            raise CheckFailed(f"got an array of shape {errors.shape}, expected shape ({count},)", "wrong_shape")
+            raise CheckFailed(f"expected an array of shape ({count},), got shape {errors.shape}", "wrong_shape")
         if np.isnan(errors).any():
             raise CheckFailed("the relative errors contain NaN", "non_finite")
         return errors
-
-    def run(analytic, **kwargs):
-        errors, after = t.call("gradcheck.grad_check_sparse", f, x, analytic, **kwargs)
-        expect_unchanged([None, x, analytic], after, "x and analytic_grad")
-        return errors_array(errors, kwargs.get("num_checks", 10))
 
     with t.case("a correct gradient gives small errors"):
         errors = run(exact, num_checks=7, seed=3)
@@ -137,11 +141,46 @@ def grad_check_sparse_values(t):
         errors = run(exact + 1.0, num_checks=7, seed=3)
         if errors.min() < 1e-3:
             raise CheckFailed(f"smallest relative error {errors.min():.2e} for a gradient off by 1, expected > 1e-3")
+    with t.case("each error is |numerical - analytic| / max(1e-8, |numerical| + |analytic|)"):
+        # An analytic gradient 1.5 times the true one has relative error 0.5 / 2.5 = 0.2 at every
+        # entry, whichever are drawn; entries below 0.4 in magnitude show a wrong floor or sum.
+        small_a = np.full((3, 4), 0.05)
+        small_x = away_from(0.4 * rng_for("sparse", "formula").standard_normal((3, 4)), (0.0,), 0.05)
+        errors = run(1.5 * _smooth_gradient(small_a, small_x), {"__callable__": "smooth", "args": [small_a]},
+                     small_x, num_checks=8, seed=2)
+        if np.max(np.abs(errors - 0.2)) > 1e-5:
+            raise CheckFailed(f"for an analytic gradient 1.5 times the true one every relative error is 0.2; got "
+                              f"{np.array2string(errors, precision=4)}")
     with t.case("a zero gradient of a constant function gives 0, not NaN"):
-        errors, _ = t.call("gradcheck.grad_check_sparse", {"__callable__": "smooth", "args": [np.zeros_like(a)]},
-                           x, np.zeros_like(x), num_checks=5)
-        if not np.all(errors_array(errors, 5) == 0):
-            raise CheckFailed(f"expected five zeros, got {errors!r:.80}", "unknown")
+        errors = run(np.zeros_like(x), {"__callable__": "smooth", "args": [np.zeros_like(a)]}, num_checks=5)
+        if not np.all(errors == 0):
+            raise CheckFailed(f"expected five zeros, got {np.array2string(errors, precision=4)}")
+    with t.case("entries are drawn from all of x: an error planted at one entry is found"):
+        # Ten seeds of ten draws each: a sampler drawing uniformly (with or without replacement)
+        # misses a given one of the 12 entries with probability below 2e-4.
+        for where in ((0, 0), (2, 3), (1, 2)):
+            planted = exact.copy()
+            planted[where] += 1.0
+            numeric = exact[where]
+            at_planted = abs(numeric - planted[where]) / (abs(numeric) + abs(planted[where]))
+            found, seen = 0, []
+            for seed in range(10):
+                errors = run(planted, num_checks=10, seed=seed)
+                seen.append(errors)
+                hits = np.abs(errors - at_planted) <= 1e-5
+                if np.any(~hits & (errors > 1e-6)):
+                    raise CheckFailed(f"with a gradient wrong at entry {where} only, seed {seed} gave errors "
+                                      f"{np.array2string(errors, precision=4)}: each should be about 0 or "
+                                      f"{at_planted:.4f} (the error at {where})")
+                found += int(hits.sum())
+            if not found and all(np.array_equal(seen[0], other) for other in seen[1:]):
+                raise CheckFailed(f"a gradient wrong at entry {where} only: ten seeds gave the same errors and never "
+                                  "checked that entry: is the seed passed to np.random.default_rng?",
+                                  "ignores_argument")
+            if not found:
+                raise CheckFailed(f"a gradient wrong at entry {where} only: 100 draws over ten seeds never checked "
+                                  "that entry; every entry of x must be drawable (an index for every axis, each "
+                                  "from 0 to its length - 1)")
     with t.case("the seed decides the coordinates"):
         # A gradient wrong in one row only: different seeds see it differently, one seed always the same.
         wrong = exact.copy()

@@ -27,10 +27,11 @@ def _activation_input(layer, seed):
 
 
 def _maxout_args(seed):
-    """Maxout inputs whose best two pieces differ by at least 0.05 (no ties, no kinks)."""
+    """Maxout inputs whose best two pieces differ by at least 0.05 (no ties, no kinks); K = 3
+    pieces, D = 4 inputs: every axis has its own length, so no axis can stand in for another."""
     rng = rng_for("maxout", seed)
     while True:
-        x, w, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 3, 5)), rng.standard_normal((3, 5))
+        x, w, b = rng.standard_normal((6, 4)), rng.standard_normal((3, 4, 5)), rng.standard_normal((3, 5))
         z = np.sort(np.einsum("nd,kdm->knm", x, w) + b[:, None, :], axis=0)
         if np.min(z[-1] - z[-2]) > 0.05:
             return x, w, b

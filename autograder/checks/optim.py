@@ -58,12 +58,28 @@ def sgd_momentum_values(t):
             for step in range(3):
                 grad = dw * (step + 1)
                 ref_w, ref_config = t.ref.optim.sgd_momentum(ref_w.copy(), grad, ref_config)
+                sent = (w, config)
                 result, _ = t.call("optim.sgd_momentum", w, grad, config)
                 w, config = unpack(result, 2, "sgd_momentum")
-                expect_array(w, ref_w, 1e-12, f"next_w after step {step + 1}")
+                try:
+                    expect_array(w, ref_w, 1e-12, f"next_w after step {step + 1}")
+                except CheckFailed:
+                    _expect_no_leak(t, *sent, grad, w)
+                    raise
                 if not isinstance(config, dict) or "velocity" not in config:
                     raise CheckFailed(f"the returned config must hold the velocity; got {describe(config)}")
                 expect_array(config["velocity"], ref_config["velocity"], 1e-12, f"velocity after step {step + 1}")
+
+
+def _expect_no_leak(t, w, config, dw, first):
+    """A wrong step: if the same call, made again, answers differently, the rule keeps state
+    between calls (which then explains the wrong value)."""
+    result, _ = t.call("optim.sgd_momentum", w, dw, config)
+    again = unpack(result, 2, "sgd_momentum")[0]
+    if isinstance(again, np.ndarray) and isinstance(first, np.ndarray) and again.shape == first.shape \
+            and not np.array_equal(again, first):
+        raise CheckFailed("the same call (w, dw, config) made twice gave different next_w: keep the velocity in "
+                          "config, not in a global variable or a default argument", "state_leaks_between_calls")
 
 
 def _indexed_rows(n):
@@ -185,5 +201,6 @@ def train_loop(t):
                             "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": 2, "seed": 11}}, "optim.train")
         first = answer["calls"][0]["y"] if answer["calls"] else None
         result, _ = t.call("optim.sample_minibatch", X, y, 8, {"__rng__": 11})
-        if first is None or not np.array_equal(first, result[1]):
+        y_batch = unpack(result, 2, "sample_minibatch")[1]
+        if first is None or not np.array_equal(first, y_batch):
             raise CheckFailed("the first batch differs from sample_minibatch(X, y, 8, np.random.default_rng(11))")

@@ -153,9 +153,14 @@ def judge(mutant, results):
                    judged["extra_data"]["id"] if judged else "", judged["extra_data"]["diagnosis"] if judged else None)
 
 
+def tagged_tests(functions):
+    """Ids of the rubric tests tagged with any of the given function names."""
+    return [t.id for t in rubric.load() if set(functions) & set(t.functions)]
+
+
 def relevant_tests(mutant):
     """Ids of the rubric tests that can kill or judge a mutant: those tagged with its function."""
-    return [t.id for t in rubric.load() if mutant.function in t.functions or t.id == mutant.test]
+    return [t.id for t in rubric.load() if t.id in tagged_tests([mutant.function]) or t.id == mutant.test]
 
 
 def _grade(job):
