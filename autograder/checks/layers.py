@@ -3,9 +3,9 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from .common import away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
+from .common import GRAD_TOL, away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
 from .diagnosis import OVERFLOW_HINT, Suspect, ignored_arguments, region, relabel
-from .framework import check, expect_array
+from .framework import check, expect_array, unpack
 
 ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
     "relu": ((0.0,), [{}]),
@@ -136,3 +136,19 @@ def maxout_backward_gradient(t):
     for seed in range(2):
         with t.case(f"random case {seed}"):
             check_layer_gradient(t, "maxout", _maxout_args(seed + 10), param_names=("dx", "dw", "db"))
+    with t.case("two pieces tied everywhere: the first maximal piece takes the gradient"):
+        # A kink everywhere: against the reference only (centered differences are meaningless here).
+        x, w, b = _maxout_args(20)
+        w[1], w[2], b[1], b[2] = w[0], w[0], b[0], b[0] - 1.0  # pieces 0 and 1 equal, piece 2 below them
+        dout = rng_for("maxout", "tie").standard_normal((x.shape[0], w.shape[2]))
+        expected = t.ref.layers.maxout_backward(dout.copy(), t.ref.layers.maxout_forward(x, w, b)[1])
+        _, grads, _ = t.forward_backward("layers.maxout_forward", "layers.maxout_backward", (x, w, b), dout)
+        # The known mistake: every tied piece gets the gradient (a mask z == max instead of argmax).
+        z = np.einsum("nd,kdm->knm", x, w) + b[:, None, :]
+        dz = (z == z.max(axis=0)) * dout[None]
+        every = {"dx": np.einsum("knm,kdm->nd", dz, w), "dw": np.einsum("nd,knm->kdm", x, dz), "db": dz.sum(axis=1)}
+        got = dict(zip(("dx", "dw", "db"), unpack(grads, 3, "maxout_backward")))
+        for name in ("dw", "db", "dx"):  # dw first: there the mistake is no constant factor
+            expect_array(got[name], expected[("dx", "dw", "db").index(name)], GRAD_TOL, name, [Suspect(
+                "wrong_at_kink", "{what} gives the gradient to every tied piece: on a tie only the first maximal "
+                "piece takes it (as np.argmax picks it)", every[name])])

@@ -123,6 +123,22 @@ def mlp_scores(t):
                 raise CheckFailed(f"predict: expected {reference.predict(X)}, got {describe(predicted)}")
 
 
+    with t.case("initial weights scaled by sqrt(gain / fan_in)"):
+        # W2 (fan_in 50) must be sqrt(400 / 50) times as spread as W1 (fan_in 400), whatever the gain.
+        X = rng_for("MLP", "init").standard_normal((2, 400))
+        answer = t.request({"op": "call", "call": {"target": "nets.MLP.scores", "args": [X],
+                                                   "init": {"args": [[400, 50, 50]], "kwargs": {"seed": 5}}}},
+                           "nets.MLP.scores")
+        params = answer.get("params") if isinstance(answer.get("params"), dict) else {}
+        spread = [np.std(params[name]) if isinstance(params.get(name), np.ndarray) else None for name in ("W1", "W2")]
+        if None in spread or not spread[0] > 0:
+            raise CheckFailed(f"MLP([400, 50, 50]) should hold weight arrays W1 and W2; got {describe(params)}")
+        ratio = spread[1] / spread[0]
+        if abs(ratio / np.sqrt(8.0) - 1) > 0.15:
+            raise CheckFailed(f"std(W2) / std(W1) = {ratio:.3f} for MLP([400, 50, 50]); with scales sqrt(gain / "
+                              f"fan_in) it is sqrt(400 / 50) = {np.sqrt(8.0):.3f}: is the scale computed from fan_in?")
+
+
 @check("MLP.loss.gradient")
 def mlp_loss_gradient(t):
     for activation in ACTIVATIONS:

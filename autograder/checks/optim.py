@@ -41,14 +41,17 @@ def sgd_momentum_values(t):
     with t.case("config=None starts afresh: no state kept between calls"):
         # The velocity belongs in config: a global or a mutable default argument leaks between calls.
         expected = t.ref.optim.sgd_momentum(w.copy(), dw, None)[0]
-        first, second = [unpack(t.call("optim.sgd_momentum", w, dw, None)[0], 2, "sgd_momentum")[0]
-                         for _ in range(2)]
-        if isinstance(first, np.ndarray) and isinstance(second, np.ndarray) and first.shape == second.shape \
-                and not np.array_equal(first, second):
-            raise CheckFailed("two calls with the same w, dw and config=None gave different next_w: keep the velocity "
-                              "in config, not in a global variable or a default argument",
-                              "state_leaks_between_calls")
-        expect_array(first, expected, 1e-12, "next_w")
+        # Twice with config=None, then twice with config left out (its default).
+        calls = [t.call("optim.sgd_momentum", w, dw, *config)[0] for config in ((None,), (None,), (), ())]
+        nexts = [unpack(result, 2, "sgd_momentum")[0] for result in calls]
+        for first, second in (nexts[:2], nexts[2:]):
+            if isinstance(first, np.ndarray) and isinstance(second, np.ndarray) and first.shape == second.shape \
+                    and not np.array_equal(first, second):
+                raise CheckFailed("two calls with the same w, dw and no config gave different next_w: keep the "
+                                  "velocity in config, not in a global variable or a default argument",
+                                  "state_leaks_between_calls")
+        for got in nexts:
+            expect_array(got, expected, 1e-12, "next_w")
     for label, config in [("defaults", None), ("learning_rate=0.1, momentum=0.5",
                                                 {"learning_rate": 0.1, "momentum": 0.5})]:
         w, dw = _step_args(len(label))

@@ -13,7 +13,8 @@ Requests (dicts, see wire.py for the framing):
 - {"op": "disable", "functions": ["module.qualname", ...]}: replace functions that hung before by
   ones that raise HungEarlier at once, and refuse to import modules whose import hung
   ("module.<module>"); a restarted child gets this first.
-- {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call.
+- {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call
+  (and, for a method, the instance's params after it).
 - {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...]}:
   run CALL once per perturbation, on fresh copies with one entry shifted by delta (where is an
   argument index or "params.NAME"; flat_index and delta may also be arrays, to shift several
@@ -290,9 +291,12 @@ def serve(submission, reader, writer, config):
                     pass
             return {}
         if op == "call":
-            function, args, kwargs, _ = build(request["call"])
+            function, args, kwargs, instance = build(request["call"])
             result = function(*args, **kwargs)
-            return {"result": plain(result), "args_after": plain(args)}
+            answer = {"result": plain(result), "args_after": plain(args)}
+            if instance is not None:  # a method: the instance's params too (e.g. as its constructor made them)
+                answer["params"] = plain(dict(getattr(instance, "params", None) or {}))
+            return answer
         if op == "perturb":
             values = []
             for where, index, delta in request["perturbations"]:
