@@ -76,20 +76,36 @@ class Graded:
     memory_mb: int = None  # the grading process's peak resident memory
 
 
+def _high_water_mb(pid):
+    """The process's peak resident memory so far (VmHWM), or 0 once it is gone. (wait4's ru_maxrss
+    would not do: Linux carries the forking process's own peak, here pytest's, across exec.)"""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            return next(int(line.split()[1]) for line in handle if line.startswith("VmHWM")) // 1024
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
 def grade_cli(upload, out, env, options=()):
     """The grading command's outcome, with the grader's own peak memory (the student's processes
-    are the zygote's children, not its): waited for with wait4, which reports it."""
+    are the zygote's children, not its), read while it runs."""
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(out), *options],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    timer = threading.Timer(CLI_TIMEOUT, process.kill)  # a hang here is a failure, not a slow test
-    timer.start()
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    timer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
-    process.stderr.close()
+    peak = [0]
+
+    def watch():
+        while process.poll() is None:
+            peak[0] = max(peak[0], _high_water_mb(process.pid))
+            time.sleep(0.01)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        stderr = process.communicate(timeout=CLI_TIMEOUT)[1]  # a hang here is a failure, not a slow test
+    finally:
+        process.kill()
+        watcher.join()
     results = json.loads((out / "results.json").read_text()) if (out / "results.json").exists() else {}
-    return Graded(process.returncode, stderr, results, out, time.time(), usage.ru_maxrss // 1024)
+    return Graded(process.returncode, stderr, results, out, time.time(), peak[0])
 
 
 def scores(results):

@@ -288,7 +288,7 @@ CASES = (
         os.kill(os.getpid(), 40)
         """)], diagnoses=("crashed",), says="signal 40"),
     Hostile("zip_directory_bomb", functions_of(*MODULES), upload=build.zip_directory_bomb,
-            diagnoses=("missing_module",), notes="entries, more than the"),
+            diagnoses=("import_error",), says="could not be read", notes="entries, more than the"),
     Hostile("bloated_params", (), [("optim", "train", """
         rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
         configs = {name: dict(optim_config or {}) for name in model.params}
