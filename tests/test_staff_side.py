@@ -17,7 +17,6 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from autograder import grade, results
@@ -26,10 +25,10 @@ from autograder.batch.progress import Progress, printable
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run
 from autograder.report import gradebook
+from results_schema import validate as validate_results
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "submissions"
-SCHEMA = json.loads((ROOT.parent / "shared" / "gradescope_results.schema.json").read_text())
 INJECTIONS = ["=HYPERLINK(\"evil.example\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "'quoted", "a\rb", "a\nb",
               "x\x1b]0;owned\x07y", "\x1b[2Jclear", "rtl\u202egnp.exe"]
 
@@ -255,7 +254,7 @@ def test_a_zip_whose_names_lie_about_utf8_gets_a_note_not_a_crash(tmp_path):
     data[local + 6:local + 8] = data[central + 8:central + 10] = struct.pack("<H", 0x800)
     path.write_bytes(bytes(data))
     document = grade.grade_to(path, tmp_path / "out")
-    jsonschema.validate(document, SCHEMA)
+    validate_results(document)
     assert "marked as UTF-8 that are not" in document["output"]
 
 
@@ -417,7 +416,7 @@ def test_results_json_is_written_whatever_the_metadata_holds(tmp_path, monkeypat
     monkeypatch.setattr(grade, "grade", lambda upload: (results.build([fake_test("a", 1.0)], 0.1, "ok", {}), {}))
     assert gradescope_run.main() == 0
     document = json.loads((tmp_path / "results" / "results.json").read_text())
-    jsonschema.validate(document, SCHEMA)
+    validate_results(document)
     info = document["extra_data"]["submission"]
     assert note in json.dumps(info["notes"] if "notes" in info and info["notes"] else info["message"])
 
