@@ -11,6 +11,7 @@ reported, not fatal. A module that is not UTF-8 is converted (as Windows-1252, o
 byte-order mark) with a note. Misnamed files, notebooks and PDFs get advice naming the right file.
 """
 import codecs
+import io
 import os
 import re
 import stat
@@ -56,16 +57,34 @@ class Prepared:
 
 
 def _candidates(files):
-    """The best file for every module: inside a gradlab/ folder first, then the shallowest.
+    """The best file for every module, and notes on the copies left out.
+
+    The module files are taken from one folder: the one holding the most of them, then a place
+    the contract names (m.py, gradlab/m.py, X/gradlab/m.py) before others, then the shallowest,
+    then one named gradlab (a stale copy of the handout deeper down never wins over the files at
+    the top). A module that folder lacks comes from the next best folder.
 
     Input: dict of relative PurePosixPath -> bytes-reading function.
-    Returns: dict module -> relative path.
+    Returns: (dict module -> relative path, list of notes).
     """
-    chosen = {}
-    for path in sorted(files, key=lambda p: ("gradlab" not in p.parts[:-1], len(p.parts), str(p))):
-        if path.suffix == ".py" and path.stem in MODULES and path.stem not in chosen:
-            chosen[path.stem] = path
-    return chosen
+    folders = {}
+    for path in files:
+        if path.suffix == ".py" and path.stem in MODULES:
+            folders.setdefault(path.parent, []).append(path)
+
+    def rank(folder):
+        paths = folders[folder]
+        return (-len({p.stem for p in paths} & set(GRADED_MODULES)), not _is_module_place(paths[0]),
+                len(folder.parts), folder.name != "gradlab", str(folder))
+    chosen, notes = {}, []
+    for folder in sorted(folders, key=rank):
+        left_out = sorted(p.name for p in folders[folder] if p.stem in chosen)
+        chosen.update({p.stem: p for p in folders[folder] if p.stem not in chosen})
+        if left_out:
+            best = chosen[PurePosixPath(left_out[0]).stem].parent
+            notes.append(f"found other copies of {', '.join(left_out)} in {folder.as_posix() or '.'}/: graded the "
+                         f"ones in {best.as_posix() or '.'}/, the folder holding the most module files")
+    return chosen, notes
 
 
 def _module_like(path):
@@ -203,6 +222,28 @@ def _zip_entries(archive):
     return entries
 
 
+def _without_utf8_flags(data):
+    """The bytes of a zip with the UTF-8 flag (bit 11) cleared in every entry's central and local
+    header, found through the central directory (a zip64 one raises ValueError)."""
+    data = bytearray(data)
+    end = data.rfind(b"PK\x05\x06")
+    if end < 0:
+        raise ValueError("no end of central directory")
+    count, offset = int.from_bytes(data[end + 10:end + 12], "little"), int.from_bytes(data[end + 16:end + 20], "little")
+    if count == 0xFFFF or offset == 0xFFFFFFFF:
+        raise ValueError("a zip64 directory")
+    for _ in range(count):
+        if data[offset:offset + 4] != b"PK\x01\x02":
+            raise ValueError("a broken central directory")
+        data[offset + 9] &= ~0x08 & 0xFF  # bit 11 of the flags is bit 3 of their second byte
+        local = int.from_bytes(data[offset + 42:offset + 46], "little")
+        if data[local:local + 4] == b"PK\x03\x04":
+            data[local + 7] &= ~0x08 & 0xFF
+        sizes = [int.from_bytes(data[offset + i:offset + i + 2], "little") for i in (28, 30, 32)]
+        offset += 46 + sum(sizes)
+    return bytes(data)
+
+
 def _read_zip(archive):
     if archive.stat().st_size > MAX_TOTAL_BYTES:
         raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the gradlab "
@@ -211,14 +252,17 @@ def _read_zip(archive):
     if entries is not None and entries > MAX_ZIP_ENTRIES:
         raise SubmissionError(f"{archive.name} holds {entries} entries, more than the {MAX_ZIP_ENTRIES} read; "
                               "upload only the gradlab .py files")
+    notes = []
     try:
-        zf = zipfile.ZipFile(archive)
+        try:
+            zf = zipfile.ZipFile(archive)
+        except UnicodeDecodeError:  # a member's name is flagged UTF-8 but is not: read every name as cp437
+            zf = zipfile.ZipFile(io.BytesIO(_without_utf8_flags(archive.read_bytes())))
+            notes.append(f"{archive.name} has file names marked as UTF-8 that are not; they were read as cp437 "
+                         "(`make submit` builds the zip right)")
         members = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError, ValueError) as error:
         raise SubmissionError(f"{archive.name} is not a readable zip file ({error})") from None
-    except UnicodeDecodeError:  # a member's name is flagged UTF-8 but is not
-        raise SubmissionError(f"{archive.name} has file names marked as UTF-8 that are not; build the zip again "
-                              "(`make submit` does it right)") from None
     files, skipped, counted = {}, [], 0
     # Module files at the contract's places first, then the rest, ignored trees never counted.
     places = [i for i in members if _is_module_place(PurePosixPath(i.filename.replace("\\", "/")))]
@@ -238,6 +282,8 @@ def _read_zip(archive):
         files[name] = (zf, info)
     if skipped:
         files[PurePosixPath("(unsafe)")] = skipped
+    if notes:
+        files[PurePosixPath("(names)")] = notes
     return files
 
 
@@ -285,8 +331,9 @@ def prepare(upload, scratch):
                          (PurePosixPath("(truncated)"), "the rest of the upload")):
         if marker in files:
             notes.append(f"ignored {what}: {', '.join(sorted(files.pop(marker))[:5])}")
-    chosen = _candidates(files)
-    advice = list(dict.fromkeys(_advice(files, chosen)))
+    notes += files.pop(PurePosixPath("(names)"), [])
+    chosen, copies = _candidates(files)
+    advice = list(dict.fromkeys(copies + _advice(files, chosen)))
     notes += advice[:MAX_ADVICE] + ([f"... and {len(advice) - MAX_ADVICE} more files like these"]
                                     if len(advice) > MAX_ADVICE else [])
     package = scratch / "gradlab"

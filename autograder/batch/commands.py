@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .. import visibility
 from ..sandbox.limits import Limits
+from .progress import printable
 from . import DEFAULT_TIMEOUT  # not from pool.py: the command line loads no multiprocessing to grade one
 
 
@@ -65,7 +66,7 @@ def _batch(args):
                             timeout=args.timeout, canvas=_canvas(args), limits=limits_of(args),
                             due_passed=visibility.due_date_passed(args.due_date))
     except (ValueError, EntryError, BatchError) as error:
-        print(f"batch: {error}", file=sys.stderr)
+        print(printable(f"batch: {error}"), file=sys.stderr)  # errors name students' files
         return 2
     except KeyboardInterrupt:
         print("\nbatch: interrupted; every submission graded so far is kept, and running the same command "
@@ -80,7 +81,7 @@ def _merge(args):
         merge(args.shards, args.out, canvas=_canvas(args), allow_missing=args.allow_missing,
               allow_duplicates=args.allow_duplicates, allow_mixed=args.allow_mixed_graders)
     except (ValueError, BatchError) as error:
-        print(f"merge: {error}", file=sys.stderr)
+        print(printable(f"merge: {error}"), file=sys.stderr)
         return 2
     return 0
 

@@ -5,10 +5,12 @@ the folder's name or the zip's name without .zip. Other files (a roster, a READM
 entries are left alone. Nothing here reads more than bytes: no submission code is imported.
 """
 import hashlib
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import submission
 from . import names
 
 
@@ -86,6 +88,20 @@ def discover(folder, exclude=(), reserved=()):
     return sorted(_refuse_collisions(named), key=lambda e: e.student), ignored
 
 
+def _hashed_files(folder):
+    """The files of a folder that grading can read: the trees it skips (.venv, .git, ...) are
+    pruned unread, and at most submission.MAX_ENTRIES are listed, as submission.prepare does."""
+    found = []
+    for directory, subfolders, files in os.walk(folder):  # never follows links to folders
+        kept = sorted(d for d in subfolders if d not in submission.IGNORED_PARTS)
+        found += [Path(directory) / name for name in files]
+        found += [Path(directory) / d for d in kept if os.path.islink(os.path.join(directory, d))]
+        subfolders[:] = kept
+        if len(found) > submission.MAX_ENTRIES:
+            break
+    return sorted(found)[:submission.MAX_ENTRIES]
+
+
 def content_hash(path):
     """SHA-256 of a submission's content: a zip's bytes, or a folder's relative paths and file bytes.
 
@@ -95,7 +111,7 @@ def content_hash(path):
     path = Path(path)
     digest = hashlib.sha256()
     try:
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if not p.is_dir() or p.is_symlink())
+        files = [path] if path.is_file() else _hashed_files(path)
         for file in files:
             info = file.lstat()
             name = file.name if file == path else file.relative_to(path).as_posix()

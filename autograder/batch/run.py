@@ -301,11 +301,17 @@ def write_class_files(out, students, canvas=None, refused=None):
 
 def _copy_student(source, target, staging):
     """Copy the files of a student folder (STUDENT_FILES that are regular files; no link is
-    followed) to target, replacing target as a whole."""
+    followed) to target, replacing target as a whole. Results and reports are copied only beside
+    a grading.json that says graded (and merge has verified them): never a current-looking result
+    that no grading vouches for."""
     key = names.key(target.name)
     fresh, old = staging / f"{key}.new", staging / f"{key}.old"
     fresh.mkdir()
+    state = _read_json(source / STATE) or {}
+    vouched = state.get("status") == "graded"
     for name in STUDENT_FILES:
+        if name in FILES and not vouched:
+            continue
         try:
             fd = os.open(source / name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
@@ -464,6 +470,13 @@ def merge(shard_outs, out, canvas=None, stream=None, allow_missing=False, allow_
                 raise BatchError(f"student {student!r} is in two shards, {owner[student].folder} and {shard.folder}: "
                                  "were the shards made with the same N from the same submissions folder?")
             owner[student] = shard
+    expected = shards[0].manifest["class"].get("entries") if isinstance(shards[0].manifest["class"], dict) else None
+    if isinstance(expected, int) and len(owner) != expected:
+        message = (f"the shards list {len(owner)} students, but the class they were cut from has {expected}: "
+                   "a student was dropped from a shard's batch.json or gradebook.csv")
+        if not allow_missing:
+            raise BatchError(message + "; merge what there is with --allow-missing")
+        warnings.append(f"warning: {message}")
     problems = [p for p in (_student_problem(s.folder, student, s.manifest) for student, s in owner.items()) if p]
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

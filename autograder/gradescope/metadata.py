@@ -49,7 +49,8 @@ def describe(delta):
     elif seconds < 3600:
         count, unit = int(seconds // 60), "minute"
     else:
-        return f"{round(seconds / 3600, 2):g} hours"
+        hours = round(seconds / 3600, 2)
+        return f"{hours:g} hour{'' if hours == 1 else 's'}"
     return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
