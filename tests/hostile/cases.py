@@ -289,21 +289,13 @@ CASES = (
         """)], diagnoses=("crashed",), says="signal 40"),
     Hostile("zip_directory_bomb", functions_of(*MODULES), upload=build.zip_directory_bomb,
             diagnoses=("import_error",), says="could not be read", notes="entries, more than the"),
-    Hostile("bloated_params", (), [("optim", "train", """
-        rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
-        configs = {name: dict(optim_config or {}) for name in model.params}
-        rng = np.random.default_rng(seed)
-        batch_size = min(batch_size, X.shape[0])
-        losses = []
-        for _ in range(num_iters):
-            X_batch, y_batch = sample_minibatch(X, y, batch_size, rng)
-            loss, grads = model.loss(X_batch, y_batch)
-            losses.append(float(loss))
-            for name in model.params:
-                model.params[name], configs[name] = rule(model.params[name], grads[name], configs[name])
-        for i in range(6):  # 3 MB of parameters no model has, and a history key no contract names
-            model.params[f"junk{i}"] = np.zeros(60_000)
-        return {"loss": losses, "junk": list(range(50_000))}
+    Hostile("bloated_params", (), [("optim", None, """
+        _honest_train = train
+        def train(model, *args, **kwargs):  # trains honestly, then adds what no contract names
+            history = _honest_train(model, *args, **kwargs)
+            for i in range(6):  # 3 MB of parameters no model has
+                model.params[f"junk{i}"] = np.zeros(60_000)
+            return {**history, "junk": list(range(50_000))}
         """)]),
     Hostile("padded_answers", ("relu_forward",), [("layers", "relu_forward", """
         return np.maximum(0.0, x), (x, np.zeros(2_000_000))  # a 16 MB cache with every answer
