@@ -166,6 +166,7 @@ def _chroot_command(root, out):
     lines += [f"mkdir -p {root}/proc {root}/dev {root}/tmp {root}{out}", f"mount -t proc proc {root}/proc",
               f"mount --rbind /dev {root}/dev", f"mount -t tmpfs tmpfs {root}/tmp", f"mkdir -p {root}{out}",
               f"mount --bind {out} {root}{out}",
+              f"mkdir -p {root}{ROOT}", f"mount --rbind {ROOT} {root}{ROOT}",  # the repository, wherever it is
               f"cd {root} && chroot {root} sh -c 'cd {ROOT} && {sys.executable} -m autograder grade "
               f"{ROOT}/examples/submissions/complete --out {out}'"]
     return "\n".join(lines)

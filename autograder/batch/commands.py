@@ -5,7 +5,6 @@ from pathlib import Path
 
 from .. import visibility
 from ..sandbox.limits import Limits
-from .progress import printable
 from . import DEFAULT_TIMEOUT  # not from pool.py: the command line loads no multiprocessing to grade one
 
 
@@ -38,6 +37,11 @@ def limits_of(args):
     return Limits(total_seconds=args.time_budget)
 
 
+def _printable(text):
+    from .progress import printable  # here: grading one upload loads no batch or report code
+    return printable(text)
+
+
 def _canvas(args):
     """write_canvas's options, or None without --canvas; checked before any grading starts."""
     if args.roster is not None and not args.roster.is_file():
@@ -66,7 +70,7 @@ def _batch(args):
                             timeout=args.timeout, canvas=_canvas(args), limits=limits_of(args),
                             due_passed=visibility.due_date_passed(args.due_date))
     except (ValueError, EntryError, BatchError) as error:
-        print(printable(f"batch: {error}"), file=sys.stderr)  # errors name students' files
+        print(_printable(f"batch: {error}"), file=sys.stderr)  # errors name students' files
         return 2
     except KeyboardInterrupt:
         print("\nbatch: interrupted; every submission graded so far is kept, and running the same command "
@@ -81,7 +85,7 @@ def _merge(args):
         merge(args.shards, args.out, canvas=_canvas(args), allow_missing=args.allow_missing,
               allow_duplicates=args.allow_duplicates, allow_mixed=args.allow_mixed_graders)
     except (ValueError, BatchError) as error:
-        print(printable(f"merge: {error}"), file=sys.stderr)
+        print(_printable(f"merge: {error}"), file=sys.stderr)
         return 2
     return 0
 
