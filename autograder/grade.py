@@ -15,6 +15,7 @@ from . import checks, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
 from .report import markdown
 from .sandbox import Limits, Sandbox, spawner
+from .sandbox.process import clip
 
 IMPORT_SECONDS = 5.0
 MAX_MESSAGE = 1000  # characters of one case's message
@@ -62,11 +63,6 @@ def _jsonable(value):
     return value
 
 
-def _clip(text, limit):
-    """text cut to limit characters, saying so."""
-    return text if len(text) <= limit else text[:limit] + f" [... {len(text) - limit} more characters]"
-
-
 def _bounded(document):
     """document, cut until results.json and report.md are under MAX_RESULTS bytes (characters
     count up to 12 bytes in JSON): first the measured figures go, then every text is cut shorter.
@@ -85,15 +81,15 @@ def _bounded(document):
     for output, message in ((MAX_OUTPUT // 4, MAX_MESSAGE // 4), (400, 100), (100, 40)):
         if fits():
             break
-        document["output"] = _clip(document["output"], 4 * output)
+        document["output"] = clip(document["output"], 4 * output)
         for test in document["tests"]:
-            test["output"] = _clip(test["output"], output)
+            test["output"] = clip(test["output"], output)
             for case in test["extra_data"]["cases"]:
-                case["message"] = _clip(case["message"] or "", message)
-        extra["student_output"] = _clip(extra.get("student_output", ""), output)
-        extra["student_output_later"] = {k: _clip(v, output) for k, v in extra.get("student_output_later", {}).items()}
-        extra["modules"] = {k: _clip(v, message) for k, v in extra["modules"].items()}
-        extra["notes"] = [_clip(n, message) for n in extra["notes"]]
+                case["message"] = clip(case["message"] or "", message)
+        extra["student_output"] = clip(extra.get("student_output", ""), output)
+        extra["student_output_later"] = {k: clip(v, output) for k, v in extra.get("student_output_later", {}).items()}
+        extra["modules"] = {k: clip(v, message) for k, v in extra["modules"].items()}
+        extra["notes"] = [clip(n, message) for n in extra["notes"]]
     return document
 
 
@@ -122,7 +118,7 @@ def _run_test(test, tester):
                                  "please tell the course staff", "grader_error"))
     cases = tester.cases or [Case("no cases", False, "this test ran no case", "grader_error")]
     for case in cases:  # whatever the submission sent, a test's text stays small
-        case.message = _clip(case.message, MAX_MESSAGE)
+        case.message = clip(case.message, MAX_MESSAGE)
     passed = sum(case.passed for case in cases)
     failed = [case for case in cases if not case.passed]
     lines = [f"{passed}/{len(cases)} cases passed."]
@@ -138,7 +134,7 @@ def _run_test(test, tester):
         "status": "passed" if not failed else "failed",
         "visibility": test.visibility,
         "tags": list(test.functions),
-        "output": _clip("\n".join(lines), MAX_OUTPUT),
+        "output": clip("\n".join(lines), MAX_OUTPUT),
         "extra_data": _jsonable({
             "id": test.id,
             "diagnosis": diagnosis,

@@ -64,7 +64,7 @@ def _digest(message):
     return hashlib.sha1(wire.frame(message)).hexdigest()
 
 
-def _clip(text, limit):
+def clip(text, limit):
     """text from the child as text the grader can write: cut to limit characters (saying so), and
     lone surrogates (which no UTF-8 file can hold) replaced."""
     if len(text) > limit:
@@ -80,7 +80,7 @@ def _sanitize(value, depth=0):
     if kind is int:
         return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
     if kind is str:
-        return _clip(value, MAX_TEXT)
+        return clip(value, MAX_TEXT)
     if kind not in (list, tuple, dict):
         return value
     if depth > MAX_DEPTH:
@@ -363,7 +363,7 @@ class Sandbox:
             return Reply("bad_answer", detail="sent back a malformed error")
         # Paths inside the sandbox's own folder are shown relative to it: the same in every run.
         inside = f"{self.run}/" if self.run else "\0"
-        return Reply("error", error={k: _clip(str(error.get(k, "")).replace(inside, ""), MAX_TEXT)
+        return Reply("error", error={k: clip(str(error.get(k, "")).replace(inside, ""), MAX_TEXT)
                                      for k in ("type", "message", "where")})
 
     def _died(self):
