@@ -33,11 +33,11 @@ assignment: venv
 check-assignment: venv
 	$(PY) -m tools.make_assignment --check
 
-# The mutation suite: broken copies of the reference must lose points and be diagnosed (README, "Diagnoses").
+# The mutation suite: broken copies of the reference must lose points and be diagnosed (docs/instructors.md, "Diagnoses").
 mutants: venv
 	$(PY) tests/mutants/runner.py --jobs 2
 
-# Every first-order mutant of the solution blocks, made by cosmic-ray (README, "The mutation score").
+# Every first-order mutant of the solution blocks, made by cosmic-ray (docs/instructors.md, "The mutation score").
 mutation-score: venv sandbox-user
 	$(PY) tests/mutants/score.py --jobs $(JOBS)
 
@@ -47,7 +47,7 @@ test: venv browser sandbox-user
 clean:
 	rm -rf $(VENV) $(OUT) dist
 
-# Grading a class (README, "For TAs"): FORCE=1 regrades what is graded and unchanged.
+# Grading a class (docs/tas.md): FORCE=1 regrades what is graded and unchanged.
 grade: venv sandbox-user
 	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(filter 1,$(FORCE)),--force)
 
@@ -67,13 +67,13 @@ browser:
 	  { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; } || \
 	  echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; }
 
-# The unprivileged user that runs student code when grading as root (README, "Threat model"):
+# The unprivileged user that runs student code when grading as root (docs/threat-model.md):
 # created here when missing and running as root, as Gradescope's setup.sh does.
 sandbox-user:
 	@[ "$$(id -u)" != 0 ] || id gradlab-student >/dev/null 2>&1 || \
 	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gradlab-student
 
-# The benchmark (README, "Performance"): one submission as Gradescope grades it, beside otter run
+# The benchmark (docs/performance.md): one submission as Gradescope grades it, beside otter run
 # and the floor (RUNS, OTTER_RUNS), and a synthetic class graded like `make grade` (SIZE, BENCH_JOBS).
 bench: venv
 	$(PY) -m tools.bench --size $(or $(SIZE),500) --jobs $(or $(BENCH_JOBS),2) --runs $(or $(RUNS),15) \

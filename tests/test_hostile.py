@@ -2,7 +2,7 @@
 by `python -m autograder grade` in a subprocess, and some of them again together with an honest
 one by `python -m autograder batch`.
 
-For every case: the command ends (within CLI_TIMEOUT, far above the README's bound) and exits 0;
+For every case: the command ends (within CLI_TIMEOUT, far above the bound of docs/threat-model.md) and exits 0;
 results.json is valid and was written last, by the grader; the attacked tests score 0 with a
 clear message and diagnosis; every other test scores what the honest submission scores; at most
 max_timeouts children were stopped for time. For the whole suite: no grader secret appears in any

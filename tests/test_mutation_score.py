@@ -59,7 +59,7 @@ def test_the_equivalent_list_rejects_an_entry_without_a_reason(tmp_path):
 
 
 def test_a_seeded_sample_is_killed_or_reviewed_equivalent(tmp_path):
-    # The full run is `make mutation-score` (README, "The mutation score"); this is its fast subset.
+    # The full run is `make mutation-score` (docs/instructors.md, "The mutation score"); this is its fast subset.
     out = tmp_path / "latest.json"
     status = score.main(["--sample", "30", "--seed", "13", "--jobs", "2", "--out", str(out)])
     figures = json.loads(out.read_text())

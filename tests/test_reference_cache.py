@@ -26,7 +26,7 @@ def cache_at(monkeypatch):
 
 
 def comparable(document):
-    """A results document without its two measurements (README: the only parts that vary)."""
+    """A results document without its two measurements (docs/instructors.md: the only parts that vary)."""
     document = json.loads(json.dumps(document))
     document.pop("execution_time")
     document["extra_data"].pop("student_peak_memory_mb")

@@ -2,7 +2,7 @@
 the time budget, the memory a memory bomb leaves the grader, and children per visibility.
 
 The file-system tests need the `user+namespaces` level (root, namespaces); elsewhere they skip
-and say so, as the README's threat model does.
+and say so, as the threat model (docs/threat-model.md) does.
 """
 import json
 import os

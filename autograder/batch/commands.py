@@ -1,4 +1,4 @@
-"""The `batch` and `merge` subcommands of `python -m autograder` (see README, "For TAs")."""
+"""The `batch` and `merge` subcommands of `python -m autograder` (see docs/tas.md)."""
 import argparse
 import sys
 from pathlib import Path

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # The one vocabulary: every diagnosis code the grader can emit, and what it means. results.json
-# carries the code in a test's extra_data["diagnosis"] (and in each case's); README.md lists it.
+# carries the code in a test's extra_data["diagnosis"] (and in each case's); docs/instructors.md lists it.
 DIAGNOSES = {
     # The call did not answer.
     "not_implemented": "the function still raises NotImplementedError (the stub is untouched)",

@@ -70,7 +70,7 @@ def build(output=DEFAULT_OUT, root=ROOT):
 def _run(args):
     names = build(args.out)
     print(f"wrote {args.out} ({len(names)} files): upload it as the autograder of a Gradescope "
-          "programming assignment (see README, 'For TAs')", file=sys.stderr)
+          "programming assignment (see docs/tas.md)", file=sys.stderr)
     return 0
 
 

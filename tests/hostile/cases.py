@@ -5,7 +5,7 @@ first tag) is attacked must score 0 with one of `diagnoses` and say `says`; test
 exercise an attacked function, or one in `collateral` (e.g. nets, which imports a broken module),
 may lose points; every other test must score exactly what the honest submission scores.
 `needs` names the defence the case relies on (see test_hostile.capabilities); a machine without
-it skips the case, as the README's threat model says. `max_timeouts` bounds how many children
+it skips the case, as the threat model (docs/threat-model.md) says. `max_timeouts` bounds how many children
 were stopped for taking too long: what makes the grading time bounded.
 """
 from dataclasses import dataclass

@@ -1,15 +1,16 @@
-"""The README's figures and settings agree with the code they describe."""
+"""The documentation's figures and settings agree with the code they describe."""
 import re
 
 from autograder.checks import convergence
 from mutate import ROOT
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+INSTRUCTORS = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+PERFORMANCE = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
 
 
 def paragraph(start):
-    """The README's bullet paragraph that begins with start (up to the next bullet)."""
-    text = README[README.index(start):]
+    """The instructors' page's bullet paragraph that begins with start (up to the next bullet)."""
+    text = INSTRUCTORS[INSTRUCTORS.index(start):]
     return " ".join(re.split(r"\n- ", text, maxsplit=1)[0].split())
 
 
@@ -28,6 +29,6 @@ def test_the_convergence_settings_are_the_codes():
 
 def test_the_performance_section_names_the_same_training_budget():
     mlp, linear = convergence.CONFIGS["MLP"], convergence.CONFIGS["LinearClassifier"]
-    assert f"{mlp['num_iters']} iterations of {mlp['batch_size']} for the MLP" in " ".join(README.split())
+    assert f"{mlp['num_iters']} iterations of {mlp['batch_size']} for the MLP" in " ".join(PERFORMANCE.split())
     assert f"four MLP trainings of {mlp['num_iters']} iterations and two linear ones of {linear['num_iters']}" \
-        in " ".join(README.split())
+        in " ".join(PERFORMANCE.split())
