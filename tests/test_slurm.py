@@ -37,20 +37,27 @@ def tool(name):
     return shutil.which(name, path=SEARCH_PATH)
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_ports(count):
+    """count distinct TCP ports free on localhost now (held open together, so never the same one twice)."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def slurm_conf(home, munge_socket):
     """slurm.conf for one node on localhost, free of cgroups (which a container may not offer)."""
     host = socket.gethostname().split(".")[0]
+    controller_port, node_port = free_ports(2)
     lines = [
         "ClusterName=gradlab",
         f"SlurmctldHost={host}(127.0.0.1)",
-        f"SlurmctldPort={free_port()}",
-        f"SlurmdPort={free_port()}",
+        f"SlurmctldPort={controller_port}",
+        f"SlurmdPort={node_port}",
         "SlurmUser=root",
         "SlurmdUser=root",
         "AuthType=auth/munge",
@@ -135,8 +142,11 @@ def cluster(tmp_path_factory):
                 pytest.skip(f"munged did not start: {log_tail(home)}")
 
         def idle():
-            state = subprocess.run([tool("sinfo"), "-h", "-n", NODE, "-o", "%T"], env=env, capture_output=True,
-                                   text=True, timeout=30)
+            try:
+                state = subprocess.run([tool("sinfo"), "-h", "-n", NODE, "-o", "%T"], env=env, capture_output=True,
+                                       text=True, timeout=30)
+            except subprocess.TimeoutExpired:
+                return False
             return state.stdout.strip() == "idle"
 
         if not wait_until(idle, START_SECONDS, daemons):
@@ -162,13 +172,13 @@ def stop(daemons, env):
             daemon.wait(timeout=20)
 
 
-def recipe(home):
-    """The README's grade.sh and its submit-and-merge commands, with home for /shared/hw3."""
+def recipe(home, changes=None):
+    """The README's grade.sh and its submit-and-merge commands, with home for /shared/hw3 (and changes)."""
     section = README.split("### Splitting a class across machines", 1)[1].split("\n### ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     script = next(block for block in blocks if block.startswith("#!/bin/sh\n"))
     submit = next(block for block in blocks if "sbatch " in block)
-    changes = {**RECIPE_CHANGES, "/shared/hw3": str(home), " grade.sh": f" {home / 'grade.sh'}"}
+    changes = {**RECIPE_CHANGES, "/shared/hw3": str(home), " grade.sh": f" {home / 'grade.sh'}", **(changes or {})}
     if not (ROOT / ".venv" / "bin" / "python").exists():
         changes[".venv/bin/python"] = sys.executable
     text = script + "\0" + submit
@@ -196,20 +206,26 @@ def decided(results_json):
     return results
 
 
-@pytest.fixture(scope="module")
-def graded(cluster, tmp_path_factory):
-    """The examples graded by the README's recipe on the cluster and by one local batch: (work folder, local out)."""
-    _, env = cluster
-    work = tmp_path_factory.mktemp("hw3")
+def run_recipe(cluster, work, changes=None):
+    """The README's recipe on the cluster over a copy of the examples in work: (completed sh, the tasks' logs)."""
+    home, env = cluster
     shutil.copytree(EXAMPLES, work / "submissions")
-    script, submit = recipe(work)
+    script, submit = recipe(work, changes)
     (work / "grade.sh").write_text(script)
     started = time.monotonic()
     done = subprocess.run(["sh", "-e", "-c", submit], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=RECIPE_SECONDS)
-    logs = " | ".join(path.read_text() for path in sorted((work / "logs").glob("*.out")))
-    assert done.returncode == 0, f"{done.stderr} | job logs: {logs}"
-    print(f"recipe (sbatch --wait and merge) took {time.monotonic() - started:.1f} s")
+    print(f"recipe (sbatch --wait, then merge if it succeeded) took {time.monotonic() - started:.1f} s")
+    logs = {path.name: path.read_text() for path in sorted((work / "logs").glob("*.out"))}
+    return done, logs, f"{done.stderr} | job logs: {logs} | daemons: {log_tail(home)}"
+
+
+@pytest.fixture(scope="module")
+def graded(cluster, tmp_path_factory):
+    """The examples graded by the README's recipe on the cluster and by one local batch: (work folder, local out)."""
+    work = tmp_path_factory.mktemp("hw3")
+    done, _, story = run_recipe(cluster, work)
+    assert done.returncode == 0, story
     local = work / "local"
     alone = subprocess.run([sys.executable, "-m", "autograder", "batch", str(work / "submissions"), "--out",
                             str(local), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=RECIPE_SECONDS)
@@ -236,3 +252,13 @@ def test_the_merge_equals_one_local_run(graded):
     assert files(merged) == files(local)
     for student in gradebook(local):
         assert decided(merged / student / "results.json") == decided(local / student / "results.json"), student
+
+
+def test_without_its_default_the_cpu_count_stops_every_task(cluster, tmp_path):
+    """Why grade.sh writes ${SLURM_CPUS_PER_TASK:-1}: Slurm sets the variable only with --cpus-per-task."""
+    bare = {"${SLURM_CPUS_PER_TASK:-1}": "$SLURM_CPUS_PER_TASK", "--cpus-per-task=4": ""}
+    done, logs, story = run_recipe(cluster, tmp_path, bare)
+    assert done.returncode != 0, story
+    assert sorted(logs) == [f"{k}.out" for k in range(1, SHARDS + 1)], story
+    assert all("argument --jobs: expected one argument" in log for log in logs.values()), story
+    assert not (tmp_path / "shards").exists() and not (tmp_path / "reports").exists()
