@@ -87,7 +87,7 @@ def slurm_conf(home, munge_socket):
 
 
 def log_tail(home):
-    """The last lines each daemon wrote, for a skip's reason."""
+    """The last lines each daemon wrote, for a skip's reason or a failure's message."""
     names = [f"{daemon}.{kind}" for daemon in ("munged", "slurmctld", "slurmd") for kind in ("stderr", "log")]
     return " | ".join(line for name in names if (home / name).exists()
                       for line in (home / name).read_text(errors="replace").splitlines()[-3:])
@@ -124,8 +124,8 @@ def cluster(tmp_path_factory):
     env = {name: value for name, value in os.environ.items() if not name.startswith("SLURM_")}
     env.update(SLURM_CONF=str(home / "slurm.conf"), PATH=SEARCH_PATH)
     commands = [
-        # --force: munged wants a socket every user can reach, and pytest's folders are root's only (so
-        # are the jobs here, which all run as root).
+        # --force: munged refuses a socket that not every user can reach, and pytest's folders are root's
+        # alone; here only root (the daemons, the jobs, sbatch) talks to it.
         [tool("munged"), "--foreground", "--force", f"--socket={munge_socket}", f"--key-file={key}",
          f"--pid-file={home / 'munged.pid'}", f"--log-file={home / 'munged.log'}", f"--seed-file={home / 'munge' / 'seed'}"],
         [tool("slurmctld"), "-D"],
@@ -207,7 +207,10 @@ def decided(results_json):
 
 
 def run_recipe(cluster, work, changes=None):
-    """The README's recipe on the cluster over a copy of the examples in work: (completed sh, the tasks' logs)."""
+    """The README's recipe on the cluster over a copy of the examples in work.
+
+    Returns (the completed `sh -e -c` of the submit-and-merge block, {log file name: the task's output},
+    a message for failures with both and the daemons' last log lines)."""
     home, env = cluster
     shutil.copytree(EXAMPLES, work / "submissions")
     script, submit = recipe(work, changes)
@@ -247,7 +250,7 @@ def test_each_array_task_grades_its_own_shard(graded):
 def test_the_merge_equals_one_local_run(graded):
     work, local = graded
     merged = work / "reports"
-    assert gradebook(merged) == gradebook(local) and len(gradebook(local)) == len(list(EXAMPLES.iterdir()))
+    assert gradebook(merged) == gradebook(local) and len(gradebook(local)) >= SHARDS
     assert (merged / "gradebook.csv").read_bytes() == (local / "gradebook.csv").read_bytes()
     assert files(merged) == files(local)
     for student in gradebook(local):
