@@ -127,7 +127,8 @@ def cluster(tmp_path_factory):
         # --force: munged refuses a socket that not every user can reach, and pytest's folders are root's
         # alone; here only root (the daemons, the jobs, sbatch) talks to it.
         [tool("munged"), "--foreground", "--force", f"--socket={munge_socket}", f"--key-file={key}",
-         f"--pid-file={home / 'munged.pid'}", f"--log-file={home / 'munged.log'}", f"--seed-file={home / 'munge' / 'seed'}"],
+         f"--pid-file={home / 'munged.pid'}", f"--log-file={home / 'munged.log'}",
+         f"--seed-file={home / 'munge' / 'seed'}"],
         [tool("slurmctld"), "-D"],
         [tool("slurmd"), "-D", "-N", NODE],
     ]
@@ -231,7 +232,8 @@ def graded(cluster, tmp_path_factory):
     assert done.returncode == 0, story
     local = work / "local"
     alone = subprocess.run([sys.executable, "-m", "autograder", "batch", str(work / "submissions"), "--out",
-                            str(local), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True, timeout=RECIPE_SECONDS)
+                            str(local), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=RECIPE_SECONDS)
     assert alone.returncode == 0, alone.stderr
     return work, local
 
