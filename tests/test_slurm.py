@@ -177,8 +177,9 @@ def recipe(home, changes=None):
     """The README's grade.sh and its submit-and-merge commands, with home for /shared/hw3 (and changes)."""
     section = README.split("### Splitting a class across machines", 1)[1].split("\n### ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
-    script = next(block for block in blocks if block.startswith("#!/bin/sh\n"))
-    submit = next(block for block in blocks if "sbatch " in block)
+    script = next((block for block in blocks if block.startswith("#!/bin/sh\n")), None)
+    submit = next((block for block in blocks if "sbatch " in block), None)
+    assert script and submit, "the README's Slurm recipe (grade.sh, then sbatch and merge) is not found: update this test"
     changes = {**RECIPE_CHANGES, "/shared/hw3": str(home), " grade.sh": f" {home / 'grade.sh'}", **(changes or {})}
     if not (ROOT / ".venv" / "bin" / "python").exists():
         changes[".venv/bin/python"] = sys.executable
