@@ -8,7 +8,7 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser mutants mutation-score sandbox-user bench
+.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser slurm mutants mutation-score sandbox-user bench
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
@@ -41,7 +41,7 @@ mutants: venv
 mutation-score: venv sandbox-user
 	$(PY) tests/mutants/score.py --jobs $(JOBS)
 
-test: venv browser sandbox-user
+test: venv browser slurm sandbox-user
 	$(PY) -m pytest -q
 
 clean:
@@ -66,6 +66,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  { apt-get update -q && apt-get install -y -q --no-install-recommends chromium; } || \
 	  echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; }
+
+# The Slurm test starts a private one-node cluster with Debian's slurm-wlm and munge: installed
+# here when missing and running as root (as in CI); otherwise that test skips and says why.
+slurm:
+	@{ command -v slurmctld && command -v slurmd && command -v sbatch && command -v munged; } >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get update -q && apt-get install -y -q --no-install-recommends slurm-wlm munge; } || \
+	  echo "slurm-wlm and munge are not installed and cannot be installed here: the Slurm test will be skipped"; }
 
 # The unprivileged user that runs student code when grading as root (docs/threat-model.md):
 # created here when missing and running as root, as Gradescope's setup.sh does.
