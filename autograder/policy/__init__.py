@@ -1,0 +1,145 @@
+"""The assignment's policy: the [policy] table of the rubric file (late, limits, leaderboard).
+
+Every part is off unless its table is present. The keys (documented beside the rubric's own
+comment in rubric.toml, and in README, "Policies"):
+
+    [policy.late]            # a deduction after each student's own due date (Gradescope only)
+    points_per_hour = 1      # or points_per_day; every started hour (day) counts
+    max_deduction = 20       # the cap, in points
+    grace_minutes = 0        # submissions this late count as on time
+    after_late_due_date = "max_deduction"   # or "zero": the outcome past the late due date
+
+    [policy.limits]          # graded submissions on Gradescope (at least one of the two)
+    max_per_window = 5
+    window_hours = 24
+    max_total = 10
+
+    [policy.leaderboard]     # results.json's leaderboard, from the convergence runs
+    test = "convergence.ring"
+
+This parser is separate from the test entries' (rubric.py): it reads only [policy].
+"""
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+LATE_OUTCOMES = ("max_deduction", "zero")
+
+
+@dataclass(frozen=True)
+class Late:
+    """A late deduction: points per started unit (hours: 1 or 24) after the due date, capped."""
+    points_per_unit: float
+    unit_hours: int
+    max_deduction: float
+    grace_minutes: float = 0.0
+    after_late_due_date: str = "max_deduction"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Graded submissions allowed: max_per_window within window_hours, and/or max_total in all
+    (None: no such limit)."""
+    max_per_window: int = None
+    window_hours: float = 24.0
+    max_total: int = None
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """The leaderboard's source: a convergence test whose runs give accuracy and training time."""
+    test: str = "convergence.ring"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The parsed [policy] table; a part is None when its table is absent (off)."""
+    late: Late = None
+    limits: Limits = None
+    leaderboard: Leaderboard = None
+
+
+def _number(table, key, where, default=None, integer=False, positive=True):
+    value = table.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
+        raise ValueError(f"{where}.{key} must be {'an integer' if integer else 'a number'}, not {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise ValueError(f"{where}.{key} must be {'positive' if positive else 'at least 0'}, not {value!r}")
+    return value
+
+
+def _unknown(table, known, where):
+    extra = sorted(set(table) - set(known))
+    if extra:
+        raise ValueError(f"{where} has unknown keys {extra}; known: {sorted(known)}")
+
+
+def _late(table):
+    where = "policy.late"
+    _unknown(table, ("points_per_hour", "points_per_day", "max_deduction", "grace_minutes",
+                     "after_late_due_date"), where)
+    rates = [key for key in ("points_per_hour", "points_per_day") if key in table]
+    if len(rates) != 1:
+        raise ValueError(f"{where} needs exactly one of points_per_hour and points_per_day")
+    outcome = table.get("after_late_due_date", "max_deduction")
+    if outcome not in LATE_OUTCOMES:
+        raise ValueError(f"{where}.after_late_due_date must be one of {LATE_OUTCOMES}, not {outcome!r}")
+    if "max_deduction" not in table:
+        raise ValueError(f"{where} needs max_deduction (the cap, in points)")
+    return Late(_number(table, rates[0], where), 1 if rates[0] == "points_per_hour" else 24,
+                _number(table, "max_deduction", where), _number(table, "grace_minutes", where, 0, positive=False),
+                outcome)
+
+
+def _limits(table):
+    where = "policy.limits"
+    _unknown(table, ("max_per_window", "window_hours", "max_total"), where)
+    limits = Limits(_number(table, "max_per_window", where, integer=True),
+                    _number(table, "window_hours", where, 24.0), _number(table, "max_total", where, integer=True))
+    if limits.max_per_window is None and limits.max_total is None:
+        raise ValueError(f"{where} needs max_per_window (with window_hours) or max_total")
+    return limits
+
+
+def _leaderboard(table):
+    _unknown(table, ("test",), "policy.leaderboard")
+    test = table.get("test", Leaderboard.test)
+    if not isinstance(test, str) or not test.startswith("convergence."):
+        raise ValueError(f"policy.leaderboard.test must name a convergence test, not {test!r}")
+    return Leaderboard(test)
+
+
+PARTS = {"late": _late, "limits": _limits, "leaderboard": _leaderboard}
+
+
+def parse_table(table):
+    """A Policy from the [policy] table (a dict); raises ValueError on an unknown or bad key."""
+    if not isinstance(table, dict):
+        raise ValueError("[policy] must be a table")
+    _unknown(table, PARTS, "policy")
+    for name, part in table.items():
+        if not isinstance(part, dict):
+            raise ValueError(f"policy.{name} must be a table")
+    return Policy(**{name: PARTS[name](table[name]) for name in PARTS if name in table})
+
+
+@lru_cache(maxsize=8)
+def _parse(path):
+    import tomllib
+    with open(path, "rb") as handle:
+        table = tomllib.load(handle).get("policy", {})
+    try:
+        return parse_table(table)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+
+
+def load(path=None):
+    """The Policy of a rubric file (default: the grader's rubric, rubric.RUBRIC); parsed once per
+    path. Raises ValueError on a malformed [policy] table."""
+    if path is None:
+        from .. import rubric
+        path = rubric.RUBRIC
+    return _parse(str(Path(path).resolve()))
