@@ -2,8 +2,9 @@
 figures a convergence test already measured: nothing new runs for it.
 
 Enabled by the rubric's [policy.leaderboard] (its test, default convergence.ring): the mean
-training accuracy of the student's network over the test's runs (its seeds), and the seconds
-the test took (the student's training, in the sandbox). The leaderboard is shown to students,
+training accuracy of the student's network over the test's runs (its seeds), and with
+training_time = true the seconds the test took (the student's training, in the sandbox: a
+measurement, which varies from run to run). The leaderboard is shown to students,
 so it follows the test's visibility: before the test is shown (e.g. an after_due_date test
 before the due date), there is no leaderboard.
 """
@@ -34,7 +35,7 @@ def entries(tests, timings, board, due_passed=True):
     data = board.test.split(".", 1)[1]
     board_entries = [{"name": f"Accuracy on {data}", "value": round(sum(accuracies) / len(accuracies), 4),
                       "order": "desc"}]
-    if board.test in timings:
+    if board.training_time and board.test in timings:
         board_entries.append({"name": f"Training time on {data} (s)", "value": round(timings[board.test], 2),
                               "order": "asc"})
     return board_entries

@@ -42,7 +42,7 @@ def document(score=50.0, max_score=100.0):
 def test_the_shipped_rubric_has_only_the_leaderboard_on():
     rules = policy.load()
     assert rules.late is None and rules.limits is None
-    assert rules.leaderboard == policy.Leaderboard("convergence.ring")
+    assert rules.leaderboard == policy.Leaderboard("convergence.ring", training_time=False)
     assert "convergence.ring" in {test.id for test in rubric.parse()}
 
 
@@ -62,11 +62,12 @@ max_per_window = 3
 window_hours = 12
 [policy.leaderboard]
 test = "convergence.three_modes"
+training_time = true
 """)
     rules = policy.load(path)
     assert rules.late == policy.Late(10, 24, 30, 15, "zero")
     assert rules.limits == policy.Limits(3, 12, None)
-    assert rules.leaderboard.test == "convergence.three_modes"
+    assert rules.leaderboard == policy.Leaderboard("convergence.three_modes", training_time=True)
 
 
 @pytest.mark.parametrize("table, message", [
@@ -78,6 +79,7 @@ test = "convergence.three_modes"
     ("[policy.limits]\nmax_total = 2.5", "integer"),
     ("[policy.limits]\nmax_total = true", "integer"),
     ("[policy.leaderboard]\ntest = 'softmax_loss.values'", "convergence"),
+    ("[policy.leaderboard]\ntraining_time = 1", "true or false"),
     ("[policy.curve]\nx = 1", "unknown keys"),
     ("[policy.late]\npoints_per_hour = 1\nmax_deduction = 5\ncap = 3", "unknown keys"),
 ])
@@ -249,21 +251,27 @@ def test_the_leaderboard_comes_from_the_convergence_runs():
     runs = [{"accuracy": 0.99}, {"accuracy": 0.97}]
     tests = [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring", "figures": {"runs": runs}}}]
     board = policy.Leaderboard()
-    assert leaderboard.entries(tests, {"convergence.ring": 1.234}, board) == [
-        {"name": "Accuracy on ring", "value": 0.98, "order": "desc"},
-        {"name": "Training time on ring (s)", "value": 1.23, "order": "asc"}]
+    accuracy = {"name": "Accuracy on ring", "value": 0.98, "order": "desc"}
+    assert leaderboard.entries(tests, {"convergence.ring": 1.234}, board) == [accuracy]
+    assert leaderboard.entries(tests, {"convergence.ring": 1.234}, policy.Leaderboard(training_time=True)) == [
+        accuracy, {"name": "Training time on ring (s)", "value": 1.23, "order": "asc"}]
     assert leaderboard.entries(tests, {}, board, due_passed=False) == []  # the test is not shown yet
     assert leaderboard.entries(tests, {}, None) == []
     assert leaderboard.entries([{**tests[0], "extra_data": {"id": "convergence.ring", "figures": {}}}], {}, board) == []
 
 
-def test_a_graded_submission_has_a_valid_leaderboard(tmp_path):
-    results = grade.grade_to(EXAMPLES / "complete", tmp_path)
+def test_a_graded_submission_has_a_valid_leaderboard(tmp_path, monkeypatch):
+    results = grade.grade_to(EXAMPLES / "complete", tmp_path)  # the shipped rubric's: accuracy only
     validate_results(results)
-    names = [entry["name"] for entry in results["leaderboard"]]
-    assert names == ["Accuracy on ring", "Training time on ring (s)"]
     ring = next(t for t in results["tests"] if t["extra_data"]["id"] == "convergence.ring")
     accuracies = [run["accuracy"] for run in ring["extra_data"]["figures"]["runs"]]
-    assert results["leaderboard"][0]["value"] == round(sum(accuracies) / len(accuracies), 4)
-    assert results["leaderboard"][1]["value"] > 0
+    assert results["leaderboard"] == [{"name": "Accuracy on ring", "value": round(sum(accuracies) / len(accuracies), 4),
+                                       "order": "desc"}]
     assert "leaderboard" not in grade.grade(EXAMPLES / "complete", due_passed=False)[0]
+    monkeypatch.setattr(policy, "load", lambda path=None: policy.Policy(leaderboard=policy.Leaderboard(
+        "convergence.three_modes", training_time=True)))
+    timed, seconds = grade.grade(EXAMPLES / "complete")
+    validate_results(timed)
+    assert timed["leaderboard"][1] == {"name": "Training time on three_modes (s)",
+                                       "value": round(seconds["convergence.three_modes"], 2), "order": "asc"}
+    assert timed["leaderboard"][1]["value"] > 0
