@@ -153,6 +153,7 @@ def test_odd_metadata_and_no_policy_deduct_nothing(odd):
 def graded_before(time, score=40.0, **extra):
     """A previous_submissions entry as Gradescope writes it: its results are our results.json."""
     results = document(score)
+    results["leaderboard"] = [{"name": "Accuracy on ring", "value": score / 100}]
     results["extra_data"].update(extra)
     return {"submission_time": time, "score": score, "results": results}
 
@@ -173,6 +174,7 @@ def test_past_the_limit_the_last_graded_score_stands_with_a_message():
     results = limits.check(meta(CREATED, previous=previous), FIVE_A_DAY)
     validate_results(results)
     assert results["score"] == 35.0 and results["tests"] == previous[2]["results"]["tests"]
+    assert results["leaderboard"] == previous[2]["results"]["leaderboard"]
     assert results["output"].startswith("**Submission limit**: you have used the 2 graded submissions allowed in 24 hours")
     assert "next one is graded from 2026-02-21T09:00:00-05:00 (in 21 hours)" in results["output"]
     assert results["extra_data"]["limited"]["last_graded"] == "2026-02-20T10:00:00-05:00"
@@ -200,6 +202,8 @@ def test_the_total_limit_and_a_regrade_counts_only_earlier_submissions():
     "not a list", [None, 3, "x"], [{"submission_time": 5, "results": {}}],
     [{"submission_time": "yesterday", "results": {"tests": "x", "score": "high"}, "score": "x"}] * 3,
     [{"submission_time": "2026-02-20T09:00:00", "results": {"score": True, "output": 3, "extra_data": []}}] * 3,
+    [{"submission_time": "2026-02-20T09:00:00", "results": {"leaderboard": [3, {"name": 1}, {"name": "x"}]}}] * 3,
+    [{"submission_time": "2026-02-20T09:00:00", "results": {"leaderboard": {"name": "x", "value": 1}}}] * 3,
 ])
 def test_odd_previous_submissions_never_raise_and_give_valid_results(previous):
     data = meta(CREATED)

@@ -75,8 +75,11 @@ def _previous_document(entry):
         results["output"] = ""
     if not isinstance(results.get("extra_data"), dict):
         results["extra_data"] = {}
-    for key in ("leaderboard", "execution_time"):
-        results.pop(key, None)
+    if "leaderboard" in results:  # kept: the last graded submission's place stands too (its valid entries)
+        board = results["leaderboard"] if isinstance(results["leaderboard"], list) else []
+        results["leaderboard"] = [e for e in board if isinstance(e, dict) and isinstance(e.get("name"), str)
+                                  and isinstance(e.get("value"), (int, float, str)) and e.get("order", "desc")
+                                  in ("asc", "desc")]
     return results
 
 
