@@ -132,21 +132,29 @@ def parse_table(table):
     return Policy(**{name: PARTS[name](table[name]) for name in PARTS if name in table})
 
 
-@lru_cache(maxsize=8)
-def _parse(path):
-    import tomllib
+def table(path):
+    """The [policy] table of a rubric file as JSON data (a dict), checked: raises ValueError
+    (naming the file) when parse_table would."""
+    import tomllib  # parsing takes milliseconds: grading reads the table from reference_cache
     with open(path, "rb") as handle:
-        table = tomllib.load(handle).get("policy", {})
+        found = tomllib.load(handle).get("policy", {})
     try:
-        return parse_table(table)
+        parse_table(found)
     except ValueError as error:
         raise ValueError(f"{path}: {error}") from None
+    return found
+
+
+@lru_cache(maxsize=8)
+def _load(path):
+    from .. import reference_cache, rubric
+    if path is None or Path(path).resolve() == Path(rubric.RUBRIC).resolve():
+        return parse_table(reference_cache.entry("policy").values["table"])
+    return parse_table(table(path))
 
 
 def load(path=None):
-    """The Policy of a rubric file (default: the grader's rubric, rubric.RUBRIC); parsed once per
-    path. Raises ValueError on a malformed [policy] table."""
-    if path is None:
-        from .. import rubric
-        path = rubric.RUBRIC
-    return _parse(str(Path(path).resolve()))
+    """The Policy of a rubric file (default: the grader's rubric, rubric.RUBRIC, whose [policy] is
+    parsed once, with table(), and kept by reference_cache). Raises ValueError on a malformed
+    [policy] table."""
+    return _load(None if path is None else str(path))
