@@ -156,11 +156,15 @@ def apply(document, adjustments):
     return document, problems
 
 
-def describe(entry):
-    """One line for an applied adjustment: 'softmax_loss.values: 3 -> 1 (-2): reason (by ta, 2026-03-02)'."""
-    change = entry["to"] - entry["from"]
+def describe(entry, totals=True):
+    """One line for an applied adjustment: 'softmax_loss.values: 3 -> 1 (-2): reason (by ta, 2026-03-02)';
+    with totals False, a total's line gives only its change ('total: +2: ...'), since the total
+    counts tests a student may not see yet."""
+    change = round(entry["to"] - entry["from"], 4)
     who = ", ".join(x for x in (entry["by"], entry["when"]) if x)
     note = f"; {entry['note']}" if entry.get("note") else ""
+    if entry["test"] == TOTAL and not totals:
+        return f"{TOTAL}: {change:+g}: {entry['reason']} (by {who})"
     return (f"{entry['test']}: {entry['from']:g} -> {entry['to']:g} ({change:+g}): {entry['reason']} "
             f"(by {who}{note})")
 
@@ -183,7 +187,7 @@ def html_section(document):
     if not applied:
         return ""
     return ("<h2>Adjustments by the course staff</h2><ul>"
-            + "".join(f"<li>{esc(describe(entry))}</li>" for entry in applied) + "</ul>")
+            + "".join(f"<li>{esc(describe(entry, totals=False))}</li>" for entry in applied) + "</ul>")
 
 
 def _digest(path):

@@ -118,6 +118,7 @@ def test_adjust_then_rebatch_applies_everywhere_but_results_json(graded_class, c
     assert "## Adjustments" in report and "total: " in report and "good report (by ta2, 2026-03-04)" in report
     page = (out / "half_finished" / "report.html").read_text()
     assert "Adjustments by the course staff" in page and "copied from the handout&#x27;s example" in page
+    assert "total: +1.5: good report (by ta2, 2026-03-04)" in page  # the change only: the total counts hidden tests
     assert "Adjustments" not in (out / "empty" / "report.md").read_text()
 
     # A regrade (a changed grader, a rubric change: FORCE) writes fresh reports; the adjustments come back.
