@@ -47,3 +47,12 @@ def add(document, timings, due_passed=True):
     if board:
         document["leaderboard"] = board
     return document
+
+
+def markdown_lines(document):
+    """report.md's lines for the document's leaderboard (none: [])."""
+    board = document.get("leaderboard") or []
+    if not board:
+        return []
+    return ["## Leaderboard", "", *[f"- {entry['name']}: {entry['value']:g}" if isinstance(entry["value"], (int, float))
+                                    else f"- {entry['name']}: {entry['value']}" for entry in board], ""]

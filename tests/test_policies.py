@@ -267,6 +267,7 @@ def test_the_leaderboard_comes_from_the_convergence_runs():
 def test_a_graded_submission_has_a_valid_leaderboard(tmp_path, monkeypatch):
     results = grade.grade_to(EXAMPLES / "complete", tmp_path)  # the shipped rubric's: accuracy only
     validate_results(results)
+    assert "## Leaderboard\n\n- Accuracy on ring: " in (tmp_path / "report.md").read_text()
     ring = next(t for t in results["tests"] if t["extra_data"]["id"] == "convergence.ring")
     accuracies = [run["accuracy"] for run in ring["extra_data"]["figures"]["runs"]]
     assert results["leaderboard"] == [{"name": "Accuracy on ring", "value": round(sum(accuracies) / len(accuracies), 4),
