@@ -168,17 +168,26 @@ def test_within_the_limit_the_submission_is_graded():
     assert limits.check(meta(CREATED, previous=[graded_before("2026-02-20T09:00:00-05:00")] * 5), None) is None
 
 
-def test_past_the_limit_the_last_graded_score_stands_with_a_message():
+def metadata_file(tmp_path, data):
+    """data written as submission_metadata.json and read back as run_autograder reads it."""
+    path = tmp_path / "submission_metadata.json"
+    path.write_text(json.dumps(data))
+    return metadata.read(path)
+
+
+def test_past_the_limit_the_last_graded_score_stands_with_a_message(tmp_path):
     previous = [graded_before("2026-02-19T11:00:00-05:00", 10.0),  # more than 24 hours before: not counted
                 graded_before("2026-02-20T09:00:00-05:00", 30.0), graded_before("2026-02-20T10:00:00-05:00", 35.0)]
-    results = limits.check(meta(CREATED, previous=previous), FIVE_A_DAY)
+    data, note = metadata_file(tmp_path, meta(CREATED, previous=previous))
+    assert note is None
+    results = limits.check(data, FIVE_A_DAY)
     validate_results(results)
     assert results["score"] == 35.0 and results["tests"] == previous[2]["results"]["tests"]
     assert results["leaderboard"] == previous[2]["results"]["leaderboard"]
     assert results["output"].startswith("**Submission limit**: you have used the 2 graded submissions allowed in 24 hours")
     assert "next one is graded from 2026-02-21T09:00:00-05:00 (in 21 hours)" in results["output"]
     assert results["extra_data"]["limited"]["last_graded"] == "2026-02-20T10:00:00-05:00"
-    assert previous[2]["results"]["output"] == "**Score**"  # a copy: the metadata is not changed
+    assert data["previous_submissions"][2]["results"]["output"] == "**Score**"  # a copy: the metadata is not changed
 
 
 def test_runs_where_the_grader_failed_and_limited_ones_never_count():
@@ -205,9 +214,10 @@ def test_the_total_limit_and_a_regrade_counts_only_earlier_submissions():
     [{"submission_time": "2026-02-20T09:00:00", "results": {"leaderboard": [3, {"name": 1}, {"name": "x"}]}}] * 3,
     [{"submission_time": "2026-02-20T09:00:00", "results": {"leaderboard": {"name": "x", "value": 1}}}] * 3,
 ])
-def test_odd_previous_submissions_never_raise_and_give_valid_results(previous):
+def test_odd_previous_submissions_never_raise_and_give_valid_results(tmp_path, previous):
     data = meta(CREATED)
     data["previous_submissions"] = previous
+    data, _ = metadata_file(tmp_path, data)
     results = limits.check(data, policy.Limits(max_per_window=1, max_total=2))
     if results is not None:
         validate_results(results)
