@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import adjustments, grade, reference_cache, visibility
+from . import adjust, grade, reference_cache, visibility
 from .batch.commands import add_due_date_option, add_time_budget, limits_of
 from .batch.commands import add_parsers as add_batch_parsers
 from .gradescope.bundle import add_parser as add_bundle_parser
@@ -21,7 +21,7 @@ def main(argv=None):
     add_batch_parsers(commands)
     add_bundle_parser(commands)
     reference_cache.add_parser(commands)
-    adjustments.add_parser(commands)
+    adjust.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command != "grade":
         return args.run(args)

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import adjustments, grade, results
+from .. import adjust, adjustments, grade, results
 from ..fingerprint import grader_fingerprint
 from ..report import gradebook, html, runs, summary
 from ..sandbox import Limits, spawner
@@ -298,7 +298,7 @@ def write_class_files(out, students, canvas=None, refused=None):
     (refused: dict id -> reason, for entries refused as named, which have no folder of their own),
     with OUT/adjustments.csv applied (adjustments.py). Returns the adjustments not applied (sentences)."""
     records = gradebook.load_records(out, students, refused)
-    records, problems, column = adjustments.apply_to_class(out, records)
+    records, problems, column = adjust.apply_to_class(out, records)
     gradebook.write(out / gradebook.GRADEBOOK, records, column)
     summary.write(out / summary.SUMMARY, records)
     if canvas is not None:
