@@ -96,7 +96,8 @@ def _command(args):
                           args.when or date.today().isoformat(), where="adjust")
         record = load_record(out / adjustment.student, adjustment.student)
         if record.results is None:
-            raise AdjustmentError(f"{adjustment.student} has no graded results in {out} ({record.message or record.status})")
+            raise AdjustmentError(f"{adjustment.student} has no graded results in {out} "
+                                  f"({record.message or record.status})")
         ids = [t["extra_data"]["id"] for t in record.results["tests"]]
         if adjustment.test not in ids + [TOTAL]:
             raise AdjustmentError(f"{adjustment.student}'s results have no test {adjustment.test!r}; "

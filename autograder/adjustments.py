@@ -146,7 +146,8 @@ def apply(document, adjustments):
     for adjustment in [a for a in adjustments if a.test == TOTAL]:
         wanted = adjustment.points if adjustment.points is not None else score + adjustment.delta
         after = max(wanted, 0.0)
-        applied.append(_entry(adjustment, score, after, f"kept at least 0 (asked {wanted:g})" if after != wanted else ""))
+        note = f"kept at least 0 (asked {wanted:g})" if after != wanted else ""
+        applied.append(_entry(adjustment, score, after, note))
         score = round(after, 4)
     document["score"] = score
     document.setdefault("extra_data", {})["adjustments"] = applied

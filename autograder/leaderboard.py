@@ -1,8 +1,9 @@
 """results.json's leaderboard (Gradescope's "leaderboard" array of name, value, order), from the
-figures a convergence test already measured: nothing new runs for it.
+figures a test already measured: nothing new runs for it.
 
-Enabled by the rubric's [policy.leaderboard] (its test, default convergence.ring): the mean
-training accuracy of the student's network over the test's runs (its seeds), and with
+Enabled by the rubric's [policy.leaderboard] (its test: one whose extra_data.figures.runs hold
+an accuracy each, as a convergence test's do): the mean training accuracy of the student's
+network over the test's runs (e.g. its seeds), and with
 training_time = true the seconds the test took (the student's training, in the sandbox: a
 measurement, which varies from run to run). The leaderboard is shown to students,
 so it follows the test's visibility: before the test is shown (e.g. an after_due_date test
@@ -32,7 +33,7 @@ def entries(tests, timings, board, due_passed=True):
     accuracies = [run["accuracy"] for run in runs if isinstance(run.get("accuracy"), (int, float))]
     if not accuracies:
         return []
-    data = board.test.split(".", 1)[1]
+    data = board.test.rsplit(".", 1)[-1]  # "convergence.ring": "ring"
     board_entries = [{"name": f"Accuracy on {data}", "value": round(sum(accuracies) / len(accuracies), 4),
                       "order": "desc"}]
     if board.training_time and board.test in timings:

@@ -34,7 +34,8 @@ def test_test_and_total_adjustments_apply_in_order_and_are_bounded():
     assert [t["score"] for t in adjusted["tests"]] == [4.0, 4.0]
     assert adjusted["score"] == 7.0  # 4 + 4, then the total's -1
     applied = adjusted["extra_data"]["adjustments"]
-    assert [(e["test"], e["from"], e["to"]) for e in applied] == [("a", 1, 3), ("b", 3, 4), ("a", 3, 4), ("total", 8, 7)]
+    assert [(e["test"], e["from"], e["to"]) for e in applied] == [("a", 1, 3), ("b", 3, 4), ("a", 3, 4),
+                                                                  ("total", 8, 7)]
     assert "kept between 0 and 4 (asked 13)" in applied[2]["note"]
     assert original["score"] == 4.0 and original["tests"][0]["score"] == 1.0  # the grader's record is untouched
     assert adjustments.describe(applied[0]) == "a: 1 -> 3 (+2): regrade request (by ta, 2026-03-02)"
@@ -111,7 +112,8 @@ def test_adjust_then_rebatch_applies_everywhere_but_results_json(graded_class, c
     points = float(before["softmax_loss.values"])
     assert points > 0 and float(after["softmax_loss.values"]) == 0
     assert float(after["total"]) == pytest.approx(float(before["total"]) - points + 1.5)
-    assert "copied from the handout's example (by ta1" in after["adjustments"] and rows(out)["empty"]["adjustments"] == ""
+    assert "copied from the handout's example (by ta1" in after["adjustments"]
+    assert rows(out)["empty"]["adjustments"] == ""
     assert float(rows(out, gradebook.CANVAS)["half_finished"]["gradlab"]) == pytest.approx(float(after["total"]))
     assert sha(out / "half_finished" / "results.json") == results_sha  # the grader's record stays
     report = (out / "half_finished" / "report.md").read_text()

@@ -78,8 +78,8 @@ training_time = true
     ("[policy.limits]\nwindow_hours = 24", "max_per_window"),
     ("[policy.limits]\nmax_total = 2.5", "integer"),
     ("[policy.limits]\nmax_total = true", "integer"),
-    ("[policy.leaderboard]\ntest = 'softmax_loss.values'", "convergence"),
-    ("[policy.leaderboard]\ntraining_time = 1", "true or false"),
+    ("[policy.leaderboard]\ntraining_time = true", "needs test"),
+    ("[policy.leaderboard]\ntest = 'convergence.ring'\ntraining_time = 1", "true or false"),
     ("[policy.curve]\nx = 1", "unknown keys"),
     ("[policy.late]\npoints_per_hour = 1\nmax_deduction = 5\ncap = 3", "unknown keys"),
 ])
@@ -184,7 +184,8 @@ def test_past_the_limit_the_last_graded_score_stands_with_a_message(tmp_path):
     validate_results(results)
     assert results["score"] == 35.0 and results["tests"] == previous[2]["results"]["tests"]
     assert results["leaderboard"] == previous[2]["results"]["leaderboard"]
-    assert results["output"].startswith("**Submission limit**: you have used the 2 graded submissions allowed in 24 hours")
+    assert results["output"].startswith("**Submission limit**: you have used the 2 graded submissions allowed in "
+                                        "24 hours")
     assert "next one is graded from 2026-02-21T09:00:00-05:00 (in 21 hours)" in results["output"]
     assert results["extra_data"]["limited"]["last_graded"] == "2026-02-20T10:00:00-05:00"
     assert data["previous_submissions"][2]["results"]["output"] == "**Score**"  # a copy: the metadata is not changed
@@ -264,10 +265,11 @@ def test_run_autograder_deducts_for_lateness(tmp_path, monkeypatch):
 def test_the_leaderboard_comes_from_the_convergence_runs():
     runs = [{"accuracy": 0.99}, {"accuracy": 0.97}]
     tests = [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring", "figures": {"runs": runs}}}]
-    board = policy.Leaderboard()
+    board = policy.Leaderboard("convergence.ring")
     accuracy = {"name": "Accuracy on ring", "value": 0.98, "order": "desc"}
     assert leaderboard.entries(tests, {"convergence.ring": 1.234}, board) == [accuracy]
-    assert leaderboard.entries(tests, {"convergence.ring": 1.234}, policy.Leaderboard(training_time=True)) == [
+    timed = policy.Leaderboard("convergence.ring", training_time=True)
+    assert leaderboard.entries(tests, {"convergence.ring": 1.234}, timed) == [
         accuracy, {"name": "Training time on ring (s)", "value": 1.23, "order": "asc"}]
     assert leaderboard.entries(tests, {}, board, due_passed=False) == []  # the test is not shown yet
     assert leaderboard.entries(tests, {}, None) == []
