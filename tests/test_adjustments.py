@@ -171,3 +171,19 @@ def test_a_malformed_adjustments_file_stops_the_batch_before_grading(graded_clas
     (out / adjustments.FILE).write_text("student,test,points,delta,reason,by\ns,a,1,1,r,ta\n")
     with pytest.raises(AdjustmentError, match="line 2"):
         run.grade_class(folder, out, jobs=2, force=True)
+
+
+def test_merge_applies_the_merged_outputs_adjustments(tmp_path):
+    folder = tmp_path / "class"
+    for name in ("empty", "half_finished"):
+        shutil.copytree(EXAMPLES / name, folder / name)
+    shards = [tmp_path / f"shard{k}" for k in (1, 2)]
+    for k, shard in enumerate(shards, 1):
+        run.grade_class(folder, shard, jobs=1, shard=(k, 2))
+    merged = tmp_path / "merged"
+    merged.mkdir()
+    adjustments.append(merged / adjustments.FILE, adjustments.make("empty", "total", 5.0, None, "oral exam", "ta"))
+    run.merge(shards, merged)
+    assert rows(merged)["empty"]["total"] == "5" and "oral exam" in rows(merged)["empty"]["adjustments"]
+    assert "## Adjustments" in (merged / "empty" / "report.md").read_text()
+    assert rows(merged)["half_finished"]["adjustments"] == ""
