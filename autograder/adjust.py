@@ -53,10 +53,14 @@ def apply_to_class(out, records):
     Returns: (list of Record with adjusted results, list of problem sentences, column): column
     is None without adjustments.csv, else a dict student -> text for the gradebook's
     adjustments column. A record's message gains its problems (summary.html's Note column).
-    Raises AdjustmentError when adjustments.csv is malformed.
+    A malformed adjustments.csv (batch and merge refuse one before they start) applies none, and
+    says so in problems.
     """
     out = Path(out)
-    adjustments = read(out / FILE)
+    try:
+        adjustments = read(out / FILE)
+    except AdjustmentError as error:  # edited since the batch checked it: the class files are written all the same
+        return records, [f"none applied: {error}"], None
     by_student = {}
     for adjustment in adjustments:
         by_student.setdefault(adjustment.student, []).append(adjustment)

@@ -171,6 +171,10 @@ def test_a_malformed_adjustments_file_stops_the_batch_before_grading(graded_clas
     (out / adjustments.FILE).write_text("student,test,points,delta,reason,by\ns,a,1,1,r,ta\n")
     with pytest.raises(AdjustmentError, match="line 2"):
         run.grade_class(folder, out, jobs=2, force=True)
+    # Edited while a batch runs, past its check: the class files are still written, and say why.
+    problems = run.write_class_files(out, ["empty", "half_finished"])
+    assert len(problems) == 1 and problems[0].startswith("none applied: ") and "line 2" in problems[0]
+    assert rows(out)["empty"]["status"] == "graded" and "adjustments" not in rows(out)["empty"]
 
 
 def test_merge_applies_the_merged_outputs_adjustments(tmp_path):

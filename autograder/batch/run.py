@@ -489,6 +489,7 @@ def merge(shard_outs, out, canvas=None, stream=None, allow_missing=False, allow_
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise BatchError("some results do not match their grading, so nothing was merged: "
                          + "; ".join(problems[:5]) + more)
+    adjustments.read(out / adjustments.FILE)  # a malformed adjustments.csv: nothing is merged
     out.mkdir(parents=True, exist_ok=True)
     students = sorted(owner)
     refused = {s: owner[s].manifest["refused"][s] for s in students if s in owner[s].manifest["refused"]}
