@@ -91,6 +91,7 @@ def _command(args):
     import sys
     from datetime import date
 
+    from .batch import names
     from .report.gradebook import load_record
     out = Path(args.out)
     try:
@@ -98,6 +99,9 @@ def _command(args):
             raise AdjustmentError(f"{out} is not the output folder of a batch (it has no batch.json)")
         adjustment = make(args.student, args.test, args.points, args.delta, args.reason, args.by,
                           args.when or date.today().isoformat(), where="adjust")
+        problem = names.unsafe(adjustment.student)
+        if problem:  # never a path outside OUT
+            raise AdjustmentError(f"--student {adjustment.student!r}: {problem}")
         record = load_record(out / adjustment.student, adjustment.student)
         if record.results is None:
             raise AdjustmentError(f"{adjustment.student} has no graded results in {out} "

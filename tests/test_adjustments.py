@@ -163,6 +163,8 @@ def test_the_adjust_command_refuses_what_it_cannot_apply(graded_class, capsys):
     assert cli.main(["adjust", str(out.parent), "--student", "s", "--test", "total", "--delta", "1", "--reason", "r",
                      "--by", "ta"]) == 2
     assert "has no batch.json" in capsys.readouterr().err
+    assert cli.main(base + ["--student", "../out", "--test", "total"]) == 2
+    assert "--student '../out'" in capsys.readouterr().err
     assert not (out / adjustments.FILE).exists()
 
 
