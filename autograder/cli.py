@@ -1,10 +1,10 @@
 """Command line: python -m autograder grade SUBMISSION --out DIR (and batch, merge, gradescope-bundle,
-reference-cache)."""
+reference-cache, adjust)."""
 import argparse
 import sys
 from pathlib import Path
 
-from . import grade, reference_cache, visibility
+from . import adjust, grade, reference_cache, visibility
 from .batch.commands import add_due_date_option, add_time_budget, limits_of
 from .batch.commands import add_parsers as add_batch_parsers
 from .gradescope.bundle import add_parser as add_bundle_parser
@@ -21,6 +21,7 @@ def main(argv=None):
     add_batch_parsers(commands)
     add_bundle_parser(commands)
     reference_cache.add_parser(commands)
+    adjust.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command != "grade":
         return args.run(args)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, reference, results, rubric, submission, visibility
+from . import checks, leaderboard, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
 from .report import markdown
 from .sandbox import Limits, Sandbox, spawner
@@ -235,7 +235,9 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
              "isolation": sandbox.isolation, "children_stopped": sandbox.stopped,
              "student_peak_memory_mb": round(sandbox.peak_memory_kb / 1024, 1)}
     output = markdown.summary(graded, notes, problems, due_passed)
-    return _bounded(results.build(graded, time.monotonic() - start, output, extra)), timings
+    document = results.build(graded, time.monotonic() - start, output, extra)
+    leaderboard.add(document, timings, due_passed)  # the rubric's [policy.leaderboard]; off by default
+    return _bounded(document), timings
 
 
 def grade_to(upload, out_dir, limits=Limits(), due_passed=True):

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import grade, results
+from .. import adjust, adjustments, grade, results
 from ..fingerprint import grader_fingerprint
 from ..report import gradebook, html, runs, summary
 from ..sandbox import Limits, spawner
@@ -40,11 +40,12 @@ STATE = "grading.json"
 LOG = "grading.log"
 FILES = ("report.md", "report.html", "results.json")  # moved into place in this order
 STALE = "stale-"  # prefix of the files of a grading that a failed regrade replaced
-STUDENT_FILES = (*FILES, STATE, LOG, *(STALE + name for name in FILES))  # what merge copies
+STUDENT_FILES = (*FILES, STATE, LOG, *(STALE + name for name in FILES), adjustments.STAMP)  # what merge copies
 STAGING = ".staging"
 LOCK = ".batch.lock"
 MANIFEST = "batch.json"
-RESERVED = (gradebook.GRADEBOOK, gradebook.CANVAS, summary.SUMMARY, MANIFEST)  # class files: never a student
+# Class files: never a student.
+RESERVED = (gradebook.GRADEBOOK, gradebook.CANVAS, summary.SUMMARY, MANIFEST, adjustments.FILE)
 
 
 class BatchError(Exception):
@@ -197,6 +198,7 @@ def grade_class(submissions, out, jobs=None, force=False, shard=None, timeout=DE
     if not submissions.is_dir():
         raise entries_module.EntryError(f"{submissions} is not a folder of submissions")
     _refuse_nesting(out, "--out", submissions, "SUBMISSIONS")
+    adjustments.read(out / adjustments.FILE)  # a malformed adjustments.csv stops the batch before any grading
     found, ignored = entries_module.discover(submissions, reserved=RESERVED)
     whole = _class_of(found)
     if shard is not None:
@@ -272,7 +274,7 @@ def _grade_locked(found, ignored, whole, out, jobs, force, shard, timeout, canva
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         # Written whatever happened (an interrupt too): the rows of what is not graded say so.
-        write_class_files(out, students, canvas, refused)
+        unapplied = write_class_files(out, students, canvas, refused)
         write_manifest(out, {"shard": list(shard or (1, 1)), "grader": fingerprint, "class": whole,
                              "finished": finished, "students": students, "refused": refused})
     tally.graded.sort()
@@ -286,17 +288,22 @@ def _grade_locked(found, ignored, whole, out, jobs, force, shard, timeout, canva
     for student in tally.failed:
         why = refused.get(student) or (read_state(out / student) or {}).get("message", "")
         progress.line(f"  not graded: {student}: {why}")
+    for problem in unapplied:
+        progress.line(f"  adjustment: {problem}")
     return tally
 
 
 def write_class_files(out, students, canvas=None, refused=None):
     """OUT/gradebook.csv, OUT/summary.html and, if canvas is a dict, OUT/canvas.csv, for students
-    (refused: dict id -> reason, for entries refused as named, which have no folder of their own)."""
+    (refused: dict id -> reason, for entries refused as named, which have no folder of their own),
+    with OUT/adjustments.csv applied (adjustments.py). Returns the adjustments not applied (sentences)."""
     records = gradebook.load_records(out, students, refused)
-    gradebook.write(out / gradebook.GRADEBOOK, records)
+    records, problems, column = adjust.apply_to_class(out, records)
+    gradebook.write(out / gradebook.GRADEBOOK, records, column)
     summary.write(out / summary.SUMMARY, records)
     if canvas is not None:
         gradebook.write_canvas(out / gradebook.CANVAS, records, **canvas)
+    return problems
 
 
 def _copy_student(source, target, staging):
@@ -482,6 +489,7 @@ def merge(shard_outs, out, canvas=None, stream=None, allow_missing=False, allow_
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
         raise BatchError("some results do not match their grading, so nothing was merged: "
                          + "; ".join(problems[:5]) + more)
+    adjustments.read(out / adjustments.FILE)  # a malformed adjustments.csv: nothing is merged
     out.mkdir(parents=True, exist_ok=True)
     students = sorted(owner)
     refused = {s: owner[s].manifest["refused"][s] for s in students if s in owner[s].manifest["refused"]}
@@ -496,7 +504,7 @@ def merge(shard_outs, out, canvas=None, stream=None, allow_missing=False, allow_
                     _copy_student(folder / student, out / student, staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        write_class_files(out, students, canvas, refused)
+        unapplied = write_class_files(out, students, canvas, refused)
         graders = {s.manifest["grader"] for s in shards}
         write_manifest(out, {"shard": [1, 1], "grader": graders.pop() if len(graders) == 1 else "mixed",
                              "class": shards[0].manifest["class"], "finished": complete, "students": students,
@@ -505,7 +513,7 @@ def merge(shard_outs, out, canvas=None, stream=None, allow_missing=False, allow_
     tally = Tally(graded=[r.student for r in records if r.status == "graded"],
                   failed=[r.student for r in records if r.status != "graded"], seconds=time.monotonic() - start)
     progress = Progress(0, stream)
-    for warning in warnings:
+    for warning in warnings + [f"adjustment: {problem}" for problem in unapplied]:
         progress.line(warning)
     progress.close(f"merged {len(shard_outs)} folders: {len(students)} submissions, {len(tally.graded)} graded, "
                    f"{len(tally.failed)} not graded -> {out / gradebook.GRADEBOOK}")

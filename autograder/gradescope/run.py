@@ -5,7 +5,9 @@ bundle, submission/ the upload, submission_metadata.json its metadata, results/ 
 results.json is always written, atomically; if the grader itself fails, it says so with a
 score of 0, no tests and the traceback in extra_data, so the course staff see the failure.
 Until the student's due date (from submission_metadata.json) has passed, the output tells
-nothing of the tests shown after it (see autograder/visibility.py).
+nothing of the tests shown after it (see autograder/visibility.py). The rubric's [policy]
+(autograder/policy/) may limit graded submissions (past the limit, the last graded results are
+given again, ungraded) and deduct points for lateness.
 """
 import os
 import sys
@@ -13,7 +15,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import results
+from .. import policy, results
+from ..policy import late, limits
 from ..sandbox import spawner
 from . import metadata
 
@@ -34,7 +37,11 @@ def main():
     meta, note = metadata.read(root / "submission_metadata.json")  # never raises
     try:
         from .. import grade  # here, after the zygote's start, which overlaps this import
-        document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
+        rules = policy.load()
+        document = limits.check(meta, rules.limits)  # past the limit: the last graded results, never raises
+        if document is None:
+            document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
+            late.apply(document, meta, rules.late)  # the rubric's [policy.late]; never raises
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)
     metadata.flag(document, meta, note)  # never raises

@@ -145,14 +145,15 @@ def _csv(rows):
     return buffer.getvalue()
 
 
-def write(path, records):
-    """Write gradebook.csv for records (atomically)."""
+def write(path, records, adjustments=None):
+    """Write gradebook.csv for records (atomically); adjustments: None, or a dict student -> text
+    for a last column "adjustments" (written when OUT/adjustments.csv exists, see adjustments.py)."""
     columns = test_columns(records)
-    rows = [["id", "total", *columns, "status"]]
+    rows = [["id", "total", *columns, "status", *(["adjustments"] if adjustments is not None else [])]]
     for record in records:
         scores = {test["extra_data"]["id"]: test["score"] for test in (record.results or {}).get("tests", [])}
         rows.append([record.student, number(record.score), *(number(scores.get(c)) for c in columns),
-                     record.status])
+                     record.status, *([adjustments.get(record.student, "")] if adjustments is not None else [])])
     write_atomic(path, _csv(rows))
 
 

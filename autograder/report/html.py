@@ -11,7 +11,7 @@ import base64
 import html
 from collections import OrderedDict
 
-from .. import visibility
+from .. import adjustments, visibility
 from ..checks.common import GRAD_TOL
 from ..checks.convergence import THRESHOLD
 from ..results import write_atomic
@@ -232,7 +232,7 @@ def student_report(document, student, due_passed=True):
     all_rows = [[esc(t["name"]), f"{fmt(t['score'])} / {fmt(t['max_score'])}", _status(t),
                  f'<span class="muted">{esc(t.get("visibility", ""))}</span>'] for t in tests]
     printed = document.get("extra_data", {}).get("student_output")
-    body = [_header(document, student),
+    body = [_header(document, student), adjustments.html_section(document),
             "<h2>Score per function</h2>", _per_function(tests),
             "<h2>What to fix</h2>", _failures(tests),
             "<h2>Gradient checks</h2>", _gradients(tests),

@@ -1,7 +1,7 @@
 """report.md (for the staff), and the summary shown above the tests on Gradescope, from graded tests.
 
 Student text (messages, printed output) is escaped or fenced (escape.py): it never becomes markup."""
-from .. import visibility
+from .. import adjustments, leaderboard, visibility
 from .escape import block, inline
 
 
@@ -55,5 +55,6 @@ def report(results):
     for when, text in printed.items():
         if text:
             lines += [f"## What your code printed ({when} tests)", "", *block(text), ""]
+    lines += leaderboard.markdown_lines(results) + adjustments.markdown_lines(results)  # when there are any
     lines.append(f"Graded in {results['execution_time']:.2f} s.")
     return "\n".join(lines) + "\n"

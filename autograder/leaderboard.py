@@ -1,0 +1,59 @@
+"""results.json's leaderboard (Gradescope's "leaderboard" array of name, value, order), from the
+figures a test already measured: nothing new runs for it.
+
+Enabled by the rubric's [policy.leaderboard] (its test: one whose extra_data.figures.runs hold
+an accuracy each, as a convergence test's do): the mean training accuracy of the student's
+network over the test's runs (e.g. its seeds), and with
+training_time = true the seconds the test took (the student's training, in the sandbox: a
+measurement, which varies from run to run). The leaderboard is shown to students,
+so it follows the test's visibility: before the test is shown (e.g. an after_due_date test
+before the due date), there is no leaderboard.
+"""
+from . import policy, visibility
+
+
+def entries(tests, timings, board, due_passed=True):
+    """The leaderboard's entries.
+
+    Inputs:
+    - tests: results.json's tests (dicts with extra_data.id and extra_data.figures.runs).
+    - timings: dict test id -> seconds, as grade.grade returns.
+    - board: policy.Leaderboard, or None (off).
+    - due_passed: whether the due date has passed (see visibility.shown).
+
+    Returns: list of {"name", "value", "order"} dicts; empty when off, not shown yet, or when the
+    test has no run that gave an accuracy (e.g. the module did not import).
+    """
+    if board is None:
+        return []
+    test = next((t for t in tests if t.get("extra_data", {}).get("id") == board.test), None)
+    if test is None or not visibility.shown(test["visibility"], due_passed):
+        return []
+    runs = test["extra_data"].get("figures", {}).get("runs", [])
+    accuracies = [run["accuracy"] for run in runs if isinstance(run.get("accuracy"), (int, float))]
+    if not accuracies:
+        return []
+    data = board.test.rsplit(".", 1)[-1]  # "convergence.ring": "ring"
+    board_entries = [{"name": f"Accuracy on {data}", "value": round(sum(accuracies) / len(accuracies), 4),
+                      "order": "desc"}]
+    if board.training_time and board.test in timings:
+        board_entries.append({"name": f"Training time on {data} (s)", "value": round(timings[board.test], 2),
+                              "order": "asc"})
+    return board_entries
+
+
+def add(document, timings, due_passed=True):
+    """Set document["leaderboard"] from the rubric's policy (nothing when it is off); in place."""
+    board = entries(document["tests"], timings, policy.load().leaderboard, due_passed)
+    if board:
+        document["leaderboard"] = board
+    return document
+
+
+def markdown_lines(document):
+    """report.md's lines for the document's leaderboard (none: [])."""
+    board = document.get("leaderboard") or []
+    if not board:
+        return []
+    return ["## Leaderboard", "", *[f"- {entry['name']}: {entry['value']:g}" if isinstance(entry["value"], (int, float))
+                                    else f"- {entry['name']}: {entry['value']}" for entry in board], ""]

@@ -1,0 +1,115 @@
+"""Submission limits on Gradescope: past the limit, a submission is not graded and keeps the
+score of the last graded one.
+
+Gradescope lists the earlier submissions in submission_metadata.json's previous_submissions,
+each with its submission_time, score and results (the results.json it got). A previous
+submission counts when it was graded: its results are an object that is neither a failure of
+the grader itself (extra_data.grading_failed) nor a submission refused by this limit
+(extra_data.limited). Time windows are measured back from this submission's created_at (not the
+clock: a regrade gives the same answer). Nothing here raises, whatever the metadata holds.
+"""
+import copy
+from datetime import timedelta
+
+from ..gradescope.metadata import _when, describe
+
+
+def _graded(entry):
+    """Whether a previous_submissions entry was graded (see the module's docstring)."""
+    results = entry.get("results") if isinstance(entry, dict) else None
+    if not isinstance(results, dict):
+        return False
+    extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
+    return "grading_failed" not in extra and "limited" not in extra
+
+
+def counted(metadata, notes):
+    """The graded previous submissions before this one: list of (time or None, entry), oldest
+    first (those whose time cannot be read last, with a note); and this submission's time."""
+    metadata = metadata if isinstance(metadata, dict) else {}
+    created = _when(metadata.get("created_at"), "created_at", notes)
+    previous = metadata.get("previous_submissions", [])
+    if not isinstance(previous, list):
+        notes.append("previous_submissions is not a list; it was ignored")
+        previous = []
+    found = []
+    for index, entry in enumerate(previous):
+        if not _graded(entry):
+            continue
+        when = _when(entry.get("submission_time"), f"previous_submissions[{index}].submission_time", notes,
+                     created.tzinfo if created else None)
+        if when is not None and created is not None and when >= created:
+            continue  # a later submission (as a regrade of an earlier one sees them): not before this one
+        found.append((when, entry))
+    found.sort(key=lambda pair: (pair[0] is None, pair[0].timestamp() if pair[0] else 0.0))
+    return found, created
+
+
+def _limit_reached(limits, found, created):
+    """A sentence saying which limit this submission is past, or None."""
+    if limits.max_total is not None and len(found) >= limits.max_total:
+        return f"you have used all {limits.max_total} graded submissions of this assignment"
+    if limits.max_per_window is None or created is None:
+        return None
+    window = timedelta(hours=limits.window_hours)
+    recent = [when for when, _ in found if when is not None and created - when < window]
+    if len(recent) < limits.max_per_window:
+        return None
+    # The oldest of the last max_per_window leaves the window first.
+    opens = recent[-limits.max_per_window] + window
+    return (f"you have used the {limits.max_per_window} graded submissions allowed in {limits.window_hours:g} "
+            f"hours; the next one is graded from {opens.isoformat()} (in {describe(opens - created)})")
+
+
+def _previous_document(entry):
+    """A valid results document from a previous submission's results (or only its score)."""
+    results = copy.deepcopy(entry["results"])
+    tests = results.get("tests")
+    if not (isinstance(tests, list) and all(isinstance(t, dict) for t in tests)):
+        results["tests"] = []
+    score = results.get("score")
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        score = entry.get("score")
+        results["score"] = float(score) if isinstance(score, (int, float)) and not isinstance(score, bool) else 0.0
+    if not isinstance(results.get("output"), str):
+        results["output"] = ""
+    if not isinstance(results.get("extra_data"), dict):
+        results["extra_data"] = {}
+    if "leaderboard" in results:  # kept: the last graded submission's place stands too (its valid entries)
+        board = results["leaderboard"] if isinstance(results["leaderboard"], list) else []
+        results["leaderboard"] = [e for e in board if isinstance(e, dict) and isinstance(e.get("name"), str)
+                                  and isinstance(e.get("value"), (int, float, str)) and e.get("order", "desc")
+                                  in ("asc", "desc")]
+    return results
+
+
+def check(metadata, limits):
+    """The results document of a submission past the limit, or None when it is to be graded.
+
+    Inputs:
+    - metadata: dict from submission_metadata.json (any content), or None.
+    - limits: policy.Limits, or None (no limit).
+
+    Returns: None (grade it), or a copy of the last graded submission's results with the reason
+    on top of its output and extra_data.limited = {"reason", "last_graded", "notes"}.
+    """
+    if limits is None or metadata is None:
+        return None
+    notes = []
+    try:
+        found, created = counted(metadata, notes)
+        reason = _limit_reached(limits, found, created)
+        if reason is None:
+            return None
+        when, last = next(((w, e) for w, e in reversed(found) if w is not None), found[-1])
+        document = _previous_document(last)
+    except Exception as error:  # noqa: BLE001 - odd metadata must not cost a student a grading
+        notes.append(f"the submission limit could not be checked ({error!r}); this submission was graded")
+        return None
+    since = f" (submitted {when.isoformat()})" if when is not None else ""
+    message = (f"**Submission limit**: {reason}. This submission was not graded: your score is that of your last "
+               f"graded submission{since}.")
+    document["output"] = message + "\n\n" + document["output"]
+    document["extra_data"]["limited"] = {"reason": reason, "last_graded": when.isoformat() if when else None,
+                                         "notes": notes}
+    return document
