@@ -10,6 +10,9 @@ shows the matching code side by side. It never changes a score.
 - texts.py: an upload's graded modules as bounded text, with notes on what was left out.
 - compare.py: fingerprints and pairwise scores.
 - views.py: the side-by-side page of one pair.
-- report.py: similarity.json, the pages, and the section of summary.html.
+- report.py: the comparison of a class, similarity.json and the pages.
+- section.py: the section of summary.html (and of the pages' index), from similarity.json.
 - command.py: `python -m autograder similarity`.
 """
+
+THRESHOLD = 0.5  # the default score from which a pair is listed: the examples' planted copy scores 0.99, independent correct variants at most 0.35

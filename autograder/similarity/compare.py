@@ -54,9 +54,17 @@ class Fingerprints:
     chars: int = 0
 
 
-def fingerprints(upload, hashes):
-    """Fingerprints of a texts.Upload, with the boilerplate hashes removed."""
-    prints = {module: _fingerprint(text, hashes) for module, text in upload.texts.items()}
+def fingerprints(upload, hashes, cache=None):
+    """Fingerprints of a texts.Upload, with the boilerplate hashes removed.
+
+    cache: a dict kept across the uploads of a class, so identical files (untouched stubs, the
+    same file handed in twice) are fingerprinted once and compared once."""
+    cache = {} if cache is None else cache
+    prints = {}
+    for module, text in upload.texts.items():
+        if (module, text) not in cache:
+            cache[module, text] = _fingerprint(text, hashes)
+        prints[module] = cache[module, text]
     return Fingerprints(upload, prints, int(sum(p.token_coverage for p in prints.values())))
 
 
@@ -95,14 +103,23 @@ def _share(side, shared):
     return shared / side.chars if side.chars >= MIN_CHARS else 0.0
 
 
-def compare(a, b):
-    """The Pair of two Fingerprints."""
-    matches, shared_a, shared_b = {}, 0.0, 0.0
+def _compare_files(pa, pb, memo):
+    """copydetect's comparison of two CodeFingerprints: (share_a, share_b, slices_a, slices_b)."""
+    key = (id(pa), id(pb))
+    if key not in memo:
+        _, (share_a, share_b), (slices_a, slices_b) = compare_files(pa, pb)
+        memo[key] = (share_a, share_b, slices_a, slices_b)
+    return memo[key]
+
+
+def compare(a, b, memo=None):
+    """The Pair of two Fingerprints (memo: a dict of the file comparisons done, kept across a class)."""
+    matches, shared_a, shared_b, memo = {}, 0.0, 0.0, {} if memo is None else memo
     for module in sorted(set(a.prints) & set(b.prints)):
         pa, pb = a.prints[module], b.prints[module]
         if not pa.hashes & pb.hashes:
             continue
-        _, (share_a, share_b), (slices_a, slices_b) = compare_files(pa, pb)
+        share_a, share_b, slices_a, slices_b = _compare_files(pa, pb, memo)
         if share_a or share_b:
             matches[module] = Match(float(share_a), float(share_b), slices_a, slices_b)
             shared_a += share_a * pa.token_coverage
@@ -115,6 +132,7 @@ def all_pairs(students, others=()):
     archive), as Pairs ranked by score (highest first; ties by names).
 
     Inputs: lists of Fingerprints. Returns: list of Pair."""
-    pairs = [compare(a, b) for i, a in enumerate(students) for b in students[i + 1:]]
-    pairs += [compare(a, b) for a in students for b in others]
+    memo = {}
+    pairs = [compare(a, b, memo) for i, a in enumerate(students) for b in students[i + 1:]]
+    pairs += [compare(a, b, memo) for a in students for b in others]
     return sorted(pairs, key=lambda p: (-p.score, p.a.upload.name, p.b.upload.kind, p.b.upload.name))
