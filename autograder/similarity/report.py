@@ -55,7 +55,7 @@ def compare_class(students, sources, archive=(), threshold=THRESHOLD):
     hashes = compare.boilerplate(texts.read_folder("handout", "reference", sources.handout, sources).texts.values())
     cache = {}
     mine = [compare.fingerprints(texts.read_upload(n, "student", p, sources), hashes, cache) for n, p in students]
-    others = [compare.fingerprints(texts.read_folder("reference", "reference", sources.solutions, sources), hashes, cache)]
+    others = [compare.fingerprints(texts.read_folder("reference solution", "reference", sources.solutions, sources), hashes, cache)]
     others += [compare.fingerprints(texts.read_upload(n, "archive", p, sources), hashes, cache) for n, p in archive]
     pairs = compare.all_pairs(mine, others)
     return Result(mine, others, pairs, threshold, time.monotonic() - start)

@@ -7,7 +7,7 @@ from ..report.html import esc, table
 
 JSON = "similarity.json"
 PAGES = "similarity"
-KINDS = {"student": "", "reference": " (reference solution)", "archive": " (earlier term)"}
+KINDS = {"student": "", "reference": "", "archive": " (earlier term)"}
 
 
 def _name(name, kind):

@@ -3,7 +3,8 @@ other, the shared code highlighted. Every text from an upload is escaped."""
 from ..report.html import esc, page
 
 STYLE = """<style>
-.sides { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8em; }
+body { max-width: 1600px; }
+.sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0.8em; }
 .sides pre { white-space: pre; overflow-x: auto; max-height: 48em; margin: 0; }
 mark { background: #ffcdd2; }
 </style>"""
