@@ -168,3 +168,18 @@ def test_the_command_refuses_a_bad_threshold_or_folder(tmp_path):
     assert run_similarity(EXAMPLES, "--out", tmp_path, "--threshold", "1.5").returncode == 2
     missing = run_similarity(tmp_path / "nothing", "--out", tmp_path)
     assert missing.returncode == 2 and "is not a folder" in missing.stderr
+
+
+def test_the_shares_are_copydetects_own(compared):
+    """compare.shares (numpy, for every pair) gives what copydetect's compare_files gives."""
+    from copydetect.detector import compare_files
+    result = compared[0]
+    checked = 0
+    partial = [p for p in result.pairs if 0 < p.score < 1]  # independent solutions, the disguised copy
+    assert len(partial) >= 8
+    for pair in result.pairs[:5] + partial:
+        for match in pair.matches.values():
+            _, expected, _ = compare_files(match.print_a, match.print_b)
+            assert (match.share_a, match.share_b) == pytest.approx(expected, abs=1e-9)
+            checked += 1
+    assert checked > 40

@@ -6,7 +6,7 @@ is rewritten from its syntax tree's positions, never run. Parameters keep their 
 may pass them by keyword); so do names a nested function or lambda binds as parameters, and
 names declared global or nonlocal.
 
-Usage: disguise(text) -> text
+Usage: disguise(text, prefix="my_") -> text
 """
 import ast
 
@@ -32,14 +32,14 @@ def _locals(function):
     return [node for node in names if node.id in assigned]
 
 
-def rename_locals(text):
-    """text with every function's local variables renamed to PREFIX + name."""
+def rename_locals(text, prefix=PREFIX):
+    """text with every function's local variables renamed to prefix + name."""
     lines = text.splitlines(keepends=True)
     edits = sorted(((n.lineno, n.col_offset, n.end_col_offset, n.id) for f in _functions(ast.parse(text))
                     for n in _locals(f)), reverse=True)  # from the end, so earlier offsets stay right
     for lineno, start, end, name in edits:
         line = lines[lineno - 1].encode("utf-8")  # ast's offsets count UTF-8 bytes
-        lines[lineno - 1] = (line[:start] + (PREFIX + name).encode("utf-8") + line[end:]).decode("utf-8")
+        lines[lineno - 1] = (line[:start] + (prefix + name).encode("utf-8") + line[end:]).decode("utf-8")
     return "".join(lines)
 
 
@@ -62,6 +62,6 @@ def reverse_functions(text):
     return "".join(out).rstrip("\n") + "\n"
 
 
-def disguise(text):
-    """A module's text with its locals renamed and its functions reordered."""
-    return reverse_functions(rename_locals(text))
+def disguise(text, prefix=PREFIX):
+    """A module's text with its locals renamed (prefix + name) and its functions reordered."""
+    return reverse_functions(rename_locals(text, prefix))

@@ -17,6 +17,8 @@ from ..results import write_atomic
 from . import THRESHOLD, compare, texts, views
 from .section import JSON, KINDS, PAGES, body
 
+MAX_VIEWS = 200  # side-by-side pages written, for the highest pairs (copydetect places the code: ~50 ms a pair)
+
 FORMAT = 1
 
 
@@ -77,7 +79,8 @@ def document(result, modules):
         "pairs": [{"rank": rank, "a": p.a.upload.name, "b": p.b.upload.name, "b_kind": p.b.upload.kind,
                    "score": round(p.score, 4),
                    "modules": {m: {"a": round(x.share_a, 4), "b": round(x.share_b, 4)} for m, x in sorted(p.matches.items())},
-                   "view": f"{PAGES}/{rank:03d}.html"} for rank, p in enumerate(flagged, 1)],
+                   "view": f"{PAGES}/{rank:03d}.html" if rank <= MAX_VIEWS else None}
+                  for rank, p in enumerate(flagged, 1)],
     }
 
 
@@ -90,7 +93,7 @@ def write(out, result, modules):
     fresh, folder = out / f".{PAGES}.new", out / PAGES
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
-    for rank, pair in enumerate(result.flagged, 1):
+    for rank, pair in enumerate(result.flagged[:MAX_VIEWS], 1):
         (fresh / f"{rank:03d}.html").write_text(views.pair_page(pair, rank, label), encoding="utf-8")
     (fresh / "index.html").write_text(page("Similarity", body(doc, link="")), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)

@@ -28,7 +28,7 @@ def body(doc, link):
     if pairs:
         rows = [[str(p["rank"]), esc(p["a"]), _name(p["b"], p["b_kind"]), f"{p['score']:.0%}",
                  esc(", ".join(f"{m} {s['a']:.0%}/{s['b']:.0%}" for m, s in p["modules"].items())),
-                 f'<a href="{esc(link + p["view"].split("/", 1)[1])}">side by side</a>']
+                 f'<a href="{esc(link + p["view"].split("/", 1)[1])}">side by side</a>' if p["view"] else "–"]
                 for p in pairs]
         parts.append(table(["#", "Student", "Shares code with", "Score", "Modules (shares of each side)", "View"],
                            rows, numeric=(0, 3)))

@@ -1,6 +1,7 @@
 """The side-by-side page of one pair: each module with shared code, the two files next to each
 other, the shared code highlighted. Every text from an upload is escaped."""
 from ..report.html import esc, page
+from .compare import shared_slices
 
 STYLE = """<style>
 body { max-width: 1600px; }
@@ -39,7 +40,8 @@ def pair_page(pair, rank, label):
             "for a person to read, not a verdict; it changes no score.</p>",
             '<p><a href="../summary.html">Class summary</a></p>']
     for module, match in sorted(pair.matches.items()):
+        slices_a, slices_b = shared_slices(match.print_a, match.print_b)
         body += [f"<h2>{esc(module)}.py</h2>", '<div class="sides">',
-                 _side(label(a), match.share_a, a.texts[module], match.slices_a),
-                 _side(label(b), match.share_b, b.texts[module], match.slices_b), "</div>"]
+                 _side(label(a), match.share_a, a.texts[module], slices_a),
+                 _side(label(b), match.share_b, b.texts[module], slices_b), "</div>"]
     return page(f"Similarity #{rank}", "\n".join(body))
