@@ -91,6 +91,21 @@ def test_the_summary_flags_the_planted_copy(graded):
     assert "<h2>Similarity</h2>" in summary and row in summary and f'href="{planted[0]["view"]}"' in summary
 
 
+def test_make_similarity_rewrites_the_section_and_no_score(graded):
+    out, _ = graded
+    before = {s: (out / s / "results.json").read_bytes() for s in STUDENTS}
+    gradebook_before = (out / "gradebook.csv").read_bytes()
+    for threshold, rows in (("0.995", 6), ("0.5", 10)):
+        done = subprocess.run(["make", "-s", "-o", ".venv/.installed", "similarity", f"OUT={out}",
+                               f"THRESHOLD={threshold}", f"PY={sys.executable}"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        summary = (out / "summary.html").read_text()
+        assert summary.count("side by side</a>") == rows and f"at least {float(threshold):.0%}" in summary
+    assert {s: (out / s / "results.json").read_bytes() for s in STUDENTS} == before
+    assert (out / "gradebook.csv").read_bytes() == gradebook_before
+
+
 def test_backprop_mistakes_cost_the_tests_of_the_broken_functions(graded):
     out, _ = graded
     results = json.loads((out / "backprop_mistakes" / "results.json").read_text())

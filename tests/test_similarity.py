@@ -183,3 +183,20 @@ def test_the_shares_are_copydetects_own(compared):
             assert (match.share_a, match.share_b) == pytest.approx(expected, abs=1e-9)
             checked += 1
     assert checked > 40
+
+
+def test_the_readme_states_the_codes_settings():
+    from autograder.similarity import compare, texts
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split("### Similarity", 1)[1]
+                    .split("\n### ", 1)[0].split())
+    assert f"Every k-gram of {compare.NOISE} tokenized characters" in text
+    assert f"fewer than {compare.MIN_CHARS} tokenized characters" in text
+    assert f"(default {THRESHOLD:g}, `--threshold`)" in text and f"(the {report.MAX_VIEWS} highest)" in text
+    assert f"longer than {texts.MAX_CHARS:,} characters" in text
+
+
+def test_the_command_line_loads_copydetect_only_for_this_command():
+    done = subprocess.run([sys.executable, "-c", "import sys, autograder.cli, autograder.report.summary; "
+                           "print(sorted(m for m in sys.modules if m.split('.')[0] == 'copydetect'))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr

@@ -25,12 +25,14 @@ FORMAT = 1
 @dataclass
 class Result:
     """A class compared: the Fingerprints of the students and of the others (reference,
-    archive), the ranked Pairs, the threshold and the seconds it took."""
+    archive), the ranked Pairs, the threshold, the seconds it took and, of them, the seconds
+    spent reading and fingerprinting the uploads."""
     students: list
     others: list
     pairs: list
     threshold: float
     seconds: float
+    reading: float = 0.0
 
     @property
     def flagged(self):
@@ -59,8 +61,9 @@ def compare_class(students, sources, archive=(), threshold=THRESHOLD):
     mine = [compare.fingerprints(texts.read_upload(n, "student", p, sources), hashes, cache) for n, p in students]
     others = [compare.fingerprints(texts.read_folder("reference solution", "reference", sources.solutions, sources), hashes, cache)]
     others += [compare.fingerprints(texts.read_upload(n, "archive", p, sources), hashes, cache) for n, p in archive]
+    read = time.monotonic()
     pairs = compare.all_pairs(mine, others)
-    return Result(mine, others, pairs, threshold, time.monotonic() - start)
+    return Result(mine, others, pairs, threshold, time.monotonic() - start, read - start)
 
 
 def document(result, modules):
