@@ -178,8 +178,8 @@ def test_the_shares_are_copydetects_own(compared):
     partial = [p for p in result.pairs if 0 < p.score < 1]  # independent solutions, the disguised copy
     assert len(partial) >= 8
     for pair in result.pairs[:5] + partial:
-        for match in pair.matches.values():
-            _, expected, _ = compare_files(match.print_a, match.print_b)
+        for module, match in pair.matches.items():
+            _, expected, _ = compare_files(pair.a.prints[module], pair.b.prints[module])
             assert (match.share_a, match.share_b) == pytest.approx(expected, abs=1e-9)
             checked += 1
     assert checked > 40
@@ -200,3 +200,19 @@ def test_the_command_line_loads_copydetect_only_for_this_command():
                            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'copydetect'))"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_class_of_copies_is_listed_within_bounds(tmp_path, monkeypatch):
+    from autograder.similarity import section as section_module
+    monkeypatch.setattr(report, "MAX_PAIRS", 20)
+    monkeypatch.setattr(report, "MAX_VIEWS", 3)
+    monkeypatch.setattr(section_module, "ROWS", 5)
+    students = [(f"s{i:02d}", EXAMPLES / "complete") for i in range(12)]
+    out = tmp_path / "out"
+    doc = report.write(out, report.compare_class(students, ASSIGNMENT), ASSIGNMENT.graded)
+    assert doc["flagged"] == 66 + 12 and len(doc["pairs"]) == 20  # every pair, and each with the reference
+    assert sorted(p.name for p in (out / "similarity").iterdir()) == ["001.html", "002.html", "003.html", "index.html"]
+    assert [p["view"] for p in doc["pairs"]].count(None) == 17
+    shown = section(out)
+    assert shown.count("<tr>") == 1 + 5 and "index page</a> lists 20" in shown and "The 20 highest of the 78" in shown
+    assert (out / "similarity" / "index.html").read_text().count("<tr>") == 1 + 20

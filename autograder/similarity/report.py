@@ -18,6 +18,7 @@ from . import THRESHOLD, compare, texts, views
 from .section import JSON, KINDS, PAGES, body
 
 MAX_VIEWS = 200  # side-by-side pages written, for the highest pairs (copydetect places the code: ~50 ms a pair)
+MAX_PAIRS = 1000  # pairs listed in similarity.json (a class of copies of one file would flag them all)
 
 FORMAT = 1
 
@@ -77,13 +78,14 @@ def document(result, modules):
         "compared": {"students": len(result.students), "others": len(result.others), "pairs": len(result.pairs)},
         "seconds": round(result.seconds, 3),
         "highest_unflagged": round(max(below), 4) if below else None,
+        "flagged": len(flagged),
         "uploads": [{"name": f.upload.name, "kind": f.upload.kind, "modules": sorted(f.upload.texts),
                      "chars": f.chars, "notes": f.upload.notes} for f in result.students + result.others],
         "pairs": [{"rank": rank, "a": p.a.upload.name, "b": p.b.upload.name, "b_kind": p.b.upload.kind,
                    "score": round(p.score, 4),
                    "modules": {m: {"a": round(x.share_a, 4), "b": round(x.share_b, 4)} for m, x in sorted(p.matches.items())},
                    "view": f"{PAGES}/{rank:03d}.html" if rank <= MAX_VIEWS else None}
-                  for rank, p in enumerate(flagged, 1)],
+                  for rank, p in enumerate(flagged[:MAX_PAIRS], 1)],
     }
 
 

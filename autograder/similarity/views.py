@@ -40,7 +40,7 @@ def pair_page(pair, rank, label):
             "for a person to read, not a verdict; it changes no score.</p>",
             '<p><a href="../summary.html">Class summary</a></p>']
     for module, match in sorted(pair.matches.items()):
-        slices_a, slices_b = shared_slices(match.print_a, match.print_b)
+        slices_a, slices_b = shared_slices(pair.a.prints[module], pair.b.prints[module])
         body += [f"<h2>{esc(module)}.py</h2>", '<div class="sides">',
                  _side(label(a), match.share_a, a.texts[module], slices_a),
                  _side(label(b), match.share_b, b.texts[module], slices_b), "</div>"]
