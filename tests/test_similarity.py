@@ -187,12 +187,14 @@ def test_the_shares_are_copydetects_own(compared):
 
 def test_the_readme_states_the_codes_settings():
     from autograder.similarity import compare, texts
+    from autograder.similarity import section as section_module
     text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split("### Similarity", 1)[1]
                     .split("\n### ", 1)[0].split())
     assert f"Every k-gram of {compare.NOISE} tokenized characters" in text
     assert f"fewer than {compare.MIN_CHARS} tokenized characters" in text
     assert f"(default {THRESHOLD:g}, `--threshold`)" in text and f"(the {report.MAX_VIEWS} highest)" in text
     assert f"longer than {texts.MAX_CHARS:,} characters" in text
+    assert f"(the {section_module.ROWS} highest in `summary.html`, up to {report.MAX_PAIRS} on" in text
 
 
 def test_the_command_line_loads_copydetect_only_for_this_command():
