@@ -8,10 +8,11 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser slurm mutants mutation-score sandbox-user bench
+.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser slurm mutants mutation-score sandbox-user bench similarity
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
+	@echo "make similarity  rank the pairs of SUBMISSIONS that share code into OUT/similarity.json (THRESHOLD, ARCHIVE)"
 	@echo "make test        run the project's tests"
 	@echo "make assignment  regenerate assignment/ from solutions/"
 	@echo "make mutants     grade the mutation suite (tests/mutants/) and print what the grader caught"
@@ -50,6 +51,12 @@ clean:
 # Grading a class (docs/tas.md): FORCE=1 regrades what is graded and unchanged.
 grade: venv sandbox-user
 	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(filter 1,$(FORCE)),--force)
+
+# The similarity report (docs/tas.md, "Similarity"): also written by `make grade`; run it alone after a
+# merge of shards, or with THRESHOLD=0.4 or ARCHIVE=folder of an earlier term's submissions.
+similarity: venv
+	$(PY) -m autograder similarity $(SUBMISSIONS) --out $(OUT) $(if $(THRESHOLD),--threshold $(THRESHOLD)) \
+	  $(foreach archive,$(ARCHIVE),--archive $(archive))
 
 gradescope: venv
 	$(PY) -m autograder gradescope-bundle --out dist/autograder.zip

@@ -1,5 +1,5 @@
 """Command line: python -m autograder grade SUBMISSION --out DIR (and batch, merge, gradescope-bundle,
-reference-cache, adjust)."""
+reference-cache, adjust, similarity)."""
 import argparse
 import sys
 from pathlib import Path
@@ -8,6 +8,7 @@ from . import adjust, grade, reference_cache, visibility
 from .batch.commands import add_due_date_option, add_time_budget, limits_of
 from .batch.commands import add_parsers as add_batch_parsers
 from .gradescope.bundle import add_parser as add_bundle_parser
+from .similarity.command import add_parser as add_similarity_parser
 
 
 def main(argv=None):
@@ -22,6 +23,7 @@ def main(argv=None):
     add_bundle_parser(commands)
     reference_cache.add_parser(commands)
     adjust.add_parser(commands)
+    add_similarity_parser(commands)
     args = parser.parse_args(argv)
     if args.command != "grade":
         return args.run(args)

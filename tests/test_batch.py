@@ -17,7 +17,7 @@ from results_schema import validate as validate_results
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "submissions"
-STUDENTS = ["backprop_mistakes", "complete", "empty", "half_finished"]
+STUDENTS = ["backprop_mistakes", "complete", "empty", "half_finished", "renamed_copy"]
 
 
 def make_grade(out, submissions=EXAMPLES, *variables):
@@ -57,7 +57,7 @@ def graded(tmp_path_factory):
 def test_make_grade_writes_every_file(graded):
     out, done = graded
     assert sorted(p.name for p in out.iterdir()) == sorted(STUDENTS + [".batch.lock", "batch.json", "gradebook.csv",
-                                                                       "summary.html"])
+                                                                       "similarity", "similarity.json", "summary.html"])
     for student in STUDENTS:
         folder = out / student
         assert sorted(p.name for p in folder.iterdir()) == ["grading.json", "report.html", "report.md",
@@ -68,17 +68,42 @@ def test_make_grade_writes_every_file(graded):
         assert (folder / "report.html").read_text().startswith("<!DOCTYPE html>")
     # A line per submission on stderr (no terminal here), then the closing line of counts and time.
     lines = done.stderr.strip().splitlines()
-    assert [line.split("]")[0] for line in lines[:4]] == ["[1/4", "[2/4", "[3/4", "[4/4"]
-    assert "4 submissions: 4 graded, 0 unchanged (skipped), 0 could not be graded" in lines[4]
-    assert lines[4].endswith(f"-> {out / 'gradebook.csv'}")
+    assert [line.split("]")[0] for line in lines[:5]] == ["[1/5", "[2/5", "[3/5", "[4/5", "[5/5"]
+    assert "5 submissions: 5 graded, 0 unchanged (skipped), 0 could not be graded" in lines[5]
+    assert lines[5].endswith(f"-> {out / 'gradebook.csv'}")
 
 
 def test_examples_get_distinct_sensible_scores(graded):
     out, _ = graded
     totals = {row["id"]: float(row["total"]) for row in gradebook(out)}
-    assert totals["complete"] == 100 and totals["empty"] == 0
+    assert totals["complete"] == totals["renamed_copy"] == 100 and totals["empty"] == 0
     assert 0 < totals["half_finished"] < 100 and 0 < totals["backprop_mistakes"] < 100
     assert len(set(totals.values())) == 4
+
+
+def test_the_summary_flags_the_planted_copy(graded):
+    out, _ = graded
+    pairs = json.loads((out / "similarity.json").read_text())["pairs"]
+    planted = [p for p in pairs if {p["a"], p["b"]} == {"complete", "renamed_copy"}]
+    assert len(planted) == 1 and planted[0]["score"] >= 0.9
+    summary = (out / "summary.html").read_text()
+    row = f'<td>complete</td><td>renamed_copy</td><td class="num">{planted[0]["score"]:.0%}</td>'
+    assert "<h2>Similarity</h2>" in summary and row in summary and f'href="{planted[0]["view"]}"' in summary
+
+
+def test_make_similarity_rewrites_the_section_and_no_score(graded):
+    out, _ = graded
+    before = {s: (out / s / "results.json").read_bytes() for s in STUDENTS}
+    gradebook_before = (out / "gradebook.csv").read_bytes()
+    for threshold, rows in (("0.995", 6), ("0.5", 10)):
+        done = subprocess.run(["make", "-s", "-o", ".venv/.installed", "similarity", f"OUT={out}",
+                               f"THRESHOLD={threshold}", f"PY={sys.executable}"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        summary = (out / "summary.html").read_text()
+        assert summary.count("side by side</a>") == rows and f"at least {float(threshold):.0%}" in summary
+    assert {s: (out / s / "results.json").read_bytes() for s in STUDENTS} == before
+    assert (out / "gradebook.csv").read_bytes() == gradebook_before
 
 
 def test_backprop_mistakes_cost_the_tests_of_the_broken_functions(graded):
@@ -107,7 +132,7 @@ def test_a_rerun_skips_what_is_graded_and_unchanged(graded):
     before = {s: (out / s / "results.json").stat().st_mtime_ns for s in STUDENTS}
     done = make_grade(out)
     assert done.returncode == 0, done.stderr
-    assert "4 submissions: 0 graded, 4 unchanged (skipped)" in done.stderr
+    assert "5 submissions: 0 graded, 5 unchanged (skipped)" in done.stderr
     assert {s: (out / s / "results.json").stat().st_mtime_ns for s in STUDENTS} == before
 
 

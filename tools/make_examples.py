@@ -1,4 +1,4 @@
-"""Generate examples/submissions/: four realistic student submissions made from solutions/.
+"""Generate examples/submissions/: five realistic student submissions made from solutions/.
 
 - complete/gradlab/*.py: everything done (the reference, as a student would have written it
   into the stubs: no solution fences, no hint comments).
@@ -10,6 +10,8 @@
 - half_finished/*.py: module files flat (as Gradescope stores an upload); losses,
   regularizers, layers and gradcheck done, optim, nets and autodiff still the stubs.
 - empty/gradlab/*.py: the handout untouched: every function raises NotImplementedError.
+- renamed_copy/gradlab/*.py: complete/ copied and disguised (tools/disguise.py: local variables
+  renamed, functions in another order): the planted pair the similarity report must flag.
 
 The zip is written by the student's own submit tool (solutions/submit.py, write_zip), so its
 layout is exactly what students upload.
@@ -23,6 +25,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from tools.disguise import disguise
 from tools.make_assignment import BEGIN, END, HINT, differences, regenerate, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +92,10 @@ def _submit_tool():
 
 
 def build(target):
-    """Write the four example submissions into the folder target."""
+    """Write the five example submissions into the folder target."""
     _write(target / "complete" / "gradlab", _modules(GRADED))
+    _write(target / "renamed_copy" / "gradlab", {module: disguise(text) if module in GRADED else text
+                                                 for module, text in _modules(GRADED).items()})
     _write(target / "half_finished", _modules(HALF_DONE))
     _write(target / "empty" / "gradlab", _modules(()))
     with tempfile.TemporaryDirectory() as scratch:

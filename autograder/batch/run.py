@@ -271,6 +271,9 @@ def _grade_locked(found, ignored, whole, out, jobs, force, shard, timeout, canva
         pool.run(todo, _grade_job(staging, limits, due_passed), jobs or default_jobs(), timeout, done,
                  log_path=lambda entry: staging / f"{names.key(entry.student)}.log")
         finished = True
+        if shard is None:  # a shard sees part of the class: compare after merging (`make similarity`)
+            from ..similarity.command import after_batch
+            after_batch(found, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         # Written whatever happened (an interrupt too): the rows of what is not graded say so.

@@ -5,6 +5,7 @@ slowest submissions, and a table of every student linking to their report.html.
 """
 import statistics
 from collections import Counter
+from pathlib import Path
 from urllib.parse import quote
 
 from ..results import write_atomic
@@ -42,8 +43,8 @@ def _diagnoses(graded):
     return tests, students
 
 
-def summary_page(records):
-    """summary.html as text."""
+def summary_page(records, sections=()):
+    """summary.html as text (sections: HTML of extra sections, put before the students' table)."""
     graded = [r for r in records if r.results is not None]
     totals = [r.score for r in graded]
     maximum = max((sum(t["max_score"] for t in r.results["tests"]) for r in graded), default=100.0)
@@ -76,6 +77,7 @@ def summary_page(records):
         body += ["<h2>Slowest submissions</h2>",
                  table(["Student", "Seconds", "Status"],
                        [[esc(r.student), f"{r.seconds:.2f}", esc(r.status)] for r in timed], numeric=(1,))]
+    body += [s for s in sections if s]
     body.append("<h2>Students</h2>")
     rows = []
     for record in records:
@@ -88,4 +90,5 @@ def summary_page(records):
 
 def write(path, records):
     """Write summary.html for records (atomically)."""
-    write_atomic(path, summary_page(records))
+    from ..similarity.section import section  # the class's similarity.json beside it, if any
+    write_atomic(path, summary_page(records, [section(Path(path).parent)]))

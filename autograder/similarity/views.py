@@ -1,0 +1,47 @@
+"""The side-by-side page of one pair: each module with shared code, the two files next to each
+other, the shared code highlighted. Every text from an upload is escaped."""
+from ..report.html import esc, page
+from .compare import shared_slices
+
+STYLE = """<style>
+body { max-width: 1600px; }
+.sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0.8em; }
+.sides pre { white-space: pre; overflow-x: auto; max-height: 48em; margin: 0; }
+mark { background: #ffcdd2; }
+</style>"""
+
+
+def highlighted(text, slices):
+    """text as escaped HTML with the spans of slices (array of shape (2, S), start and end
+    offsets) in <mark>; overlapping or unsorted spans are merged."""
+    spans = sorted((int(s), int(e)) for s, e in zip(*slices)) if len(slices) and len(slices[0]) else []
+    parts, done = [], 0
+    for start, end in spans:
+        start, end = max(start, done), min(end, len(text))
+        if end <= start:
+            continue
+        parts += [esc(text[done:start]), "<mark>", esc(text[start:end]), "</mark>"]
+        done = end
+    parts.append(esc(text[done:]))
+    return "".join(parts)
+
+
+def _side(title, share, text, slices):
+    return (f"<div><h3>{esc(title)}: {share:.0%} shared</h3>"
+            f"<pre><code>{highlighted(text, slices)}</code></pre></div>")
+
+
+def pair_page(pair, rank, label):
+    """The HTML page of a compare.Pair ranked rank; label(upload) names a side."""
+    a, b = pair.a.upload, pair.b.upload
+    body = [STYLE, f"<h1>Similarity #{rank}: {esc(label(a))} and {esc(label(b))}</h1>",
+            f"<p>Score {pair.score:.0%}: the larger of the two sides' shares of their graded code found in the "
+            "other (names, strings and comments ignored; the handout's code never counts). This page is a lead "
+            "for a person to read, not a verdict; it changes no score.</p>",
+            '<p><a href="../summary.html">Class summary</a></p>']
+    for module, match in sorted(pair.matches.items()):
+        slices_a, slices_b = shared_slices(pair.a.prints[module], pair.b.prints[module])
+        body += [f"<h2>{esc(module)}.py</h2>", '<div class="sides">',
+                 _side(label(a), match.share_a, a.texts[module], slices_a),
+                 _side(label(b), match.share_b, b.texts[module], slices_b), "</div>"]
+    return page(f"Similarity #{rank}", "\n".join(body))
