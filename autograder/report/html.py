@@ -13,7 +13,6 @@ from collections import OrderedDict
 
 from .. import visibility
 from ..checks.common import GRAD_TOL
-from ..checks.convergence import THRESHOLD
 from ..results import write_atomic
 from . import plots, runs
 
@@ -180,11 +179,11 @@ def _training(document):
         return '<p class="muted">No training run finished: see the failures above.</p>'
     panels = [{"title": f"{run['data']}, seed {run['seed']}", "loss": run.get("loss"),
                "reference_loss": run.get("reference_loss") or [],
-               "failed": (plots.finite(run.get("accuracy"), 0.0)) < THRESHOLD} for _, run in found]
+               "failed": (plots.finite(run.get("accuracy"), 0.0)) < runs.convergence.THRESHOLD} for _, run in found]
     rows = [[esc(run["data"]), esc(run["seed"]), _accuracy(run.get("accuracy")),
              _accuracy(run.get("reference_accuracy"))] for _, run in found]
     parts = [f"<p>Your <code>train</code> beside the reference's on the same data and seed; "
-             f"a run passes at {THRESHOLD:.0%} training accuracy.</p>",
+             f"a run passes at {runs.convergence.THRESHOLD:.0%} training accuracy.</p>",
              image(lambda: plots.loss_curves(panels), "loss curves of the training runs"),
              table(["Data", "Seed", "Your accuracy", "Reference"], rows, numeric=(1, 2, 3))]
     hard = runs.hard_case_runs(document)
