@@ -42,7 +42,8 @@ class Assignment:
     - folder: Path of the assignment's folder.
     - solutions: Path of the folder holding <package>/ (the reference), the master notebook
       and the public tests; handout: Path where the student's copy is generated; examples: Path
-      of the example submissions.
+      of the example submissions; mutants: Path of its mutation suite (mutants.toml, variants/,
+      equivalent.toml; optional, default <folder>/mutants).
     """
     name: str
     title: str
@@ -53,6 +54,7 @@ class Assignment:
     solutions: Path
     handout: Path
     examples: Path
+    mutants: Path
 
     @property
     def modules(self):
@@ -91,6 +93,18 @@ class Assignment:
         diagnoses, child_ops as the trusted side uses them): unique per folder."""
         digest = hashlib.sha256(str(self.folder).encode()).hexdigest()[:8]
         return f"_assignment_{re.sub(r'[^A-Za-z0-9_]', '_', self.name)}_{digest}"
+
+    def grader_files(self):
+        """Paths of the files the grader reads: the assignment folder's own (without the solutions,
+        handout, examples and mutation suite it may hold, and without bytecode or hidden
+        folders), then the reference package's .py files. The bundle ships them; the fingerprint
+        hashes their .py and .toml."""
+        apart = [self.solutions, self.handout, self.examples, self.mutants]
+        own = sorted(p for p in self.folder.rglob("*") if p.is_file() and p.suffix != ".pyc"
+                     and "__pycache__" not in p.parts
+                     and not any(part.startswith(".") for part in p.relative_to(self.folder).parts)
+                     and not any(p.is_relative_to(folder) for folder in apart))
+        return own + sorted(self.reference_dir.glob("*.py"))
 
     def child_config(self):
         """What the sandboxed child is told of the assignment: plain data, never reference code."""
@@ -162,6 +176,7 @@ def parse(folder):
     name = _field(table, "name", str, path)
     spec = Assignment(name=name, title=_field(table, "title", str, path, default=name), package=package,
                       graded=graded, provided=provided, folder=folder,
+                      mutants=(folder / _field(table, "mutants", str, path, default="mutants")).resolve(),
                       **{key: (folder / _field(table, key, str, path)).resolve()
                          for key in ("solutions", "handout", "examples")})
     if not (spec.reference_dir / "__init__.py").is_file():

@@ -1,4 +1,16 @@
-"""What the tests share about the project: its root, and edited copies of the reference."""
-from tools.reference_copy import REFERENCE, ROOT, copy_reference
+"""What the tests share about the project: its root, edited copies of the reference, and where
+the current assignment's reference and mutation suite are."""
+from autograder import assignment
+from tools.reference_copy import ROOT, copy_reference
 
-__all__ = ["REFERENCE", "ROOT", "copy_reference"]
+__all__ = ["ROOT", "copy_reference", "reference", "suite"]
+
+
+def reference():
+    """Path of the current assignment's reference package."""
+    return assignment.current().reference_dir
+
+
+def suite():
+    """Path of the current assignment's mutation suite (mutants.toml, variants/, equivalent.toml)."""
+    return assignment.current().mutants
