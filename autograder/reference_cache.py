@@ -39,6 +39,11 @@ class Entry:
     arrays: dict
 
 
+def folder_of(spec):
+    """The folder that keeps the results of the assignment spec: its reference_cache/."""
+    return spec.reference_cache_dir
+
+
 def current_key(spec=None):
     """What the stored results of the assignment spec (default the current one) must have been
     computed with: dict of str."""
@@ -111,7 +116,7 @@ def ensure(folder=None, spec=None):
     """
     from .assignment import current
     spec = current() if spec is None else spec
-    folder = spec.reference_cache_dir if folder is None else Path(folder)
+    folder = folder_of(spec) if folder is None else Path(folder)
     key = current_key(spec)
     entries = read(folder, key)
     if entries is not None:
@@ -144,7 +149,7 @@ def forget():
 def _run(args):
     from .assignment import current
     spec = current()
-    folder = spec.reference_cache_dir
+    folder = folder_of(spec)
     if args.check:
         fresh = read(folder, current_key(spec)) is not None
         print(f"{folder}: {'fresh' if fresh else 'stale: python -m autograder reference-cache rebuilds it'}")

@@ -3,7 +3,7 @@ the current assignment's reference and mutation suite are."""
 from autograder import assignment
 from tools.reference_copy import ROOT, copy_reference
 
-__all__ = ["ROOT", "copy_reference", "reference", "suite"]
+__all__ = ["ROOT", "copy_reference", "part", "reference", "suite"]
 
 
 def reference():
@@ -14,3 +14,9 @@ def reference():
 def suite():
     """Path of the current assignment's mutation suite (mutants.toml, variants/, equivalent.toml)."""
     return assignment.current().mutants
+
+
+def part(name, spec=None):
+    """The assignment's module `name` (e.g. "checks.convergence", "child_ops"), imported in this
+    trusted process: its checks and fixtures, for the tests that look inside them."""
+    return (assignment.current() if spec is None else spec).import_part(name)
