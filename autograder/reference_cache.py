@@ -57,7 +57,9 @@ def compute(spec=None):
     from . import assignment, rubric
     from .report import runs
     spec = assignment.current() if spec is None else spec
-    entries = {"rubric": Entry({"tests": rubric.as_data(rubric.parse(spec))}, {})}
+    data = (spec.folder / assignment.SPEC).read_bytes()
+    entries = {"rubric": Entry({"tests": rubric.as_data(rubric.parse(spec))}, {}),
+               "spec": Entry({"sha256": assignment.spec_digest(data), "table": assignment.read_table(spec.folder)}, {})}
     own = getattr(spec.import_part("checks"), "reference_entries", None)
     if own is not None:
         entries.update(own())
