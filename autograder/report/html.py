@@ -11,7 +11,7 @@ import base64
 import html
 from collections import OrderedDict
 
-from .. import visibility
+from .. import assignment, visibility
 from ..checks.common import GRAD_TOL
 from ..results import write_atomic
 from . import plots, runs
@@ -207,7 +207,7 @@ def _header(document, student):
     passed = sum(t["status"] == "passed" for t in tests)
     extra = document.get("extra_data", {})
     later = extra.get("withheld")
-    parts = [f"<h1>gradlab: {esc(student)}</h1>",
+    parts = [f"<h1>{esc(assignment.current().name)}: {esc(student)}</h1>",
              f'<p class="score">{"Visible tests: " if later else ""}{fmt(document["score"])} / {fmt(total)}</p>',
              f"<p>{passed} of {len(tests)} {'visible ' if later else ''}tests passed"
              + (f"; {esc(later)}" if later else "")
@@ -239,7 +239,7 @@ def student_report(document, student, due_passed=True):
             "<h2>All tests</h2>", table(["Test", "Score", "Status", "Visibility"], all_rows, numeric=(1,))]
     if printed:
         body += ["<h2>What your code printed</h2>", f"<pre>{esc(printed)}</pre>"]
-    return page(f"gradlab report: {student}", "\n".join(body))
+    return page(f"{assignment.current().name} report: {student}", "\n".join(body))
 
 
 def write_report(document, student, path, due_passed=True):
@@ -248,8 +248,8 @@ def write_report(document, student, path, due_passed=True):
     try:
         text = student_report(document, student, due_passed)
     except Exception as error:  # noqa: BLE001 - the score stands even if its page cannot be drawn
-        text = page(f"gradlab report: {student}",
-                    f"<h1>gradlab: {esc(student)}</h1>"
+        text = page(f"{assignment.current().name} report: {student}",
+                    f"<h1>{esc(assignment.current().name)}: {esc(student)}</h1>"
                     f"<p class='note'>The detailed report could not be built ({esc(type(error).__name__)}: "
                     f"{esc(error)}); results.json holds every test.</p>")
     write_atomic(path, text)
