@@ -235,7 +235,8 @@ def load(name_or_path=None):
     if _NAME.match(text) and not Path(text).is_dir():
         folder = ASSIGNMENTS / text
         if not folder.is_dir():
-            known = sorted(p.name for p in ASSIGNMENTS.iterdir() if (p / SPEC).is_file()) if ASSIGNMENTS.is_dir() else []
+            known = sorted(p.name for p in ASSIGNMENTS.iterdir() if (p / SPEC).is_file()) \
+                if ASSIGNMENTS.is_dir() else []
             raise AssignmentError(f"no assignment named {text!r} in {ASSIGNMENTS} (known: {', '.join(known)})")
     else:
         folder = Path(text)

@@ -248,8 +248,8 @@ def _without_utf8_flags(data):
 
 def _read_zip(archive, spec):
     if archive.stat().st_size > MAX_TOTAL_BYTES:
-        raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the {spec.package} "
-                              ".py files")
+        raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the "
+                              f"{spec.package} .py files")
     entries = _zip_entries(archive)
     if entries is not None and entries > MAX_ZIP_ENTRIES:
         raise SubmissionError(f"{archive.name} holds {entries} entries, more than the {MAX_ZIP_ENTRIES} read; "

@@ -33,7 +33,8 @@ def test_the_default_is_named_in_assignments_default_and_loads_by_name():
 
 @pytest.mark.parametrize("edit, field", [
     (lambda text: text.replace('package = "gradlab"\n', ""), "'package' is missing"),
-    (lambda text: text.replace('package = "gradlab"', 'package = "grad-lab"'), "'package' must be a Python package name"),
+    (lambda text: text.replace('package = "gradlab"', 'package = "grad-lab"'),
+     "'package' must be a Python package name"),
     (lambda text: text.replace('graded = [', 'graded = [3, '), "'graded' must be a list of module names"),
     (lambda text: text.replace('provided = ["data"]', 'provided = ["losses"]'), "'graded' and 'provided' share"),
     (lambda text: text.replace('solutions = "../../solutions"', 'solutions = "nowhere"'), "field 'solutions'"),

@@ -123,13 +123,14 @@ def test_run_autograder_grades_the_upload_and_flags_a_late_one(layout, tmp_path)
 def test_bundle_ships_a_fresh_reference_cache_and_setup_checks_it(layout, tmp_path):
     root, run_autograder = layout
     source = root / "source"
-    assert (source / "assignments" / "gradlab" / "reference_cache" / "index.json").is_file()
-    before = (source / "assignments" / "gradlab" / "reference_cache" / "index.json").read_bytes()
+    index = source / "assignments" / "gradlab" / "reference_cache" / "index.json"
+    assert index.is_file()
+    before = index.read_bytes()
     check = subprocess.run([sys.executable, "-m", "autograder", "reference-cache", "--check"], cwd=source,
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0 and "fresh" in check.stdout  # built for this grader, numpy and machine
     assert run_autograder(flat_upload(tmp_path, "complete"))["score"] == 100
-    assert (source / "assignments" / "gradlab" / "reference_cache" / "index.json").read_bytes() == before  # read, not rebuilt
+    assert index.read_bytes() == before  # read, not rebuilt
     setup = (source / "setup.sh").read_text()
     assert "-m autograder reference-cache" in setup and "-m compileall" in setup
 

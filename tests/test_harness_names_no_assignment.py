@@ -5,7 +5,8 @@ from mutate import ROOT
 
 def names():
     """The names and packages of every assignment in assignments/ (gradlab's among them)."""
-    specs = [assignment.load(p.name) for p in sorted(assignment.ASSIGNMENTS.iterdir()) if (p / assignment.SPEC).is_file()]
+    specs = [assignment.load(p.name) for p in sorted(assignment.ASSIGNMENTS.iterdir())
+             if (p / assignment.SPEC).is_file()]
     return sorted({s.name.lower() for s in specs} | {s.package.lower() for s in specs})
 
 

@@ -225,7 +225,8 @@ def show(figures, previous):
         line(f"{label}: p95 of {one[label]['runs']} runs", ("one_submission", label, "p95"))
     line("one submission / floor", ("one_submission", "ratios", "one_submission_to_floor"), "x")
     line("otter run / one submission", ("one_submission", "ratios", "otter_run_to_one_submission"), "x")
-    print(f"{figures.get('assignment', '')} bench: {figures['size']} submissions, {figures['jobs']} workers, Python {figures['python']}")
+    print(f"{figures.get('assignment', '')} bench: {figures['size']} submissions, {figures['jobs']} workers, "
+          f"Python {figures['python']}")
     for kind in figures["per_submission"]:
         line(f"{kind}: median per submission", ("per_submission", kind, "median"))
         line(f"{kind}: p95 per submission", ("per_submission", kind, "p95"))

@@ -159,8 +159,8 @@ def _activation_checks(layer, forward_edges, backward_edges):
                 expected = getattr(t.ref.layers, f"{layer}_backward")(dout, cache)
                 _, grads, _ = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), dout,
                                                  **kwargs)
-                at_kink = LayerGradient(layer, f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), extra=kwargs,
-                                        suspects=_backward_suspects(t))
+                at_kink = LayerGradient(layer, f"layers.{layer}_forward", f"layers.{layer}_backward", (x,),
+                                        extra=kwargs, suspects=_backward_suspects(t))
                 expect_array(grads, expected, 1e-7, "dx", lambda x=x, kwargs=kwargs, dout=dout, layer=at_kink: [
                     region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer.name, x),
                     *ignored_arguments(getattr(t.ref.layers, f"{layer.name}_forward"), (x,), kwargs,
