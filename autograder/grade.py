@@ -201,7 +201,9 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
         except submission.SubmissionError as error:
             prepared, notes = None, [f"the submission could not be read: {error}"]
         if prepared is None:
-            problems = {m: ModuleProblem(m, "missing", notes[0]) for m in spec.graded}
+            # Nothing could be read: every module fails as one that does not import (not as a file
+            # the student left out), with the reason said once in the notes.
+            problems = {m: ModuleProblem(m, "import_error", notes[0]) for m in spec.graded}
             sandbox = Sandbox(scratch, limits, spec=spec)
         else:
             notes = prepared.notes

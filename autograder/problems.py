@@ -3,9 +3,9 @@ import collections
 
 # kind -> the diagnosis code every call into such a module fails with (checks/diagnosis.py).
 KINDS = {
-    "missing": "missing_module",          # the module's file is not in the upload (or nothing could be read)
+    "missing": "missing_module",          # the module's file is not in the upload
     "not_installed": "import_error",      # it imports a package the grader does not have
-    "import_error": "import_error",       # importing it raised
+    "import_error": "import_error",       # importing it raised (or nothing of the upload could be read)
     "crashed": "import_error",            # the student's process died, hung or flooded while importing it
 }
 
