@@ -147,14 +147,17 @@ def table(path):
 
 @lru_cache(maxsize=8)
 def _load(path):
-    from .. import reference_cache, rubric
-    if path is None or Path(path).resolve() == Path(rubric.RUBRIC).resolve():
+    from .. import assignment, reference_cache
+    rubric_file = assignment.current().rubric_file
+    if path is None or Path(path).resolve() == rubric_file.resolve():
+        if not rubric_file.exists():
+            return parse_table({})
         return parse_table(reference_cache.entry("policy").values["table"])
     return parse_table(table(path))
 
 
 def load(path=None):
-    """The Policy of a rubric file (default: the grader's rubric, rubric.RUBRIC, whose [policy] is
+    """The Policy of a rubric file (default: the current assignment's rubric.toml, whose [policy] is
     parsed once, with table(), and kept by reference_cache). Raises ValueError on a malformed
     [policy] table."""
     return _load(None if path is None else str(path))

@@ -32,8 +32,8 @@ def sources(package, graded, handout, solutions):
 
 
 def current():
-    """Today's wiring: the grader's own graded modules and reference folder (the handout is
-    written beside the solutions' folder as assignment/<package>/)."""
-    from .. import reference, submission
-    root = reference.SOLUTIONS.parent.parent
-    return sources(reference.SOLUTIONS.name, submission.GRADED_MODULES, root / "assignment", reference.SOLUTIONS.parent)
+    """The current assignment's wiring (assignment.py): its package, graded modules, handout and
+    solutions folders."""
+    from .. import assignment
+    spec = assignment.current()
+    return sources(spec.package, spec.graded, spec.handout, spec.solutions)

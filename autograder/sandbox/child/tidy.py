@@ -23,7 +23,7 @@ class Tidy:
 
     Inputs:
     - modules: modules whose attributes are restored after each request (numpy, builtins, ...).
-    - tables: dicts whose entries are restored (e.g. fixtures.CALLABLES).
+    - tables: dicts whose entries are restored (e.g. the tables of the assignment's child_ops).
     - own_namespace: bool, the worker runs in its own PID namespace (then kill(-1) reaches only
       the processes the student started there; without one it must never be used).
     """
