@@ -232,7 +232,7 @@ def test_run_autograder_past_the_limit_grades_nothing(tmp_path, monkeypatch):
     (tmp_path / "submission").mkdir()
     previous = [graded_before("2026-02-20T09:00:00-05:00", 30.0), graded_before("2026-02-20T10:00:00-05:00", 35.0)]
     (tmp_path / "submission_metadata.json").write_text(json.dumps(meta(CREATED, previous=previous)))
-    monkeypatch.setenv("GRADLAB_AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
     monkeypatch.setattr(policy, "load", lambda: policy.Policy(limits=FIVE_A_DAY))
 
     def must_not_grade(*args, **kwargs):
@@ -248,7 +248,7 @@ def test_run_autograder_past_the_limit_grades_nothing(tmp_path, monkeypatch):
 def test_run_autograder_deducts_for_lateness(tmp_path, monkeypatch):
     shutil.copytree(EXAMPLES / "half_finished", tmp_path / "submission")
     (tmp_path / "submission_metadata.json").write_text(json.dumps(meta("2026-03-02T01:30:00-05:00")))
-    monkeypatch.setenv("GRADLAB_AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
     monkeypatch.setattr(policy, "load", lambda path=None: policy.Policy(late=LATE))
     assert gradescope_run.main() == 0
     results = json.loads((tmp_path / "results" / "results.json").read_text())
