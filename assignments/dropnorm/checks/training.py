@@ -7,7 +7,8 @@ with the reference's test-mode forward pass.
 Measured (reference, 300 spirals points, [2, 32 x 6, 3] sigmoid, learning rate 0.5, batches of
 64, 400 iterations, seeds 0-5, training accuracy in test mode): with batchnorm 94.7%, 100%,
 99.7%, 99.7%, 100%, 99.7%; without it 38.3%, 36.3%, 31.3%, 34.7%, 36.3%, 34.3% (chance is
-about 33%: the sigmoid layers' gradients vanish and the net predicts one class).
+about 33%: the sigmoid layers' gradients vanish and the net predicts one class). The check
+trains one seed (the run costs most of the grading time), with the threshold at 90%.
 """
 from functools import lru_cache
 
@@ -17,7 +18,7 @@ from autograder import reference_cache
 from autograder.checks.framework import CheckFailed, check, describe
 
 N_POINTS, THRESHOLD = 300, 0.9
-SEEDS = (0, 1)
+SEEDS = (0,)  # one run: about 2 s of the grading time under load (0.7 s on an idle core)
 DIMS = [2] + [32] * 6 + [3]
 MODEL = {"activation": "sigmoid", "normalization": "batchnorm"}
 CONFIG = {"learning_rate": 0.5, "batch_size": 64, "num_iters": 400}
