@@ -17,7 +17,7 @@ X, Y = RNG.normal(size=(6, 3)), RNG.integers(3, size=6)
 
 
 def _check_gradients(**options):
-    model = DeepMLP([3, 5, 4, 3], seed=0, **options)
+    model = DeepMLP([3, 5, 4, 3], activation="tanh", seed=0, **options)  # tanh: no kink where an input is 0
     loss, grads = returned(model.loss(X, Y, seed=2), ("loss", "grads"), "DeepMLP.loss")
     number(loss, "the loss")
     assert isinstance(grads, dict) and set(grads) == set(model.params), \
@@ -34,7 +34,7 @@ def _check_gradients(**options):
         # drops, has gradient 0, where centered differences give rounding noise.
         numeric = numerical_gradient(f, value)
         got = array(grads[name], f"grads['{name}']", value.shape)
-        error = np.max(np.abs(got - numeric)) / max(1e-6, np.max(np.abs(numeric)))
+        error = np.max(np.abs(got - numeric)) / max(1e-4, np.max(np.abs(numeric)))
         assert error < 1e-5, f"grads['{name}'] is wrong ({options}): error {error:.2e} relative to its largest entry"
 
 
