@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+# The assignment every target works on: a folder name under assignments/ or a folder's path.
+ASSIGNMENT ?= gradlab
+A := --assignment $(ASSIGNMENT)
 SUBMISSIONS ?= examples/submissions
 OUT ?= reports
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -16,7 +19,8 @@ help:
 	@echo "make assignment  regenerate assignment/ from solutions/"
 	@echo "make mutants     grade the mutation suite (tests/mutants/) and print what the grader caught"
 	@echo "make mutation-score  every generated mutant of the solution blocks (cosmic-ray): score, survivors"
-	@echo "make gradescope  build dist/autograder.zip, the Gradescope autograder"
+	@echo "make gradescope  build dist/ASSIGNMENT-autograder.zip, the Gradescope autograder"
+	@echo "every target works on ASSIGNMENT (default $(ASSIGNMENT)): a name under assignments/ or a folder"
 	@echo "make examples    regenerate examples/submissions/ from solutions/"
 
 $(STAMP): pyproject.toml
@@ -28,18 +32,18 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 assignment: venv
-	$(PY) -m tools.make_assignment
+	$(PY) -m tools.make_assignment $(A)
 
 check-assignment: venv
-	$(PY) -m tools.make_assignment --check
+	$(PY) -m tools.make_assignment --check $(A)
 
 # The mutation suite: broken copies of the reference must lose points and be diagnosed (README, "Diagnoses").
 mutants: venv
-	$(PY) tests/mutants/runner.py --jobs 2
+	$(PY) tests/mutants/runner.py --jobs 2 $(A)
 
 # Every first-order mutant of the solution blocks, made by cosmic-ray (README, "The mutation score").
 mutation-score: venv sandbox-user
-	$(PY) tests/mutants/score.py --jobs $(JOBS)
+	$(PY) tests/mutants/score.py --jobs $(JOBS) $(A)
 
 test: venv browser sandbox-user
 	$(PY) -m pytest -q
@@ -49,16 +53,16 @@ clean:
 
 # Grading a class (README, "For TAs"): FORCE=1 regrades what is graded and unchanged.
 grade: venv sandbox-user
-	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(if $(filter 1,$(FORCE)),--force)
+	$(PY) -m autograder batch $(SUBMISSIONS) --out $(OUT) --jobs $(JOBS) $(A) $(if $(filter 1,$(FORCE)),--force)
 
 gradescope: venv
-	$(PY) -m autograder gradescope-bundle --out dist/autograder.zip
+	$(PY) -m autograder gradescope-bundle $(A)
 
 examples: venv
-	$(PY) -m tools.make_examples
+	$(PY) -m tools.make_examples $(A)
 
 check-examples: venv
-	$(PY) -m tools.make_examples --check
+	$(PY) -m tools.make_examples --check $(A)
 
 # The browser test renders report pages with Debian's Chromium: installed here when missing and
 # running as root (as in CI); otherwise that test skips and says why.
@@ -70,11 +74,11 @@ browser:
 # The unprivileged user that runs student code when grading as root (README, "Threat model"):
 # created here when missing and running as root, as Gradescope's setup.sh does.
 sandbox-user:
-	@[ "$$(id -u)" != 0 ] || id gradlab-student >/dev/null 2>&1 || \
-	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin gradlab-student
+	@[ "$$(id -u)" != 0 ] || id autograder-student >/dev/null 2>&1 || \
+	  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin autograder-student
 
 # The benchmark (README, "Performance"): one submission as Gradescope grades it, beside otter run
 # and the floor (RUNS, OTTER_RUNS), and a synthetic class graded like `make grade` (SIZE, BENCH_JOBS).
 bench: venv
-	$(PY) -m tools.bench --size $(or $(SIZE),500) --jobs $(or $(BENCH_JOBS),2) --runs $(or $(RUNS),15) \
+	$(PY) -m tools.bench $(A) --size $(or $(SIZE),500) --jobs $(or $(BENCH_JOBS),2) --runs $(or $(RUNS),15) \
 	  --otter-runs $(or $(OTTER_RUNS),5)

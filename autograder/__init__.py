@@ -1,4 +1,5 @@
-"""The gradlab autograder: grades submissions of the gradlab package in an isolated child process."""
+"""The autograder harness: grades submissions of an assignment's package (assignments/<name>/) in an
+isolated child process."""
 import os
 
 

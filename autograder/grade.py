@@ -1,7 +1,7 @@
 """Grade one submission: prepare it, run every rubric test in the sandbox, write the results.
 
 The process running this never imports the submission: student code runs only in the
-sandbox's child; reference values come from solutions/gradlab, loaded here.
+sandbox's child; reference values come from the assignment's reference, loaded here.
 """
 import math
 import shutil
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks, reference, results, rubric, submission, visibility
+from . import assignment, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
+from .problems import ModuleProblem
 from .report import markdown
 from .sandbox import Limits, Sandbox, spawner
 from .sandbox.process import clip
@@ -23,25 +24,30 @@ MAX_OUTPUT = 8000  # characters of one test's output
 MAX_RESULTS = 1 << 20  # bytes of results.json: past it, the measured figures are dropped (scores stay)
 
 
-def _module_problems(sandbox, prepared):
-    """Sentences for the modules that are missing or do not import, keyed by module name."""
-    problems = {m: f"gradlab/{m}.py is missing from the submission" for m in prepared.missing}
-    for module in submission.GRADED_MODULES:
+def _module_problems(sandbox, prepared, spec):
+    """ModuleProblems of the graded modules that are missing or do not import, keyed by module name."""
+    package = spec.package
+    problems = {m: ModuleProblem(m, "missing", f"{package}/{m}.py is missing from the submission")
+                for m in prepared.missing}
+    for module in spec.graded:
         if module in problems:
             continue
         reply = sandbox.request({"op": "import", "module": module}, IMPORT_SECONDS)
         if reply.ok:
             continue
         if reply.status != "error":
-            problems[module] = f"gradlab/{module}.py could not be imported: the student's process {reply.detail}"
+            problems[module] = ModuleProblem(module, "crashed", f"{package}/{module}.py could not be imported: "
+                                             f"the student's process {reply.detail}")
             continue
         error = reply.error
         where = f" ({error['where']})" if error["where"] else ""
-        if error["type"] == "ModuleNotFoundError" and "gradlab" not in error["message"]:
-            problems[module] = (f"gradlab/{module}.py imports a package that is not installed on the grader: "
-                                f"{error['message']}. Use only numpy and the standard library.")
+        if error["type"] == "ModuleNotFoundError" and package not in error["message"]:
+            problems[module] = ModuleProblem(module, "not_installed", (
+                f"{package}/{module}.py imports a package that is not installed on the grader: "
+                f"{error['message']}. Use only numpy and the standard library."))
         else:
-            problems[module] = f"gradlab/{module}.py did not import: {error['type']}: {error['message']}{where}"
+            problems[module] = ModuleProblem(module, "import_error", f"{package}/{module}.py did not import: "
+                                             f"{error['type']}: {error['message']}{where}")
     return problems
 
 
@@ -109,8 +115,7 @@ def _test_diagnosis(failed):
                        f"({counts}): look at each case's numbers.")
 
 
-def _run_test(test, tester):
-    check = checks.CHECKS[test.id]
+def _run_test(test, tester, check):
     try:
         check(tester)
     except Exception as error:  # noqa: BLE001 - a grader bug must cost no other test
@@ -184,26 +189,28 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     """
     start = time.monotonic()
     spawner.zygote()  # starts (if not yet running) while the reference loads and the upload is unpacked
-    tests = rubric.load() if rubric_tests is None else rubric_tests
-    ref = reference.load()
-    scratch = Path(tempfile.mkdtemp(prefix="gradlab-"))
+    spec = assignment.current()
+    tests = rubric.load(spec) if rubric_tests is None else rubric_tests
+    checks = spec.checks()
+    ref = reference.load(spec)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{spec.name}-"))
     timings, notes = {}, []
     try:
         try:
-            prepared = submission.prepare(upload, scratch / "submission")
+            prepared = submission.prepare(upload, scratch / "submission", spec)
         except submission.SubmissionError as error:
             prepared, notes = None, [f"the submission could not be read: {error}"]
         if prepared is None:
-            problems = dict.fromkeys(submission.GRADED_MODULES, notes[0])
-            sandbox = Sandbox(scratch, limits)
+            problems = {m: ModuleProblem(m, "missing", notes[0]) for m in spec.graded}
+            sandbox = Sandbox(scratch, limits, spec=spec)
         else:
             notes = prepared.notes
-            sandbox = Sandbox(prepared.root, limits)
+            sandbox = Sandbox(prepared.root, limits, spec=spec)
         with sandbox:
             if prepared is not None:
-                problems = _module_problems(sandbox, prepared)
+                problems = _module_problems(sandbox, prepared, spec)
             # What a module does at import is undone after its own request, in every later child too.
-            sandbox.preload = [m for m in submission.GRADED_MODULES if m not in problems]
+            sandbox.preload = [m for m in spec.graded if m not in problems]
             graded, printed = {}, {}
             # Each visibility runs in children of its own, visible tests first: nothing a hidden
             # test's inputs leave behind in a child, nor what it prints, reaches what a visible
@@ -216,7 +223,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
                     sandbox.fresh_child()
                 for test in group:
                     began = time.monotonic()
-                    graded[test.id] = _run_test(test, Tester(sandbox, ref, problems))
+                    graded[test.id] = _run_test(test, Tester(sandbox, ref, problems), checks[test.id].function)
                     timings[test.id] = time.monotonic() - began
                 printed[visibility] = sandbox.printed(reset=True)
             graded = [graded[test.id] for test in tests]
@@ -224,8 +231,9 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded, due_passed)
-    extra = {"grader": "gradlab autograder", "numpy": np.__version__,
-             "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
+    extra = {"grader": f"{spec.name} autograder", "assignment": spec.name, "numpy": np.__version__,
+             "modules": {m: problems[m].sentence if m in problems else "ok" for m in spec.graded},
+             "module_problems": {m: problems[m].kind for m in spec.graded if m in problems},
              "notes": notes,
              # What the visible tests' calls printed (and the imports); the other visibilities' apart.
              "student_output": printed.pop("visible", ""),

@@ -2,8 +2,8 @@
 
 What the reference decides alike for every submission (its own training runs, which the
 convergence tests compare with; the reference's decision regions, which report.html draws;
-the parsed rubric) is computed once, not in every grading process. It is kept in FOLDER,
-autograder/reference_cache/:
+the parsed rubric) is computed once, not in every grading process. It is kept in the
+assignment's folder, <assignment>/reference_cache/:
 - index.json: {"format": 1, "key": {...}, "entries": {name: {"values": JSON, "arrays": [names]}}};
 - <name>.<array>.npy: one file per array, read with allow_pickle=False (never a pickle).
 
@@ -28,7 +28,6 @@ import numpy as np
 
 from .fingerprint import grader_fingerprint
 
-FOLDER = Path(__file__).resolve().parent / "reference_cache"
 INDEX = "index.json"
 FORMAT = 1
 
@@ -40,21 +39,32 @@ class Entry:
     arrays: dict
 
 
-def current_key(root=None):
-    """What the stored results must have been computed with: dict of str."""
-    fingerprint = grader_fingerprint() if root is None else grader_fingerprint(root)
-    return {"grader": fingerprint, "numpy": np.__version__, "machine": platform.machine()}
+def folder_of(spec):
+    """The folder that keeps the results of the assignment spec: its reference_cache/."""
+    return spec.reference_cache_dir
 
 
-def compute():
-    """Every result, computed from the reference now: dict name -> Entry."""
+def current_key(spec=None):
+    """What the stored results of the assignment spec (default the current one) must have been
+    computed with: dict of str."""
+    return {"grader": grader_fingerprint(spec=spec), "numpy": np.__version__, "machine": platform.machine()}
+
+
+def compute(spec=None):
+    """Every result of the assignment spec (default the current one), computed from its reference
+    now: dict name -> Entry. Its checks package may define reference_entries() (dict name -> Entry)."""
     # Imported here: these modules read their results through this one.
-    from . import rubric
-    from .checks import convergence
+    from . import assignment, rubric
     from .report import runs
-    entries = {"rubric": Entry({"tests": rubric.as_data(rubric.parse())}, {})}
-    entries.update(convergence.reference_entries())
-    entries.update(runs.reference_entries())
+    spec = assignment.current() if spec is None else spec
+    data = (spec.folder / assignment.SPEC).read_bytes()
+    entries = {"rubric": Entry({"tests": rubric.as_data(rubric.parse(spec))}, {}),
+               "spec": Entry({"sha256": assignment.spec_digest(data), "table": assignment.read_table(spec.folder)}, {})}
+    own = getattr(spec.import_part("checks"), "reference_entries", None)
+    if own is not None:
+        entries.update(own())
+    if spec.import_part("checks.convergence") is not None:  # stopgap until reports draw typed records
+        entries.update(runs.reference_entries())
     return entries
 
 
@@ -99,18 +109,21 @@ def write(folder, key, entries):
         shutil.rmtree(fresh, ignore_errors=True)
 
 
-def ensure(folder=None):
-    """The entries for the grader as it is now, from folder (default FOLDER) or computed.
+def ensure(folder=None, spec=None):
+    """The entries for the grader and assignment spec (default the current one) as they are now,
+    from folder (default the assignment's reference_cache/) or computed.
 
     Returns: tuple (entries, status): status is "fresh" (read), "rebuilt" (computed and
     written) or "not written: <reason>" (computed, kept in memory only).
     """
-    folder = FOLDER if folder is None else Path(folder)
-    key = current_key()
+    from .assignment import current
+    spec = current() if spec is None else spec
+    folder = folder_of(spec) if folder is None else Path(folder)
+    key = current_key(spec)
     entries = read(folder, key)
     if entries is not None:
         return entries, "fresh"
-    entries = compute()
+    entries = compute(spec)
     try:
         write(folder, key, entries)
     except OSError as error:  # e.g. a read-only /autograder/source: correct, only slower
@@ -118,14 +131,16 @@ def ensure(folder=None):
     return read(folder, key) or entries, "rebuilt"
 
 
-@lru_cache(maxsize=1)
-def _entries():
-    return ensure()[0]
+@lru_cache(maxsize=None)
+def _entries(spec):
+    return ensure(spec=spec)[0]
 
 
-def entry(name):
-    """The stored result called name (an Entry), loaded once per process."""
-    return _entries()[name]
+def entry(name, spec=None):
+    """The stored result called name (an Entry) of the assignment spec (default the current one),
+    loaded once per process."""
+    from .assignment import current
+    return _entries(current() if spec is None else spec)[name]
 
 
 def forget():
@@ -134,12 +149,14 @@ def forget():
 
 
 def _run(args):
-    folder = FOLDER
+    from .assignment import current
+    spec = current()
+    folder = folder_of(spec)
     if args.check:
-        fresh = read(folder, current_key()) is not None
+        fresh = read(folder, current_key(spec)) is not None
         print(f"{folder}: {'fresh' if fresh else 'stale: python -m autograder reference-cache rebuilds it'}")
         return 0 if fresh else 1
-    _, status = ensure(folder)
+    _, status = ensure(folder, spec)
     print(f"{folder}: {status}")
     return 0
 

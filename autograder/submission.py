@@ -1,9 +1,9 @@
 """Turn what a student uploaded into a clean package folder that the sandbox can import.
 
 Accepted: a folder with the module files flat (as Gradescope stores an upload), a folder holding
-gradlab/ (or a whole copy of assignment/), or a .zip of any of these; any other single file is read
+<package>/ (or a whole copy of the handout), or a .zip of any of these; any other single file is read
 as a folder holding only it (a bare notebook gets the advice it gets in a zip). Only the expected module
-files are copied, as bytes, into scratch/gradlab/ beside an empty __init__.py of the grader's
+files are copied, as bytes, into scratch/<package>/ beside an empty __init__.py of the grader's
 own; nothing is imported or run here. Zip members with absolute paths, '..' or links are
 skipped, and so are symlinks in folders (files are opened without following links); sizes and
 counts are capped (a zip bomb is read no further than the cap), and unreadable members are
@@ -20,8 +20,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-MODULES = ("losses", "regularizers", "layers", "gradcheck", "optim", "nets", "autodiff", "data")
-GRADED_MODULES = MODULES[:-1]  # data.py is provided; a student's copy is used when present
+# The package and its modules come from the assignment's spec (assignment.py): spec.package,
+# spec.modules (graded, then provided: a student's copy of a provided one is used when present).
 MAX_FILE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 64 << 20
 MAX_MEMBERS = 5000
@@ -32,7 +32,7 @@ CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")  # PEP 263
 # Trees no upload needs (environments, version control, caches): skipped before they count.
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git", ".hg", ".svn", ".venv", "venv",
                  "node_modules", ".mypy_cache", ".pytest_cache", ".tox"}
-MODULE_DEPTH = 3  # a module file is looked for as m.py, gradlab/m.py or X/gradlab/m.py (a copy of the handout)
+MODULE_DEPTH = 3  # a module file is looked for as m.py, <package>/m.py or X/<package>/m.py (a copy of the handout)
 
 
 class SubmissionError(Exception):
@@ -43,25 +43,27 @@ class SubmissionError(Exception):
 class Prepared:
     """A submission made ready for grading.
 
-    - root: Path of the folder to put on the child's sys.path (it holds gradlab/).
+    - root: Path of the folder to put on the child's sys.path (it holds <package>/).
     - found: dict module name -> the path it came from, relative to the upload.
     - notes: list of str, what the student should know about the upload itself.
+    - graded: tuple of the graded module names.
     """
     root: Path
+    graded: tuple = ()
     found: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
 
     @property
     def missing(self):
-        return [m for m in GRADED_MODULES if m not in self.found]
+        return [m for m in self.graded if m not in self.found]
 
 
-def _candidates(files):
+def _candidates(files, spec):
     """The best file for every module, and notes on the copies left out.
 
     The module files are taken from one folder: the one holding the most of them, then a place
-    the contract names (m.py, gradlab/m.py, X/gradlab/m.py) before others, then the shallowest,
-    then one named gradlab (a stale copy of the handout deeper down never wins over the files at
+    the contract names (m.py, <package>/m.py, X/<package>/m.py) before others, then the shallowest,
+    then one named <package> (a stale copy of the handout deeper down never wins over the files at
     the top). A module that folder lacks comes from the next best folder.
 
     Input: dict of relative PurePosixPath -> bytes-reading function.
@@ -69,13 +71,13 @@ def _candidates(files):
     """
     folders = {}
     for path in files:
-        if path.suffix == ".py" and path.stem in MODULES:
+        if path.suffix == ".py" and path.stem in spec.modules:
             folders.setdefault(path.parent, []).append(path)
 
     def rank(folder):
         paths = folders[folder]
-        return (-len({p.stem for p in paths} & set(GRADED_MODULES)), not _is_module_place(paths[0]),
-                len(folder.parts), folder.name != "gradlab", str(folder))
+        return (-len({p.stem for p in paths} & set(spec.graded)), not _is_module_place(paths[0], spec),
+                len(folder.parts), folder.name != spec.package, str(folder))
     chosen, notes = {}, []
     for folder in sorted(folders, key=rank):
         left_out = sorted(p.name for p in folders[folder] if p.stem in chosen)
@@ -87,31 +89,31 @@ def _candidates(files):
     return chosen, notes
 
 
-def _module_like(path):
+def _module_like(path, spec):
     """The module a misnamed file probably is ('Losses.py', 'layer.py', 'optim (1).py',
     'nets.py.txt', 'losses.ipynb'), or None."""
     name = path.name.lower()
     stem = name.split(".py")[0] if ".py" in name else name.rsplit(".", 1)[0]
     stem = re.sub(r"\(\d+\)|[-_ ]?copy|[-_ ]?v\d+|[^a-z]", "", stem)
     import difflib  # only for a misnamed file: grading an upload needs no difflib
-    guess = difflib.get_close_matches(stem, MODULES, n=1, cutoff=0.75)
+    guess = difflib.get_close_matches(stem, spec.modules, n=1, cutoff=0.75)
     return guess[0] if guess else None
 
 
-def _advice(files, chosen):
+def _advice(files, chosen, spec):
     """Notes on files that look like a misnamed module, a notebook, a PDF or a zip in the zip."""
     notes = []
     used = set(chosen.values())
     for path in sorted(files):
         if path in used or path.name == "__init__.py":
             continue
-        guess = _module_like(path)
+        guess = _module_like(path, spec)
         if guess and guess not in chosen:
             what = "a notebook" if path.suffix == ".ipynb" else "a file"
             notes.append(f"found {what} {path} but no {guess}.py: the grader reads {guess}.py; "
-                         f"save or rename it as gradlab/{guess}.py")
+                         f"save or rename it as {spec.package}/{guess}.py")
         elif path.suffix.lower() in (".ipynb", ".pdf", ".docx", ".txt", ".html") and not chosen:
-            notes.append(f"found {path}: the grader reads the gradlab .py files, not a {path.suffix} file; "
+            notes.append(f"found {path}: the grader reads the {spec.package} .py files, not a {path.suffix} file; "
                          "build the upload with `make submit` in the assignment folder")
         elif path.suffix.lower() == ".zip" and not chosen:
             notes.append(f"found {path} inside the upload: upload that zip itself, not a zip of it")
@@ -141,26 +143,26 @@ def _utf8(data, relative):
                                   f"as {codec}. Save your files as UTF-8.")
 
 
-def _is_module_place(relative):
-    """Whether a relative path is where the contract lets a module file be: m.py, gradlab/m.py,
-    or X/gradlab/m.py."""
+def _is_module_place(relative, spec):
+    """Whether a relative path is where the contract lets a module file be: m.py, <package>/m.py,
+    or X/<package>/m.py."""
     parts = relative.parts
-    return (relative.suffix == ".py" and relative.stem in MODULES and len(parts) <= MODULE_DEPTH
-            and (len(parts) == 1 or parts[-2] == "gradlab") and not IGNORED_PARTS & set(parts))
+    return (relative.suffix == ".py" and relative.stem in spec.modules and len(parts) <= MODULE_DEPTH
+            and (len(parts) == 1 or parts[-2] == spec.package) and not IGNORED_PARTS & set(parts))
 
 
-def _module_files(folder):
+def _module_files(folder, spec):
     """The module files of a folder at the places the contract names, found before any walk or
     limit: dict relative PurePosixPath -> Path (regular files only, links skipped)."""
     found = {}
-    places = [Path(folder), Path(folder) / "gradlab"]
+    places = [Path(folder), Path(folder) / spec.package]
     try:
-        places += sorted(p / "gradlab" for p in Path(folder).iterdir()
+        places += sorted(p / spec.package for p in Path(folder).iterdir()
                          if p.name not in IGNORED_PARTS and not p.is_symlink() and p.is_dir())[:100]
     except OSError:
         pass
     for place in places:
-        for module in MODULES:
+        for module in spec.modules:
             path = place / f"{module}.py"
             try:
                 if stat.S_ISREG(path.lstat().st_mode):
@@ -170,8 +172,8 @@ def _module_files(folder):
     return found
 
 
-def _read_folder(folder):
-    files, total, seen = _module_files(folder), 0, 0
+def _read_folder(folder, spec):
+    files, total, seen = _module_files(folder, spec), 0, 0
     for directory, subfolders, names in os.walk(folder):  # never follows links to folders
         subfolders[:] = sorted(d for d in subfolders if d not in IGNORED_PARTS)  # pruned before they cost anything
         for name in sorted(names) + [d for d in subfolders if os.path.islink(os.path.join(directory, d))]:
@@ -244,14 +246,14 @@ def _without_utf8_flags(data):
     return bytes(data)
 
 
-def _read_zip(archive):
+def _read_zip(archive, spec):
     if archive.stat().st_size > MAX_TOTAL_BYTES:
-        raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the gradlab "
+        raise SubmissionError(f"{archive.name} is larger than {MAX_TOTAL_BYTES >> 20} MB; upload only the {spec.package} "
                               ".py files")
     entries = _zip_entries(archive)
     if entries is not None and entries > MAX_ZIP_ENTRIES:
         raise SubmissionError(f"{archive.name} holds {entries} entries, more than the {MAX_ZIP_ENTRIES} read; "
-                              "upload only the gradlab .py files")
+                              f"upload only the {spec.package} .py files")
     notes = []
     try:
         try:
@@ -265,7 +267,7 @@ def _read_zip(archive):
         raise SubmissionError(f"{archive.name} is not a readable zip file ({error})") from None
     files, skipped, counted = {}, [], 0
     # Module files at the contract's places first, then the rest, ignored trees never counted.
-    places = [i for i in members if _is_module_place(PurePosixPath(i.filename.replace("\\", "/")))]
+    places = [i for i in members if _is_module_place(PurePosixPath(i.filename.replace("\\", "/")), spec)]
     first = set(map(id, places))
     for info in places + [i for i in members if id(i) not in first]:
         name = PurePosixPath(info.filename.replace("\\", "/"))
@@ -306,20 +308,23 @@ def _content(source):
         raise OSError(str(error)) from None  # encrypted, unknown compression, corrupt
 
 
-def prepare(upload, scratch):
-    """Copy the expected modules of an upload into scratch/gradlab/.
+def prepare(upload, scratch, spec=None):
+    """Copy the expected modules of an upload into scratch/<package>/.
 
     Inputs:
     - upload: Path of a folder or a .zip file.
     - scratch: Path of an empty folder owned by the grader.
+    - spec: the Assignment (assignment.py; default the current one): its package and modules.
 
     Returns: a Prepared. Raises SubmissionError if the upload cannot be read at all.
     """
+    from .assignment import current
+    spec = current() if spec is None else spec
     upload, scratch = Path(upload), Path(scratch)
     if upload.is_dir():
-        files = _read_folder(upload)
+        files = _read_folder(upload, spec)
     elif upload.is_file() and (zipfile.is_zipfile(upload) or upload.suffix.lower() == ".zip"):
-        files = _read_zip(upload)
+        files = _read_zip(upload, spec)
     elif upload.is_file():
         # One bare file (a notebook, a PDF, a single module): read as a folder holding only it, so
         # it gets the advice the same file gets inside a zip.
@@ -332,14 +337,14 @@ def prepare(upload, scratch):
         if marker in files:
             notes.append(f"ignored {what}: {', '.join(sorted(files.pop(marker))[:5])}")
     notes += files.pop(PurePosixPath("(names)"), [])
-    chosen, copies = _candidates(files)
-    advice = list(dict.fromkeys(copies + _advice(files, chosen)))
+    chosen, copies = _candidates(files, spec)
+    advice = list(dict.fromkeys(copies + _advice(files, chosen, spec)))
     notes += advice[:MAX_ADVICE] + ([f"... and {len(advice) - MAX_ADVICE} more files like these"]
                                     if len(advice) > MAX_ADVICE else [])
-    package = scratch / "gradlab"
+    package = scratch / spec.package
     package.mkdir(parents=True)
     (package / "__init__.py").write_text('"""The submission, as copied by the grader."""\n')
-    prepared = Prepared(root=scratch, notes=notes)
+    prepared = Prepared(root=scratch, graded=spec.graded, notes=notes)
     for module, relative in chosen.items():
         try:
             data = _content(files[relative])

@@ -1,6 +1,6 @@
 """Every rule the grader enforces is written in the docstring of the function it grades.
 
-CONTRACT holds, for each check in autograder/checks/ that can fail an answer that looks right
+CONTRACT holds, for each check in assignments/gradlab/checks/ that can fail an answer that looks right
 for a reason of the contract (a dtype, a container, a call count, an input left modified), the
 functions it grades and the phrase their docstrings must hold. The docstrings are read from the
 reference (solutions/gradlab) and from the students' stubs (assignment/gradlab), which carry them.
@@ -10,8 +10,11 @@ import importlib
 
 import pytest
 
-from autograder.checks import autodiff, common, convergence, framework, gradcheck, nets, optim
-from mutate import ROOT
+from autograder.checks import common, framework
+from mutate import ROOT, part
+
+autodiff, convergence, gradcheck, nets, optim = (part(f"checks.{name}") for name in
+                                                 ("autodiff", "convergence", "gradcheck", "nets", "optim"))
 
 LOSSES = ["losses.softmax_loss", "losses.svm_loss", "losses.mse_loss", "losses.logistic_loss"]
 REGULARIZERS = ["regularizers.l2", "regularizers.l1", "regularizers.elastic_net"]

@@ -1,4 +1,4 @@
-"""The random expression graphs of the autodiff checks (autograder/checks/expressions.py) and the
+"""The random expression graphs of the autodiff checks (assignments/gradlab/checks/expressions.py) and the
 fixtures that evaluate them: every operator, shared interior nodes, a kink, large magnitudes;
 the reference's forward and reverse modes agree on them, and with centered differences."""
 import json
@@ -6,9 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from autograder.checks import expressions
-from autograder.sandbox.child import fixtures
 from gradlab import autodiff
+from mutate import part
+
+expressions, fixtures = part("checks.expressions"), part("child_ops")
 
 SEEDS = range(30)
 

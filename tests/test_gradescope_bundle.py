@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from autograder import grade
+from autograder import assignment, grade
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run
 from mutate import ROOT
@@ -44,7 +44,7 @@ def layout(bundle, tmp_path):
         shutil.copytree(submission, root / "submission")
         if meta is not None:
             (root / "submission_metadata.json").write_text(json.dumps(meta))
-        env = {**os.environ, "GRADLAB_AUTOGRADER_ROOT": str(root), "GRADLAB_PYTHON": sys.executable}
+        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
         done = subprocess.run([str(root / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         results = json.loads((root / "results" / "results.json").read_text())
@@ -74,10 +74,16 @@ def test_bundle_holds_the_scripts_grader_and_reference_only(bundle):
         requirements = archive.read("requirements.txt").decode()
     for script in ("setup.sh", "run_autograder"):
         assert stat.S_IMODE(infos[script].external_attr >> 16) == 0o755
-    assert {"autograder/rubric.toml", "autograder/grade.py", "autograder/gradescope/run.py",
-            "autograder/sandbox/child/worker.py", "solutions/gradlab/losses.py"} <= set(infos)
+    assert {"assignments/gradlab/rubric.toml", "assignments/gradlab/assignment.toml", "autograder/grade.py",
+            "autograder/gradescope/run.py", "autograder/sandbox/child/worker.py", "assignments/gradlab/child_ops.py",
+            "assignments/gradlab/checks/losses.py", "assignments/gradlab/reference_cache/index.json",
+            "solutions/gradlab/losses.py"} <= set(infos)
     tops = {name.split("/")[0] for name in infos}
-    assert tops == {"setup.sh", "run_autograder", "requirements.txt", "autograder", "solutions"}
+    assert tops == {"setup.sh", "run_autograder", "requirements.txt", "autograder", "assignments", "solutions"}
+    assert {name for name in infos if name.startswith("solutions/")} == {
+        f"solutions/gradlab/{m}.py" for m in ("__init__", *assignment.load("gradlab").modules)}
+    with zipfile.ZipFile(bundle) as archive:
+        assert archive.read("assignments/DEFAULT").decode().split() == ["gradlab"]
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in infos)
     assert {line.split(">")[0].split("=")[0] for line in requirements.split()} == {"numpy"}
 
@@ -97,8 +103,8 @@ def test_setup_and_run_scripts_parse_and_install_only_what_grading_needs(bundle,
     setup = (tmp_path / "setup.sh").read_text()
     commands = "\n".join(line for line in setup.splitlines() if not line.lstrip().startswith("#"))
     assert "conda" not in commands and "chromium" not in commands
-    assert "useradd --system --no-create-home" in commands and "gradlab-student" in commands
-    assert 'chmod -R go-rwx "$SOURCE"' in commands and "/opt/gradlab-venv" in commands
+    assert "useradd --system --no-create-home" in commands and "autograder-student" in commands
+    assert 'chmod -R go-rwx "$SOURCE"' in commands and "/opt/autograder-venv" in commands
 
 
 def test_run_autograder_grades_the_upload_and_flags_a_late_one(layout, tmp_path):
@@ -117,13 +123,13 @@ def test_run_autograder_grades_the_upload_and_flags_a_late_one(layout, tmp_path)
 def test_bundle_ships_a_fresh_reference_cache_and_setup_checks_it(layout, tmp_path):
     root, run_autograder = layout
     source = root / "source"
-    assert (source / "autograder" / "reference_cache" / "index.json").is_file()
-    before = (source / "autograder" / "reference_cache" / "index.json").read_bytes()
+    assert (source / "assignments" / "gradlab" / "reference_cache" / "index.json").is_file()
+    before = (source / "assignments" / "gradlab" / "reference_cache" / "index.json").read_bytes()
     check = subprocess.run([sys.executable, "-m", "autograder", "reference-cache", "--check"], cwd=source,
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0 and "fresh" in check.stdout  # built for this grader, numpy and machine
     assert run_autograder(flat_upload(tmp_path, "complete"))["score"] == 100
-    assert (source / "autograder" / "reference_cache" / "index.json").read_bytes() == before  # read, not rebuilt
+    assert (source / "assignments" / "gradlab" / "reference_cache" / "index.json").read_bytes() == before  # read, not rebuilt
     setup = (source / "setup.sh").read_text()
     assert "-m autograder reference-cache" in setup and "-m compileall" in setup
 
@@ -154,7 +160,7 @@ def test_lateness_reads_extensions_and_the_late_due_date():
 def test_unreadable_metadata_and_a_failing_grader_still_give_valid_results(tmp_path, monkeypatch, capsys):
     (tmp_path / "submission").mkdir()
     (tmp_path / "submission_metadata.json").write_text("{not json")
-    monkeypatch.setenv("GRADLAB_AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
 
     def broken(upload, *args, **kwargs):
         raise RuntimeError("rubric.toml is malformed")

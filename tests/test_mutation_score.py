@@ -17,7 +17,7 @@ def test_every_mutant_lies_in_a_solution_block_and_is_graded_by_rubric_tests(mut
     assert len(mutants) > 1000
     functions = {f for test in rubric.load() for f in test.functions}
     for module in generated.MODULES:
-        lines = generated.solution_lines((generated.REFERENCE / f"{module}.py").read_text())
+        lines = generated.solution_lines((generated.reference() / f"{module}.py").read_text())
         assert {m.line for m in mutants if m.module == module} <= lines
     assert {f for m in mutants for f in m.functions} <= functions
     assert all(score.runner.tagged_tests(m.functions) for m in mutants)
@@ -28,7 +28,7 @@ def test_every_solution_block_gets_generated_or_hand_written_mutants(mutants):
     # np.tanh(x)) must have a mutant in mutants.toml.
     owners = set()
     for module in generated.MODULES:
-        source = (generated.REFERENCE / f"{module}.py").read_text()
+        source = (generated.reference() / f"{module}.py").read_text()
         definitions = generated.definitions(source)
         owners |= {(module, definitions[line]) for line in generated.solution_lines(source)}
     bare = owners - {(m.module, m.definition) for m in mutants}
@@ -38,7 +38,7 @@ def test_every_solution_block_gets_generated_or_hand_written_mutants(mutants):
 def test_a_mutant_is_named_by_the_code_it_changes(mutants):
     first = next(m for m in mutants if m.module == "losses")
     before, after = first.change()
-    assert before and after and before != after and first.source() != (generated.REFERENCE / "losses.py").read_text()
+    assert before and after and before != after and first.source() != (generated.reference() / "losses.py").read_text()
 
 
 def test_the_equivalent_list_is_short_and_each_entry_matches_one_mutant(mutants):

@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import grade, reference_cache
-from autograder.checks import convergence
-from mutate import ROOT
+from autograder import assignment, grade, reference_cache
+from mutate import ROOT, part
+
+convergence = part("checks.convergence")
 
 EXAMPLES = ROOT / "examples" / "submissions"
 
@@ -19,7 +20,7 @@ EXAMPLES = ROOT / "examples" / "submissions"
 def cache_at(monkeypatch):
     """Point the cache at another folder for one test (and drop what this process loaded)."""
     def use(folder):
-        monkeypatch.setattr(reference_cache, "FOLDER", folder)
+        monkeypatch.setattr(reference_cache, "folder_of", lambda spec: folder)
         reference_cache.forget()
     yield use
     reference_cache.forget()
@@ -76,12 +77,14 @@ def test_a_stale_or_damaged_folder_is_never_read(tmp_path, damage):
 
 def test_the_key_follows_the_grader_fingerprint(tmp_path):
     copy = tmp_path / "grader"
-    for part in ("autograder", "solutions/gradlab"):
+    for part in ("assignments/gradlab", "solutions/gradlab"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__", "reference_cache"))
-    before = reference_cache.current_key(copy)
-    assert before == reference_cache.current_key()
-    (copy / "autograder" / "rubric.toml").write_text((copy / "autograder" / "rubric.toml").read_text() + "\n")
-    assert reference_cache.current_key(copy)["grader"] != before["grader"]
+    spec = assignment.load(copy / "assignments" / "gradlab")
+    before = reference_cache.current_key(spec)
+    assert before == reference_cache.current_key()  # a copy of the same files: the same key
+    rubric_file = copy / "assignments" / "gradlab" / "rubric.toml"
+    rubric_file.write_text(rubric_file.read_text() + "\n")
+    assert reference_cache.current_key(spec)["grader"] != before["grader"]
 
 
 def test_scores_are_identical_with_and_without_the_cache(tmp_path, cache_at):
@@ -110,11 +113,11 @@ def test_an_edited_reference_rebuilds_the_cache(tmp_path):
     """A copy of the grader whose reference trains differently: its cache, shipped stale, is
     rebuilt on the first grading, and the results carry the edited reference's runs."""
     copy = tmp_path / "grader"
-    for part in ("autograder", "solutions/gradlab"):
+    for part in ("autograder", "assignments", "solutions/gradlab"):
         shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
     assert _run(copy, "reference-cache").returncode == 0
     assert _run(copy, "reference-cache", "--check").returncode == 0
-    original = json.loads((copy / "autograder" / "reference_cache" / "index.json").read_text())
+    original = json.loads((copy / "assignments" / "gradlab" / "reference_cache" / "index.json").read_text())
     optim = copy / "solutions" / "gradlab" / "optim.py"
     text = optim.read_text()
     step = 'w -= config["learning_rate"] * dw'
@@ -125,7 +128,7 @@ def test_an_edited_reference_rebuilds_the_cache(tmp_path):
     assert check.returncode == 1 and "stale" in check.stdout
     done = _run(copy, "grade", str(EXAMPLES / "complete"), "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
-    rebuilt = json.loads((copy / "autograder" / "reference_cache" / "index.json").read_text())
+    rebuilt = json.loads((copy / "assignments" / "gradlab" / "reference_cache" / "index.json").read_text())
     assert rebuilt["key"]["grader"] != original["key"]["grader"]
     assert _run(copy, "reference-cache", "--check").returncode == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())

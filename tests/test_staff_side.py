@@ -412,7 +412,7 @@ DEEP = "[" * 100000 + "]" * 100000
 def test_results_json_is_written_whatever_the_metadata_holds(tmp_path, monkeypatch, content, note):
     (tmp_path / "submission").mkdir()
     (tmp_path / "submission_metadata.json").write_text(content, encoding="latin-1")
-    monkeypatch.setenv("GRADLAB_AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
     monkeypatch.setattr(grade, "grade", lambda upload: (results.build([fake_test("a", 1.0)], 0.1, "ok", {}), {}))
     assert gradescope_run.main() == 0
     document = json.loads((tmp_path / "results" / "results.json").read_text())

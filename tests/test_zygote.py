@@ -86,8 +86,8 @@ def test_threads_that_find_the_zygote_dead_start_one_successor_and_lose_nothing(
     started = []
 
     class Counted(spawner.Zygote):
-        def __init__(self):
-            super().__init__()
+        def __init__(self, *args):
+            super().__init__(*args)
             started.append(self)
     monkeypatch.setattr(spawner, "Zygote", Counted)
     monkeypatch.setattr(Counted, "alive", lambda self: True)  # each thread finds out by forking

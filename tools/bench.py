@@ -15,7 +15,8 @@ process it drives), time per test, and the share of a grading run spent starting
 process and importing its modules. The figures also go to a JSON file; the previous one is
 kept beside it for comparison.
 
-Usage: python -m tools.bench [--size N] [--jobs J] [--runs R] [--otter-runs R] [--out DIR]
+Usage: python -m tools.bench [--size N] [--jobs J] [--runs R] [--otter-runs R] [--out DIR] [--assignment A]
+(the assignment's examples are the submissions; its examples.toml's [hang] makes the hostile ones)
 """
 import argparse
 import compileall
@@ -30,34 +31,44 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import assignment
 from tools import otter_baseline
+from tools.make_examples import hang
 from tools.reference_copy import ROOT, copy_reference
 
-EXAMPLES = ROOT / "examples" / "submissions"
 # The share of each kind in the class (the rest is correct).
 MIX = {"stub": 0.05, "mistakes": 0.05, "half_finished": 0.05, "hostile": 0.01}
-HANG = ("layers", "    return np.maximum(0.0, x), x\n", "    while True:\n        pass\n")
 
 
 def make_class(folder, size):
     """Write a synthetic class of size submissions into folder; returns {student: kind}."""
     counts = {kind: max(1, round(share * size)) for kind, share in MIX.items()}
     counts["correct"] = max(1, size - sum(counts.values()))
-    sources = {"correct": EXAMPLES / "complete", "stub": EXAMPLES / "empty",
-               "mistakes": EXAMPLES / "backprop_mistakes.zip", "half_finished": EXAMPLES / "half_finished"}
+    spec = assignment.current()
+    examples = spec.examples
+    sources = {"correct": examples / "complete", "stub": examples / "empty",
+               "mistakes": examples / "backprop_mistakes.zip", "half_finished": examples / "half_finished"}
     kinds = {}
     for kind, count in counts.items():
         for i in range(count):
             student = f"{kind}-{i:04d}"
             target = folder / (student + (".zip" if kind == "mistakes" else ""))
             if kind == "hostile":
-                copy_reference(target, [HANG])
+                copy_reference(target, [hang(spec)])
             elif target.suffix == ".zip":
                 shutil.copyfile(sources[kind], target)
             else:
                 shutil.copytree(sources[kind], target)
             kinds[student] = kind
     return kinds
+
+
+def _shown(path):
+    """path relative to the repository when inside it, else as it is."""
+    try:
+        return Path(path).relative_to(ROOT)
+    except ValueError:
+        return path
 
 
 def percentile(values, q):
@@ -94,16 +105,18 @@ def one_submission(runs, otter_runs):
     """The one-submission figures: our command, `otter run`, the floor, and their ratios."""
     from autograder import reference_cache, rubric
     # As Gradescope's image holds them after setup.sh: the reference's results and the bytecode.
+    spec = assignment.current()
     reference_cache.ensure()
-    for folder in ("autograder", "solutions"):
-        compileall.compile_dir(ROOT / folder, quiet=1)
-    upload = EXAMPLES / "complete"
-    with tempfile.TemporaryDirectory(prefix="gradlab-bench-one-") as tmp:
+    for folder in (ROOT / "autograder", spec.folder, spec.reference_dir):
+        compileall.compile_dir(folder, quiet=1)
+    upload = spec.examples / "complete"
+    with tempfile.TemporaryDirectory(prefix=f"{spec.name}-bench-one-") as tmp:
         tmp = Path(tmp)
         (tmp / "otter-out").mkdir()
         otter_zip, notebook = otter_baseline.make_assignment(tmp)
         commands = {
-            "one_submission": [sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(tmp / "out")],
+            "one_submission": [sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(tmp / "out"),
+                               "--assignment", str(spec.folder)],
             "otter_run": otter_baseline.run_command(otter_zip, notebook, tmp / "otter-out"),
             "floor": [sys.executable, "-c", "import numpy"],
         }
@@ -114,7 +127,7 @@ def one_submission(runs, otter_runs):
         ours = json.loads((tmp / "out" / "results.json").read_text())
         theirs = json.loads((tmp / "otter-out" / "results.json").read_text())
     figures = {label: spread(values) for label, values in seconds.items()}
-    figures["one_submission"].update(command=f"python -m autograder grade {upload.relative_to(ROOT)} --out DIR",
+    figures["one_submission"].update(command=f"python -m autograder grade {_shown(upload)} --out DIR",
                                      tests=len(rubric.load()), score=ours["score"])
     figures["otter_run"].update(command="otter run -a AUTOGRADER_ZIP -o DIR SUBMISSION.ipynb",
                                 otter_version=_otter_version(), questions=len(otter_baseline.QUESTIONS),
@@ -154,7 +167,7 @@ def profile_one(upload, repeats=3):
 
 def bench(size, jobs, repeats, runs, otter_runs):
     from autograder.batch.run import grade_class, read_state
-    with tempfile.TemporaryDirectory(prefix="gradlab-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{assignment.current().name}-bench-") as tmp:
         submissions, reports = Path(tmp) / "class", Path(tmp) / "reports"
         submissions.mkdir()
         kinds = make_class(submissions, size)
@@ -169,8 +182,8 @@ def bench(size, jobs, repeats, runs, otter_runs):
     by_kind = {}
     for student, kind in kinds.items():
         by_kind.setdefault(kind, []).append(seconds[student])
-    correct = profile_one(EXAMPLES / "complete", repeats)
-    stub = profile_one(EXAMPLES / "empty", repeats)
+    correct = profile_one(assignment.current().examples / "complete", repeats)
+    stub = profile_one(assignment.current().examples / "empty", repeats)
     one = one_submission(runs, otter_runs)
     floor = one["floor"]["median"]
     figures = {
@@ -201,7 +214,7 @@ def show(figures, previous):
 
     one = figures["one_submission"]
     load = one["load_average_1min"]
-    print(f"gradlab bench: one submission as Gradescope grades it, whole processes run in turn "
+    print(f"{figures.get('assignment', '')} bench: one submission as Gradescope grades it, whole processes run in turn "
           f"(load average {load['before']:.2f} before, {load['after']:.2f} after)")
     for label, what in (("one_submission", f"{one['one_submission']['tests']} tests"),
                         ("otter_run", f"otter-grader {one['otter_run']['otter_version']}, "
@@ -212,7 +225,7 @@ def show(figures, previous):
         line(f"{label}: p95 of {one[label]['runs']} runs", ("one_submission", label, "p95"))
     line("one submission / floor", ("one_submission", "ratios", "one_submission_to_floor"), "x")
     line("otter run / one submission", ("one_submission", "ratios", "otter_run_to_one_submission"), "x")
-    print(f"gradlab bench: {figures['size']} submissions, {figures['jobs']} workers, Python {figures['python']}")
+    print(f"{figures.get('assignment', '')} bench: {figures['size']} submissions, {figures['jobs']} workers, Python {figures['python']}")
     for kind in figures["per_submission"]:
         line(f"{kind}: median per submission", ("per_submission", kind, "median"))
         line(f"{kind}: p95 per submission", ("per_submission", kind, "p95"))
@@ -242,8 +255,10 @@ def main(argv=None):
                         help="whole-process runs of the one-submission command and of the floor (default 15)")
     parser.add_argument("--otter-runs", type=int, default=5, help="runs of `otter run` (default 5)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="folder for latest.json (default bench/)")
+    assignment.add_option(parser)
     args = parser.parse_args(argv)
-    figures = bench(args.size, args.jobs, args.repeats, args.runs, args.otter_runs)
+    spec = assignment.use(args.assignment)
+    figures = {**bench(args.size, args.jobs, args.repeats, args.runs, args.otter_runs), "assignment": spec.name}
     args.out.mkdir(parents=True, exist_ok=True)
     latest, previous_path = args.out / "latest.json", args.out / "previous.json"
     previous = json.loads(latest.read_text()) if latest.exists() else {}

@@ -1,6 +1,7 @@
-"""Generate the student assignment from the reference solutions: the single source.
+"""Generate the student handout from the reference solutions: the single source.
 
-Every file under solutions/ is copied to assignment/; in Python files each block fenced by
+Every file under the assignment's solutions folder is copied to its handout folder (both named
+by its spec, autograder/assignment.py); in Python files each block fenced by
 `### BEGIN SOLUTION` / `### END SOLUTION` becomes `raise NotImplementedError(...)` naming the
 enclosing function and quoting the block's `# HINT:` line. Docstrings, signatures and
 provided code stay as they are.
@@ -10,8 +11,8 @@ Notebooks (.ipynb) get the same treatment cell by cell: code cells lose their so
 every output and execution count is cleared, so the student notebook is byte-for-byte
 determined by the master notebook.
 
-Usage: python -m tools.make_assignment [--check]
-  --check  compare instead of writing; exit 1 when assignment/ is stale.
+Usage: python -m tools.make_assignment [--check] [--assignment NAME|PATH]
+  --check  compare instead of writing; exit 1 when the handout is stale.
 """
 import argparse
 import re
@@ -22,9 +23,9 @@ from pathlib import Path
 
 import nbformat
 
+from autograder import assignment
+
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "solutions"
-TARGET = ROOT / "assignment"
 BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"
 # Never copied: caches, and what running the notebook or the submit tool leaves behind.
 SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".OTTER_LOG", "submission.zip"}
@@ -118,10 +119,12 @@ def strip_notebook(text, origin="<notebook>"):
     return nbformat.writes(notebook) + "\n"
 
 
-def build(target):
-    """Write the whole assignment tree, generated from SOURCE, into the folder target."""
-    for path in sorted(SOURCE.rglob("*")):
-        relative = path.relative_to(SOURCE)
+def build(target, spec=None):
+    """Write the whole handout tree, generated from the solutions folder of the Assignment spec
+    (default the default one), into the folder target."""
+    source = (spec or assignment.load()).solutions
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
         if any(part in SKIP for part in relative.parts) or path.is_dir():
             continue
         destination = target / relative
@@ -145,25 +148,36 @@ def differences(left, right):
                   if name not in a or name not in b or a[name].read_bytes() != b[name].read_bytes())
 
 
-def regenerate(argv, target, build_into, source, stale=differences):
+def _shown(path):
+    """path relative to the repository when inside it, else as it is."""
+    try:
+        return path.relative_to(ROOT)
+    except ValueError:
+        return path
+
+
+def regenerate(argv, folders, build_into, stale=differences):
     """The command line shared by the generators: rebuild target, or with --check compare.
 
     Inputs:
-    - argv: command-line arguments (None for sys.argv).
-    - target: Path of the generated folder.
-    - build_into: function writing a fresh tree into the folder it is given.
-    - source: Path named in the messages as what target is generated from.
+    - argv: command-line arguments (None for sys.argv); --assignment chooses the assignment.
+    - folders: function spec -> (target, source): the generated folder, and what it is
+      generated from (named in the messages).
+    - build_into: function (folder, spec) writing a fresh tree into the folder it is given.
     - stale: function (fresh, current) -> list of differing paths.
 
     Returns: the exit code, 1 when --check finds target stale.
     """
-    name = target.relative_to(ROOT)
-    parser = argparse.ArgumentParser(description=f"Generate {name}/ from {source.relative_to(ROOT)}/.")
-    parser.add_argument("--check", action="store_true", help=f"exit 1 if {name}/ is stale")
+    parser = argparse.ArgumentParser(description="Generate a folder of an assignment from its solutions.")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the generated folder is stale")
+    assignment.add_option(parser)
     args = parser.parse_args(argv)
+    spec = assignment.use(args.assignment)
+    target, source = folders(spec)
+    name = _shown(target)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / target.name
-        build_into(fresh)
+        build_into(fresh, spec)
         if args.check:
             found = stale(fresh, target) if target.exists() else [f"{name}/ (missing)"]
             if found:
@@ -174,12 +188,12 @@ def regenerate(argv, target, build_into, source, stale=differences):
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(fresh, target)
-    print(f"wrote {name}/ from {source.relative_to(ROOT)}/")
+    print(f"wrote {name}/ from {_shown(source)}/")
     return 0
 
 
 def main(argv=None):
-    return regenerate(argv, TARGET, build, SOURCE)
+    return regenerate(argv, lambda spec: (spec.handout, spec.solutions), build)
 
 
 if __name__ == "__main__":

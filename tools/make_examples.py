@@ -1,21 +1,20 @@
-"""Generate examples/submissions/: four realistic student submissions made from solutions/.
+"""Generate an assignment's example submissions (its spec's `examples` folder) from its reference.
 
-- complete/gradlab/*.py: everything done (the reference, as a student would have written it
+- complete/<package>/*.py: everything done (the reference, as a student would have written it
   into the stubs: no solution fences, no hint comments).
-- backprop_mistakes.zip: gradlab/<module>.py, as the student's `make submit` zips it; complete
-  but with three classic backprop mistakes: the softmax loss gradient not divided by N, the
-  sigmoid derivative computed from the wrong cached value (sigmoid_forward caches its input,
-  sigmoid_backward still reads the cache as the output), and no regularization gradient in
-  MLP.loss.
-- half_finished/*.py: module files flat (as Gradescope stores an upload); losses,
-  regularizers, layers and gradcheck done, optim, nets and autodiff still the stubs.
-- empty/gradlab/*.py: the handout untouched: every function raises NotImplementedError.
+- backprop_mistakes.zip: <package>/<module>.py, as the student's `make submit` zips it; complete
+  but with the classic mistakes the assignment's examples.toml places (for the bundled one: the
+  softmax loss gradient not divided by N, the sigmoid derivative computed from the wrong cached
+  value, and no regularization gradient in MLP.loss).
+- half_finished/*.py: module files flat (as Gradescope stores an upload); the modules of
+  examples.toml's half_done done, the other graded ones still the stubs.
+- empty/<package>/*.py: the handout untouched: every function raises NotImplementedError.
 
-The zip is written by the student's own submit tool (solutions/submit.py, write_zip), so its
-layout is exactly what students upload.
+The zip is written by the student's own submit tool (<solutions>/submit.py, write_zip) when the
+assignment has one, so its layout is exactly what students upload.
 
-Usage: python -m tools.make_examples [--check]
-  --check  compare instead of writing; exit 1 when examples/submissions/ is stale.
+Usage: python -m tools.make_examples [--check] [--assignment NAME|PATH]
+  --check  compare instead of writing; exit 1 when the examples are stale.
 """
 import importlib.util
 import sys
@@ -23,21 +22,36 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder import assignment
 from tools.make_assignment import BEGIN, END, HINT, differences, regenerate, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = ROOT / "solutions"
-TARGET = ROOT / "examples" / "submissions"
-PROVIDED = ("__init__", "data")
-GRADED = ("losses", "regularizers", "layers", "gradcheck", "optim", "nets", "autodiff")
-HALF_DONE = ("losses", "regularizers", "layers", "gradcheck")
-# (module, exact text in the finished module, the mistaken text): one classic bug each.
-MISTAKES = (
-    ("losses", "    return float(loss), dscores / N\n", "    return float(loss), dscores\n"),
-    ("layers", "    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n    return out, out\n",
-     "    out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n    return out, x\n"),
-    ("nets", "            grads[w_name] = dw + self.reg * dpenalty\n", "            grads[w_name] = dw\n"),
-)
+PLAN = "examples.toml"  # in the assignment's folder: half_done and mistakes
+
+
+def plan(spec):
+    """(half_done modules, mistakes as (module, right, wrong) tuples) from the assignment's examples.toml."""
+    table = _table(spec)
+    try:
+        return (tuple(table.get("half_done", ())),
+                tuple((m["module"], m["right"], m["wrong"]) for m in table.get("mistakes", ())))
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"{spec.folder / PLAN}: each [[mistakes]] needs module, right and wrong ({error!r})") from None
+
+
+def hang(spec):
+    """(module, right, wrong): the edit of the reference that makes one function hang (examples.toml's [hang])."""
+    entry = _table(spec).get("hang")
+    if not isinstance(entry, dict) or not {"module", "right", "wrong"} <= set(entry):
+        raise ValueError(f"{spec.folder / PLAN}: [hang] needs module, right and wrong")
+    return entry["module"], entry["right"], entry["wrong"]
+
+
+def _table(spec):
+    import tomllib
+    path = spec.folder / PLAN
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
 
 
 def finished(text):
@@ -52,24 +66,26 @@ def finished(text):
     return "".join(lines)
 
 
-def _source(module):
-    return (SOLUTIONS / "gradlab" / f"{module}.py").read_text(encoding="utf-8")
+def _source(spec, module):
+    return (spec.reference_dir / f"{module}.py").read_text(encoding="utf-8")
 
 
-def _modules(done):
-    """module name -> source text: finished for the modules in done, stubs for the other graded ones."""
-    texts = {module: _source(module) for module in PROVIDED}
-    for module in GRADED:
-        texts[module] = finished(_source(module)) if module in done else strip_solutions(_source(module), module)
+def _modules(spec, done):
+    """module name -> source text: finished for the modules in done, stubs for the other graded
+    ones, and the provided ones (with __init__) as they are."""
+    texts = {module: _source(spec, module) for module in ("__init__", *spec.provided)}
+    for module in spec.graded:
+        text = _source(spec, module)
+        texts[module] = finished(text) if module in done else strip_solutions(text, module)
     return texts
 
 
-def _with_mistakes(texts):
+def _with_mistakes(spec, texts, mistakes):
     texts = dict(texts)
-    for module, right, wrong in MISTAKES:
+    for module, right, wrong in mistakes:
         if texts[module].count(right) != 1:
-            raise ValueError(f"solutions/gradlab/{module}.py changed: cannot place the mistake {wrong.strip()!r}; "
-                             "update MISTAKES in tools/make_examples.py")
+            raise ValueError(f"{spec.reference_dir / module}.py changed: cannot place the mistake {wrong.strip()!r}; "
+                             f"update the mistakes in {spec.folder / PLAN}")
         texts[module] = texts[module].replace(right, wrong)
     return texts
 
@@ -80,23 +96,33 @@ def _write(folder, texts):
         (folder / f"{module}.py").write_text(text, encoding="utf-8")
 
 
-def _submit_tool():
-    """The student's submit tool (solutions/submit.py), loaded for its write_zip."""
-    spec = importlib.util.spec_from_file_location("gradlab_submit", SOLUTIONS / "submit.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _write_zip(spec, folder, path):
+    """The zip a student's `make submit` writes of folder/<package>/: with the assignment's own
+    submit tool (<solutions>/submit.py, its write_zip) when it has one, else <package>/<module>.py
+    for every module."""
+    tool = spec.solutions / "submit.py"
+    if tool.is_file():
+        loaded = importlib.util.spec_from_file_location(f"{spec.package}_submit", tool)
+        module = importlib.util.module_from_spec(loaded)
+        loaded.loader.exec_module(module)
+        module.write_zip(Path(folder), path, module.MODULES)
+        return
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in spec.modules:
+            archive.write(Path(folder) / spec.package / f"{name}.py", f"{spec.package}/{name}.py")
 
 
-def build(target):
-    """Write the four example submissions into the folder target."""
-    _write(target / "complete" / "gradlab", _modules(GRADED))
-    _write(target / "half_finished", _modules(HALF_DONE))
-    _write(target / "empty" / "gradlab", _modules(()))
+def build(target, spec=None):
+    """Write the four example submissions of the Assignment spec (default the default one) into
+    the folder target."""
+    spec = spec or assignment.load()
+    half_done, mistakes = plan(spec)
+    _write(target / "complete" / spec.package, _modules(spec, spec.graded))
+    _write(target / "half_finished", _modules(spec, half_done))
+    _write(target / "empty" / spec.package, _modules(spec, ()))
     with tempfile.TemporaryDirectory() as scratch:
-        _write(Path(scratch) / "gradlab", _with_mistakes(_modules(GRADED)))
-        submit = _submit_tool()
-        submit.write_zip(Path(scratch), target / "backprop_mistakes.zip", submit.MODULES)
+        _write(Path(scratch) / spec.package, _with_mistakes(spec, _modules(spec, spec.graded), mistakes))
+        _write_zip(spec, scratch, target / "backprop_mistakes.zip")
 
 
 def _zip_members(path):
@@ -116,7 +142,7 @@ def stale(fresh, current):
 
 
 def main(argv=None):
-    return regenerate(argv, TARGET, build, SOLUTIONS, stale)
+    return regenerate(argv, lambda spec: (spec.examples, spec.solutions), build, stale)
 
 
 if __name__ == "__main__":

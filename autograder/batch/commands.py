@@ -50,13 +50,15 @@ def _canvas(args):
         raise ValueError("--roster is used only with --canvas")
     if not args.canvas:
         return None
-    return {"assignment": args.canvas_assignment, "roster": args.roster}
+    from ..assignment import current
+    return {"assignment": args.canvas_assignment or current().name, "roster": args.roster}
 
 
 def _add_canvas_options(parser):
     parser.add_argument("--canvas", action="store_true", help="also write OUT/canvas.csv for Canvas's grade import")
-    parser.add_argument("--canvas-assignment", default="gradlab", metavar="NAME",
-                        help='Canvas assignment column (default "gradlab"; use "Name (id)" to match an existing one)')
+    parser.add_argument("--canvas-assignment", default=None, metavar="NAME",
+                        help='Canvas assignment column (default the assignment\'s name; use "Name (id)" to match an '
+                             'existing one)')
     parser.add_argument("--roster", type=Path, metavar="CSV",
                         help="a Canvas gradebook export: students are matched by SIS Login ID, SIS User ID or ID")
 

@@ -1,5 +1,2 @@
-"""The hidden tests, one module per gradlab module; CHECKS maps rubric ids to check functions."""
-from . import autodiff, convergence, gradcheck, layers, losses, nets, optim, regularizers  # noqa: F401
-from .framework import CHECKS
-
-__all__ = ["CHECKS"]
+"""The harness's check API, imported by every assignment's checks: framework (@check, the Tester,
+comparisons), common (value and gradient helpers), diagnosis (the diagnosis machinery)."""

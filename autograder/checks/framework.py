@@ -1,6 +1,7 @@
 """How a hidden test is written: cases, calls into the sandbox, and comparisons.
 
-A check is a function of a Tester, registered under its rubric id with @check("id"). It runs
+A check is a function of a Tester, registered with @check("id", points=..., visibility=...,
+functions=[...], name=...) (the assignment's rubric.toml may override any of these). It runs
 its cases inside `with t.case("name"):`; a case passes when its block finishes, and fails with
 a message when a student call fails (CallFailed) or a comparison does (CheckFailed). The test's
 score is its points times the fraction of cases that passed.
@@ -12,17 +13,42 @@ import numpy as np
 
 from .diagnosis import describe_cause, diagnose, with_diagnosis
 
-CHECKS = {}
+_DECLARED = {}  # assignment package name -> {test id: Declared}, in registration order
 
 
-def check(test_id):
-    """Register a check function under a rubric id."""
+@dataclass(frozen=True)
+class Declared:
+    """A check as its decorator declares it: the function and its rubric entry (any field may be
+    None; the assignment's rubric.toml overrides or completes them, see rubric.py)."""
+    function: object
+    points: object = None
+    visibility: object = None
+    functions: object = None
+    name: object = None
+
+
+def check(test_id, points=None, visibility=None, functions=None, name=None):
+    """Register a check function under its test id, with its rubric entry beside it.
+
+    Inputs: test_id (str, unique in the assignment); points (number), visibility ("visible",
+    "hidden", "after_due_date" or "after_published"), functions (list of the student functions
+    it exercises, the graded one first) and name (the test's title); each may be left out when
+    the assignment's rubric.toml gives it.
+    """
     def register(function):
-        if test_id in CHECKS:
+        table = _DECLARED.setdefault(function.__module__.partition(".")[0], {})
+        if test_id in table:
             raise ValueError(f"two checks are registered as {test_id}")
-        CHECKS[test_id] = function
+        table[test_id] = Declared(function, points, visibility,
+                                  None if functions is None else tuple(functions), name)
         return function
     return register
+
+
+def declared(package):
+    """dict test id -> Declared of the checks registered by the modules of package (a top-level
+    module name, the assignment's)."""
+    return dict(_DECLARED.get(package, {}))
 
 
 class Failure(Exception):
@@ -70,8 +96,8 @@ class Tester:
     """What a check works with.
 
     - sandbox: the Sandbox running the submission.
-    - ref: the reference package (gradlab_reference).
-    - module_problems: dict module -> sentence, for modules that are missing or do not import.
+    - ref: the assignment's reference package (<package>_reference).
+    - module_problems: dict module -> problems.ModuleProblem, for modules that are missing or do not import.
     """
 
     def __init__(self, sandbox, ref, module_problems):
@@ -95,8 +121,8 @@ class Tester:
         """Send a request about target ("module.function"); its answer, or CallFailed."""
         module = target.split(".")[0]
         if module in self.module_problems:
-            raise CallFailed(self.module_problems[module], "missing_module"
-                             if "missing" in self.module_problems[module] else "import_error")
+            problem = self.module_problems[module]
+            raise CallFailed(problem.sentence, problem.diagnosis)
         reply = self.sandbox.request(message, timeout)
         name = target.split(".", 1)[1]
         if reply.ok:

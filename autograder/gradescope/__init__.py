@@ -2,6 +2,6 @@
 
 - bundle.py builds dist/autograder.zip (`python -m autograder gradescope-bundle`).
 - run.py grades ROOT/submission into ROOT/results/results.json (ROOT is /autograder, or
-  $GRADLAB_AUTOGRADER_ROOT so that a test can use a copy of the layout).
+  $AUTOGRADER_ROOT so that a test can use a copy of the layout).
 - metadata.py reads submission_metadata.json and flags late submissions.
 """

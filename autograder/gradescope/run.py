@@ -1,6 +1,6 @@
 """What run_autograder runs: grade ROOT/submission into ROOT/results/results.json.
 
-ROOT is $GRADLAB_AUTOGRADER_ROOT, default /autograder (Gradescope's layout: source/ holds the
+ROOT is $AUTOGRADER_ROOT, default /autograder (Gradescope's layout: source/ holds the
 bundle, submission/ the upload, submission_metadata.json its metadata, results/ the output).
 results.json is always written, atomically; if the grader itself fails, it says so with a
 score of 0, no tests and the traceback in extra_data, so the course staff see the failure.
@@ -28,7 +28,7 @@ def _failed(error, seconds):
 
 
 def main():
-    root = Path(os.environ.get("GRADLAB_AUTOGRADER_ROOT", DEFAULT_ROOT))
+    root = Path(os.environ.get("AUTOGRADER_ROOT", DEFAULT_ROOT))
     start = time.monotonic()
     spawner.zygote()  # boots while the grader's checks load, instead of after
     meta, note = metadata.read(root / "submission_metadata.json")  # never raises

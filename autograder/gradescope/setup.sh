@@ -5,8 +5,8 @@
 # student code, and makes the hidden tests and reference solutions unreadable to that user.
 set -euo pipefail
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VENV=/opt/gradlab-venv            # world-readable: the student's process imports its numpy
-STUDENT=gradlab-student           # autograder/sandbox runs student code as this user when root
+VENV=/opt/autograder-venv          # world-readable: the student's process imports its numpy
+STUDENT=autograder-student         # autograder/sandbox runs student code as this user when root
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -21,11 +21,11 @@ fi
 "$VENV/bin/python" -m pip install -q --no-cache-dir --upgrade pip
 "$VENV/bin/python" -m pip install -q --no-cache-dir -r "$SOURCE/requirements.txt"
 chmod -R go+rX,go-w "$VENV"
-# The reference's results that every grading reads (autograder/reference_cache/): the bundle's
+# The reference's results that every grading reads (assignments/<name>/reference_cache/): the bundle's
 # copy is checked against this numpy and machine, and rebuilt here if it does not match.
 (cd "$SOURCE" && "$VENV/bin/python" -m autograder reference-cache)
 # Bytecode of the grader and the reference, so that no grading compiles them again.
-"$VENV/bin/python" -m compileall -q "$SOURCE/autograder" "$SOURCE/solutions"
+"$VENV/bin/python" -m compileall -q "$SOURCE"
 
 if ! id -u "$STUDENT" >/dev/null 2>&1; then
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$STUDENT"

@@ -181,13 +181,14 @@ def _roster(path):
     return keyed
 
 
-def write_canvas(path, records, assignment="gradlab", roster=None):
+def write_canvas(path, records, assignment=None, roster=None):
     """Write canvas.csv, importable in Canvas (Grades > Import).
 
     Inputs:
     - path: Path to write.
     - records: list of Record.
-    - assignment: the Canvas assignment column, e.g. "gradlab (12345)" to match an existing one.
+    - assignment: the Canvas assignment column, e.g. "NAME (12345)" to match an existing one;
+      default the name of the assignment graded (assignment.py).
     - roster: None or Path of a Canvas gradebook export; a student whose folder name equals a
       roster row's SIS Login ID, SIS User ID or ID takes that row's identity columns.
 
@@ -199,6 +200,9 @@ def write_canvas(path, records, assignment="gradlab", roster=None):
     """
     keyed = _roster(roster)
     possible = max((sum(t["max_score"] for t in r.results["tests"]) for r in records if r.results), default=100)
+    if assignment is None:
+        from ..assignment import current
+        assignment = current().name
     rows = [[*CANVAS_IDENTITY, assignment], ["Points Possible", "", "", "", "", number(possible)]]
     unmatched = []
     for record in records:

@@ -11,9 +11,8 @@ import base64
 import html
 from collections import OrderedDict
 
-from .. import visibility
+from .. import assignment, visibility
 from ..checks.common import GRAD_TOL
-from ..checks.convergence import THRESHOLD
 from ..results import write_atomic
 from . import plots, runs
 
@@ -180,11 +179,11 @@ def _training(document):
         return '<p class="muted">No training run finished: see the failures above.</p>'
     panels = [{"title": f"{run['data']}, seed {run['seed']}", "loss": run.get("loss"),
                "reference_loss": run.get("reference_loss") or [],
-               "failed": (plots.finite(run.get("accuracy"), 0.0)) < THRESHOLD} for _, run in found]
+               "failed": (plots.finite(run.get("accuracy"), 0.0)) < runs.convergence.THRESHOLD} for _, run in found]
     rows = [[esc(run["data"]), esc(run["seed"]), _accuracy(run.get("accuracy")),
              _accuracy(run.get("reference_accuracy"))] for _, run in found]
     parts = [f"<p>Your <code>train</code> beside the reference's on the same data and seed; "
-             f"a run passes at {THRESHOLD:.0%} training accuracy.</p>",
+             f"a run passes at {runs.convergence.THRESHOLD:.0%} training accuracy.</p>",
              image(lambda: plots.loss_curves(panels), "loss curves of the training runs"),
              table(["Data", "Seed", "Your accuracy", "Reference"], rows, numeric=(1, 2, 3))]
     hard = runs.hard_case_runs(document)
@@ -208,7 +207,7 @@ def _header(document, student):
     passed = sum(t["status"] == "passed" for t in tests)
     extra = document.get("extra_data", {})
     later = extra.get("withheld")
-    parts = [f"<h1>gradlab: {esc(student)}</h1>",
+    parts = [f"<h1>{esc(assignment.current().name)}: {esc(student)}</h1>",
              f'<p class="score">{"Visible tests: " if later else ""}{fmt(document["score"])} / {fmt(total)}</p>',
              f"<p>{passed} of {len(tests)} {'visible ' if later else ''}tests passed"
              + (f"; {esc(later)}" if later else "")
@@ -240,7 +239,7 @@ def student_report(document, student, due_passed=True):
             "<h2>All tests</h2>", table(["Test", "Score", "Status", "Visibility"], all_rows, numeric=(1,))]
     if printed:
         body += ["<h2>What your code printed</h2>", f"<pre>{esc(printed)}</pre>"]
-    return page(f"gradlab report: {student}", "\n".join(body))
+    return page(f"{assignment.current().name} report: {student}", "\n".join(body))
 
 
 def write_report(document, student, path, due_passed=True):
@@ -249,8 +248,8 @@ def write_report(document, student, path, due_passed=True):
     try:
         text = student_report(document, student, due_passed)
     except Exception as error:  # noqa: BLE001 - the score stands even if its page cannot be drawn
-        text = page(f"gradlab report: {student}",
-                    f"<h1>gradlab: {esc(student)}</h1>"
+        text = page(f"{assignment.current().name} report: {student}",
+                    f"<h1>{esc(assignment.current().name)}: {esc(student)}</h1>"
                     f"<p class='note'>The detailed report could not be built ({esc(type(error).__name__)}: "
                     f"{esc(error)}); results.json holds every test.</p>")
     write_atomic(path, text)

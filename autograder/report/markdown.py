@@ -2,6 +2,7 @@
 
 Student text (messages, printed output) is escaped or fenced (escape.py): it never becomes markup."""
 from .. import visibility
+from ..problems import ModuleProblem
 from .escape import block, inline
 
 
@@ -11,7 +12,7 @@ def summary(graded, notes, problems, due_passed=None):
     Inputs:
     - graded: list of test dicts (results.json tests).
     - notes: list of str about the upload.
-    - problems: dict module -> sentence for modules missing or not importing.
+    - problems: dict module -> problems.ModuleProblem for modules missing or not importing.
     - due_passed: for the student, whether the due date has passed: only the tests shown then are
       counted, and the others only by number ("19 more tests are shown after the due date");
       None (the staff): every test.
@@ -27,7 +28,7 @@ def summary(graded, notes, problems, due_passed=None):
         lines = [f"**Score: {score:g} / {total:g}**: {passed} of {len(counted)} tests passed."]
     # Missing files are already among the notes; import failures are not. An unreadable upload
     # gives every module the same sentence: each is said once.
-    said = dict.fromkeys(list(notes) + [s for s in problems.values() if "is missing from" not in s])
+    said = dict.fromkeys(list(notes) + [p.sentence for p in problems.values() if p.kind != "missing"])
     if said:
         lines.append("")
         lines += [f"- {inline(sentence)}" for sentence in said]
@@ -38,7 +39,9 @@ def report(results):
     """The whole report as Markdown, for the staff: score, a table of every test (hidden ones too),
     then every failure in full."""
     extra = results["extra_data"]
-    problems = {module: sentence for module, sentence in extra.get("modules", {}).items() if sentence != "ok"}
+    kinds = extra.get("module_problems", {})
+    problems = {module: ModuleProblem(module, kinds.get(module, "import_error"), sentence)
+                for module, sentence in extra.get("modules", {}).items() if sentence != "ok"}
     lines = ["# Grading report", "", summary(results["tests"], extra.get("notes", []), problems), "",
              "| Test | Score | Status | Visibility |", "|---|---:|---|---|"]
     for test in results["tests"]:

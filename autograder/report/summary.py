@@ -7,6 +7,7 @@ import statistics
 from collections import Counter
 from urllib.parse import quote
 
+from .. import assignment
 from ..results import write_atomic
 from . import plots
 from .gradebook import number, test_columns
@@ -48,7 +49,7 @@ def summary_page(records):
     totals = [r.score for r in graded]
     maximum = max((sum(t["max_score"] for t in r.results["tests"]) for r in graded), default=100.0)
     statuses = Counter(r.status for r in records)
-    body = ["<h1>gradlab: class summary</h1>",
+    body = [f"<h1>{esc(assignment.current().name)}: class summary</h1>",
             f"<p>{len(records)} submissions: " + ", ".join(f"{n} {esc(s)}" for s, n in sorted(statuses.items()))
             + ".</p>"]
     if totals:
@@ -83,7 +84,7 @@ def summary_page(records):
         link = f'<a href="{esc(quote(record.student))}/report.html">{name}</a>' if record.results else name
         rows.append([link, number(record.score) or "–", esc(record.status), esc(record.message)])
     body.append(table(["Student", "Total", "Status", "Note"], rows, numeric=(1,)))
-    return page("gradlab: class summary", "\n".join(body))
+    return page(f"{assignment.current().name}: class summary", "\n".join(body))
 
 
 def write(path, records):

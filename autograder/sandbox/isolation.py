@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-STUDENT_USERS = ("gradlab-student", "nobody")  # the first that exists; gradlab-student is made by setup
+STUDENT_USERS = ("autograder-student", "nobody")  # the first that exists; autograder-student is made by setup
 LEVELS = ("best", "basic")
 
 
@@ -53,24 +53,25 @@ def system_libraries():
     return tuple(sorted(found)) + tuple(p for p in ("/etc/ld.so.cache",) if os.path.isfile(p))
 
 
-def make_run_dir(package_root, user):
+def make_run_dir(package_root, user, package):
     """A fresh folder for one submission's children, readable by the student's user.
 
     Inputs:
-    - package_root: Path of a folder holding the student's package as gradlab/ (may be absent).
+    - package_root: Path of a folder holding the student's package as <package>/ (may be absent).
     - user: dict from student_user(), or None.
+    - package: str, the package's name (the assignment's).
 
-    Returns: Path run, with run/gradlab/ (copies of the package's .py files, owned by the
+    Returns: Path run, with run/<package>/ (copies of the package's .py files, owned by the
     grader: the child cannot change what a later child imports), run/home/ (the child's
     working folder and HOME, its own) and run/root/ (where a child with its own mount namespace
     builds its new root).
     """
-    run = Path(tempfile.mkdtemp(prefix="gradlab-sandbox-"))
+    run = Path(tempfile.mkdtemp(prefix=f"{package}-sandbox-"))
     os.chmod(run, 0o755)
-    package = run / "gradlab"
+    source = Path(package_root) / package
+    package = run / package
     package.mkdir()
     os.chmod(package, 0o755)
-    source = Path(package_root) / "gradlab"
     if source.is_dir() and not source.is_symlink():
         for path in sorted(source.iterdir()):
             if path.suffix == ".py" and path.is_file() and not path.is_symlink():
@@ -85,19 +86,20 @@ def make_run_dir(package_root, user):
     return run
 
 
-def child_config(run, user, level, limits, site_packages):
+def child_config(run, user, level, limits, site_packages, assignment):
     """The settings confine.enter receives (JSON-able).
 
     Inputs: run (from make_run_dir), user (or None), level ("best": namespaces and a new root
     where possible; "basic": only limits, the keeper and the user switch), limits (Limits),
-    site_packages (str, numpy's).
+    site_packages (str, numpy's), assignment (the Assignment's child_config(): its package and
+    modules, plain data).
     The child sees only `visible` (the worker adds its standard library's folders) and its own
     private writable folders.
     """
-    visible = [str(run / "gradlab"), *numpy_paths(site_packages), *system_libraries()]
+    visible = [str(run / assignment["package"]), *numpy_paths(site_packages), *system_libraries()]
     return {"user": user, "namespaces": level == "best", "run_dir": str(run), "home": str(run / "home"),
             "new_root": str(run / "root"), "visible": visible,
-            "tmp_bytes": limits.disk_bytes, "processes": limits.processes}
+            "tmp_bytes": limits.disk_bytes, "processes": limits.processes, "assignment": assignment}
 
 
 def summary(applied):

@@ -94,17 +94,22 @@ class Sandbox:
     """Runs requests in a confined, resource-limited child that imports the student's package.
 
     Inputs:
-    - root: Path of a folder holding the student's package as root/gradlab/ (copied once, at the
+    - root: Path of a folder holding the student's package as root/<package>/ (copied once, at the
       first start, into a folder of the sandbox's own that the student's user can read).
     - limits: Limits.
     - level: "best" (namespaces and a private file system where the kernel allows) or "basic"
       (resource limits, the keeper and, as root, the user switch only).
+    - spec: the Assignment (assignment.py; default the current one): its package, modules and
+      child operations.
     """
 
-    def __init__(self, root, limits=Limits(), level="best"):
+    def __init__(self, root, limits=Limits(), level="best", spec=None):
         if level not in isolation.LEVELS:
             raise ValueError(f"level must be one of {isolation.LEVELS}")
-        self.root, self.limits, self.level = Path(root), limits, level
+        if spec is None:
+            from ..assignment import current
+            spec = current()
+        self.root, self.limits, self.level, self.spec = Path(root), limits, level, spec
         self.process = None
         self.output = bytearray()  # what the children printed, capped
         self.output_seen = 0
@@ -131,11 +136,12 @@ class Sandbox:
 
         Returns the Reply of its start: ok, or why it failed (then self.process is None again)."""
         if self.run is None:
-            self.run = isolation.make_run_dir(self.root, self.user)
-            self.functions = names.defined_functions(self.run / "gradlab")
-        config = isolation.child_config(self.run, self.user, self.level, self.limits, spawner.SITE_PACKAGES)
+            self.run = isolation.make_run_dir(self.root, self.user, self.spec.package)
+            self.functions = names.defined_functions(self.run / self.spec.package)
+        config = isolation.child_config(self.run, self.user, self.level, self.limits, spawner.SITE_PACKAGES,
+                                        self.spec.child_config())
         try:
-            self.process = spawner.spawn(self.run, config, self.limits, START_SECONDS)
+            self.process = spawner.spawn(self.run, config, self.limits, START_SECONDS, self.spec.child_ops_file)
         except spawner.SpawnError as error:
             return Reply("crashed", detail=str(error))
         self.requests, self.answers = self.process.requests, self.process.answers

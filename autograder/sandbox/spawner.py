@@ -113,12 +113,13 @@ class Zygote:
     waits for it. It ends when every process holding this end of the socket has closed it.
     """
 
-    def __init__(self):
+    def __init__(self, child_ops=None):
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.socket, self.owner = ours, os.getpid()
         # Its own session: Ctrl-C reaches the grader only, whose exit closes the socket.
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(ZYGOTE), SITE_PACKAGES, str(theirs.fileno())],
+            [sys.executable, "-I", "-S", str(ZYGOTE), SITE_PACKAGES, str(theirs.fileno())]
+            + ([str(child_ops)] if child_ops else []),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=ENV, cwd="/",
             pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
@@ -201,31 +202,37 @@ class Zygote:
                 self.process.wait()
 
 
-_shared, _lock = None, threading.Lock()
+_shared, _lock = {}, threading.Lock()  # child_ops path (str or None) -> its Zygote
 
 
-def zygote():
-    """The process-wide zygote, started on first use (and again if it died)."""
-    global _shared
+def _default_child_ops():
+    from ..assignment import current
+    return current().child_ops_file
+
+
+def zygote(child_ops=...):
+    """The process-wide zygote that loaded child_ops (the Path of an assignment's child_ops.py, or
+    None; default the current assignment's), started on first use (and again if it died)."""
+    key = str(_default_child_ops() if child_ops is ... else child_ops or "") or None
     with _lock:
-        if _shared is None or not _shared.alive():
-            _shared = Zygote()
-        return _shared
+        if key not in _shared or not _shared[key].alive():
+            _shared[key] = Zygote(key)
+        return _shared[key]
 
 
-def spawn(run, config, limits, timeout):
-    """A Child of the process-wide zygote (see Zygote.fork). A zygote found gone is replaced,
-    once and by one thread (others that used it then fork from its successor)."""
-    global _shared
-    used = zygote()
+def spawn(run, config, limits, timeout, child_ops=...):
+    """A Child of the process-wide zygote of child_ops (see zygote(), Zygote.fork). A zygote found
+    gone is replaced, once and by one thread (others that used it then fork from its successor)."""
+    used = zygote(child_ops)
     try:
         return used.fork(run, config, limits, timeout)
     except SpawnError as error:
         if not error.gone:
             raise
     with _lock:
-        if _shared is used:
-            _shared = None
-            if not used.alive():
-                used.socket.close()  # a thread still sending on it gets an error, and forks from the successor
-    return zygote().fork(run, config, limits, timeout)
+        for key, value in list(_shared.items()):
+            if value is used:
+                del _shared[key]
+                if not used.alive():
+                    used.socket.close()  # a thread still sending on it gets an error, and forks from the successor
+    return zygote(child_ops).fork(run, config, limits, timeout)

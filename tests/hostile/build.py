@@ -11,7 +11,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from mutate import REFERENCE, copy_reference
+from mutate import copy_reference, reference
 
 FENCES = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -82,7 +82,7 @@ def _zip(path, members):
 
 def _flat(skip=()):
     """The reference modules as flat zip members (Gradescope's layout)."""
-    return [(p.name, _unfenced(p.read_text()).encode(), None) for p in sorted(REFERENCE.glob("*.py"))
+    return [(p.name, _unfenced(p.read_text()).encode(), None) for p in sorted(reference().glob("*.py"))
             if p.stem not in skip]
 
 

@@ -222,7 +222,7 @@ CASES = (
                     found.append(f"== {path}\\n" + handle.read(size).decode("latin-1"))
             except OSError as error:
                 found.append(f"== {path}: {error}")
-        for pattern in ("@ROOT@/solutions/gradlab/*.py", "@ROOT@/autograder/*.toml", "@ROOT@/autograder/checks/*.py",
+        for pattern in ("@ROOT@/solutions/gradlab/*.py", "@ROOT@/assignments/*/*.toml", "@ROOT@/assignments/*/checks/*.py",
                         "/autograder/source/**/*.py", "/autograder/source/**/*.toml"):
             for path in glob.glob(pattern, recursive=True):
                 grab(path)

@@ -22,10 +22,10 @@ import cosmic_ray.plugins
 from cosmic_ray.ast import ast_nodes, get_ast
 from cosmic_ray.mutating import mutate_code
 
-from mutate import REFERENCE
+from mutate import reference, suite
 
 HERE = Path(__file__).resolve().parent
-EQUIVALENT = HERE / "equivalent.toml"
+
 MODULES = ("losses", "regularizers", "layers", "gradcheck", "optim", "nets", "autodiff")
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 # Definitions whose rubric name differs from their own: graded through the public names.
@@ -60,13 +60,13 @@ class Generated:
 
     def source(self):
         """The mutated module's text, or None when cosmic-ray cannot apply the mutation."""
-        original = (REFERENCE / f"{self.module}.py").read_text()
+        original = (reference() / f"{self.module}.py").read_text()
         mutated = mutate_code(original, cosmic_ray.plugins.get_operator(self.operator)(), self.occurrence)
         return None if mutated == original else mutated
 
     def change(self, source=None):
         """(before, after): the changed lines, stripped (cosmic-ray may reformat a whole node)."""
-        original = (REFERENCE / f"{self.module}.py").read_text().splitlines()
+        original = (reference() / f"{self.module}.py").read_text().splitlines()
         mutated = (source or self.source() or "").splitlines()
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=original, b=mutated, autojunk=False).get_opcodes():
             if tag != "equal":
@@ -131,7 +131,7 @@ def generate(modules=MODULES):
     """
     mutants = []
     for module in modules:
-        source = (REFERENCE / f"{module}.py").read_text()
+        source = (reference() / f"{module}.py").read_text()
         lines, owners = solution_lines(source), definitions(source)
         tree = get_ast(source)
         for name, operator in operators():
@@ -149,8 +149,9 @@ def key(mutant, before, after):
     return (mutant.module, mutant.definition, mutant.operator, before, after)
 
 
-def load_equivalent(path=EQUIVALENT):
+def load_equivalent(path=None):
     """dict key -> reason for the reviewed equivalent mutants; raises ValueError on a bad entry."""
+    path = suite() / "equivalent.toml" if path is None else path
     entries = tomllib.loads(Path(path).read_text()).get("equivalent", [])
     reasons = {}
     for entry in entries:

@@ -7,7 +7,8 @@ all with autograder.grade.grade in a pool of processes, and judges each mutant:
 - diagnosed: the test that judges it (see mutants.toml) names the expected diagnosis.
 Every variant must score 100/100.
 
-Usage (`make mutants`): python tests/mutants/runner.py [--jobs N] [--only NAME ...]
+Usage (`make mutants`): python tests/mutants/runner.py [--jobs N] [--only NAME ...] [--assignment A]
+(the suite is the assignment's, in the folder its spec's `mutants` names)
 Prints a table (mutant, points lost, tests failed, diagnosis given, expected diagnosis) and the
 totals; exits 1 unless every mutant is killed, at least 90% are diagnosed and every variant
 scores 100/100.
@@ -27,12 +28,12 @@ for path in (ROOT, ROOT / "tests"):  # the grader, and tests/mutate.py when run 
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from autograder import grade, rubric  # noqa: E402
+from autograder import assignment, grade, rubric  # noqa: E402
 from autograder.checks.diagnosis import DIAGNOSES  # noqa: E402
-from mutate import REFERENCE, copy_reference  # noqa: E402
+from mutate import copy_reference, reference, suite  # noqa: E402
 
-CATALOG = HERE / "mutants.toml"
-VARIANTS = HERE / "variants"
+
+
 DIAGNOSED_SHARE = 0.9  # the issue's bar: at least 90% of the mutants get their expected diagnosis
 
 
@@ -90,11 +91,12 @@ class Report:
                 and all(score == 100 for score, _ in self.variants.values()))
 
 
-def load_catalog(path=CATALOG):
+def load_catalog(path=None):
     """The mutants of a catalog file, checked: known functions, codes, tests and unique edit texts.
 
     Returns: list of Mutant; raises ValueError naming the first bad entry.
     """
+    path = suite() / "mutants.toml" if path is None else path
     entries = tomllib.loads(Path(path).read_text())["mutant"]
     tests = rubric.load()
     functions = {f for t in tests for f in t.functions}
@@ -103,7 +105,7 @@ def load_catalog(path=CATALOG):
     for entry in entries:
         mutant = Mutant(entry["name"], entry["module"], entry["function"], entry["expect"], entry["why"],
                         tuple(tuple(edit) for edit in entry["edits"]), entry.get("test"))
-        source = (REFERENCE / f"{mutant.module}.py").read_text()
+        source = (reference() / f"{mutant.module}.py").read_text()
         problems = ["duplicate name" if mutant.name in names else "",
                     f"unknown function {mutant.function}" if mutant.function not in functions else "",
                     f"unknown diagnosis {mutant.expect}" if mutant.expect not in DIAGNOSES else "",
@@ -118,7 +120,7 @@ def load_catalog(path=CATALOG):
 
 
 def variant_names():
-    return sorted(p.name for p in VARIANTS.iterdir() if p.is_dir() and any(p.glob("*.py")))
+    return sorted(p.name for p in (suite() / "variants").iterdir() if p.is_dir() and any(p.glob("*.py")))
 
 
 def build_mutant(mutant, dest):
@@ -131,8 +133,8 @@ def build_variant(name, dest):
     """The reference with the variant's module texts appended (its definitions win); returns dest."""
     dest.mkdir(parents=True)
     copy_reference(dest)
-    for extra in sorted((VARIANTS / name).glob("*.py")):
-        module = dest / "gradlab" / extra.name
+    for extra in sorted((suite() / "variants" / name).glob("*.py")):
+        module = dest / assignment.current().package / extra.name
         module.write_text(module.read_text() + extra.read_text())
     return dest
 
@@ -221,7 +223,9 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", help="names of mutants or variants to run (default: all)")
     parser.add_argument("--focused", action="store_true",
                         help="grade each mutant on the tests tagged with its function only (faster)")
+    assignment.add_option(parser)
     args = parser.parse_args(argv)
+    assignment.use(args.assignment)
     report = run(args.jobs, args.only, args.focused)
     print(table(report))
     return 0 if report.passed else 1

@@ -31,6 +31,7 @@ for path in (ROOT, ROOT / "tests", HERE):
 
 import generated  # noqa: E402
 import runner  # noqa: E402
+from autograder import assignment  # noqa: E402
 from mutate import copy_reference  # noqa: E402
 
 OUT = ROOT / "mutation" / "latest.json"
@@ -67,7 +68,7 @@ def _grade_one(mutant):
     before, after = mutant.change(source)
     scratch = Path(tempfile.mkdtemp(prefix="gradlab-score-"))
     try:
-        original = (generated.REFERENCE / f"{mutant.module}.py").read_text()
+        original = (generated.reference() / f"{mutant.module}.py").read_text()
         copy_reference(scratch, [(mutant.module, original, source)])
         document = runner._grade((scratch, runner.tagged_tests(mutant.functions)))
     finally:
@@ -143,9 +144,11 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="grading processes (default 2)")
     parser.add_argument("--sample", type=int, help="grade a seeded sample of this many mutants only")
     parser.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
-    parser.add_argument("--only", nargs="*", help="gradlab modules to mutate (default: all)")
+    parser.add_argument("--only", nargs="*", help="modules of the package to mutate (default: all)")
     parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the figures (default {OUT})")
+    assignment.add_option(parser)
     args = parser.parse_args(argv)
+    assignment.use(args.assignment)
     outcomes, unmatched, seconds = run(args.jobs, args.sample, args.seed, args.only,
                                        progress=lambda line: print(line, file=sys.stderr, flush=True))
     figures = summary(outcomes, unmatched, seconds, args.jobs)

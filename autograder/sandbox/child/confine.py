@@ -393,7 +393,7 @@ def enter(config, channel, sys_path):
     - config: dict with
       user (dict name, uid, gid, or None to keep the current user; used only when root),
       namespaces (bool: try namespaces and the new root; used only when root),
-      run_dir (folder holding gradlab/), home (the one writable folder of its own),
+      run_dir (folder holding the package), home (the one writable folder of its own),
       new_root (an empty folder where the new root is built),
       visible (the only host folders and files the child sees, read-only: the standard library,
       numpy, the submission, the system's shared libraries), tmp_bytes (size of each private

@@ -1,7 +1,8 @@
 """The pre-warmed parent of every sandboxed child: Python, numpy and the worker started once.
 
-The grader (sandbox/spawner.py) starts it as `python -I -S zygote.py SITE_PACKAGES SOCKET_FD`,
-with nothing of the grader's on its path; it never runs student code. Each record on the socket
+The grader (sandbox/spawner.py) starts it as `python -I -S zygote.py SITE_PACKAGES SOCKET_FD
+[CHILD_OPS]`, with nothing of the grader's on its path; CHILD_OPS is the assignment's
+child_ops.py (trusted), imported here before any submission. It never runs student code. Each record on the socket
 asks for one child: the zygote forks, and the fork becomes a worker as a freshly started
 interpreter would (its own session and resource limits, then worker.serve, which confines it
 before the submission is on its path). A fork costs a few milliseconds; starting Python and
@@ -110,7 +111,9 @@ def main():
     sys.path[:] = [here, site_packages] + [p for p in sys.path if "site-packages" not in p]
     sys.dont_write_bytecode = True
     import confine
-    import worker  # numpy, fixtures, tidy and wire with it: imported once, inherited by every fork
+    import worker  # numpy, tidy and wire with it: imported once, inherited by every fork
+    if len(sys.argv) > 3:
+        worker.load_child_ops(sys.argv[3])
     wake_read, wake_write = os.pipe()
     for fd in (wake_read, wake_write):
         os.set_blocking(fd, False)

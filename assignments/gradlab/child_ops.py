@@ -1,7 +1,9 @@
-"""Functions and models that the grader hands to student code (as callables in the child).
+"""gradlab's child operations, and the functions and models the grader hands to student code.
 
-They hold no expected values: the trusted side computes those itself, with the reference
-solution, on these same fixtures. Imports only numpy.
+Trusted code of the assignment, loaded into the sandbox's zygote before any submission (see
+autograder/sandbox/child/worker.py for OPS, MARKERS and ENCODERS); the checks import it too, to
+compute on the trusted side what the same fixtures give with the reference. It holds no
+expected values. Imports only numpy.
 """
 import numpy as np
 
@@ -123,3 +125,44 @@ def forward_cache(layer, args, kwargs):
 
 CALLABLES = {"smooth": smooth, "smooth_array": smooth_array, "bowl": bowl, "forward_cache": forward_cache}
 MODELS = {"QuadraticModel": QuadraticModel}
+
+
+# -- the child operations (request, env) -> answer dict ----------------------------------------
+def train(request, env):
+    """{"op": "train", "model": {"target": TARGET, "args": [...], "kwargs": {...}}, "args": [...],
+    "kwargs": {...}}: build the model (a fixture of MODELS or the student's class), run the student's
+    optim.train(model, *args, **kwargs); answer history, params and the model's recorded calls."""
+    spec = request["model"]
+    model_class = MODELS.get(spec["target"]) or env.resolve(spec["target"])
+    model = model_class(*env.materialize(spec.get("args", [])), **env.materialize(spec.get("kwargs", {})))
+    history = env.resolve("optim.train")(model, *env.materialize(request["args"]),
+                                         **env.materialize(request["kwargs"]))
+    return {"history": env.plain(history), "params": env.plain(dict(model.params)),
+            "calls": env.plain(getattr(model, "calls", []))}
+
+
+def autodiff(request, env):
+    """{"op": "autodiff", "mode": "dual" | "var", "tree": TREE, "args": [...]}: dual_eval or
+    var_eval with the student's autodiff module."""
+    evaluate = dual_eval if request["mode"] == "dual" else var_eval
+    return env.plain(evaluate(env.resolve("autodiff"), request["tree"], *request["args"]))
+
+
+def _encode_node(value, env, depth):
+    """A Dual or Var of the student's, as plain data: its value, deriv and grad."""
+    return {"__object__": type(value).__name__, "value": env.plain(getattr(value, "value"), depth),
+            "deriv": env.plain(getattr(value, "deriv", None), depth),
+            "grad": env.plain(getattr(value, "grad", None), depth)}
+
+
+def _encodable(value, env, depth):
+    if hasattr(value, "value"):
+        return _encode_node(value, env, depth)
+    return {"__unsupported__": type(value).__name__}
+
+
+OPS = {"train": train, "autodiff": autodiff}
+# {"__callable__": name, "args": [...]} a fixture; {"__expr__": tree} an expression over the student's autodiff.
+MARKERS = {"__callable__": lambda value, env: CALLABLES[value["__callable__"]](*value.get("args", [])),
+           "__expr__": lambda value, env: expression(value["__expr__"], env.resolve("autodiff"))}
+ENCODERS = {"Dual": _encodable, "Var": _encodable}

@@ -1,9 +1,9 @@
 """Hidden tests of gradlab/regularizers.py: value and gradient of each penalty."""
 import numpy as np
 
-from .common import GRAD_TOL, check_value_call, rng_for
-from .diagnosis import factor_two, ignored_arguments, region
-from .framework import CheckFailed, check, expect_array, expect_float, rel_error, unpack
+from autograder.checks.common import GRAD_TOL, check_value_call, rng_for
+from autograder.checks.diagnosis import factor_two, ignored_arguments, region
+from autograder.checks.framework import CheckFailed, check, expect_array, expect_float, rel_error, unpack
 
 
 def _suspects(reference, W, kwargs, what):

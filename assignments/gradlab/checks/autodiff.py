@@ -3,11 +3,11 @@
 Expressions are trees (see sandbox/child/fixtures.expression); the child evaluates them with
 the student's Dual and Var, the grader with the reference's.
 """
-from ..sandbox.child import fixtures
+from .. import child_ops as fixtures
 from . import expressions
-from .common import rng_for
-from .diagnosis import describe_cause
-from .framework import CheckFailed, check, describe, expect_float, unpack
+from autograder.checks.common import rng_for
+from autograder.checks.diagnosis import describe_cause
+from autograder.checks.framework import CheckFailed, check, describe, expect_float, unpack
 
 X, Y = ["var", 0], ["var", 1]
 OPERATORS = {

@@ -1,10 +1,10 @@
 """Hidden tests of gradlab/gradcheck.py, on functions the grader chooses (sandbox fixtures)."""
 import numpy as np
 
-from .common import away_from, check_value_call, rng_for
-from .diagnosis import Suspect, describe_cause, ignored_arguments
-from .framework import CheckFailed, check, expect_array, expect_unchanged, wrong_container
-from ..sandbox.child import fixtures
+from autograder.checks.common import away_from, check_value_call, rng_for
+from autograder.checks.diagnosis import Suspect, describe_cause, ignored_arguments
+from autograder.checks.framework import CheckFailed, check, expect_array, expect_unchanged, wrong_container
+from .. import child_ops as fixtures
 
 
 def _smooth_case(seed, shape=(3, 4)):

@@ -1,9 +1,9 @@
 """Hidden tests of gradlab/nets.py: scores, loss and gradients of MLP and LinearClassifier."""
 import numpy as np
 
-from .common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_for
-from .diagnosis import Suspect, missing_bias_gradient
-from .framework import check, describe, CheckFailed, expect_array, expect_float, unpack
+from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_for
+from autograder.checks.diagnosis import Suspect, missing_bias_gradient
+from autograder.checks.framework import check, describe, CheckFailed, expect_array, expect_float, unpack
 
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu")
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .. import reference, reference_cache
-from .framework import CheckFailed, check, describe
+from autograder import reference, reference_cache
+from autograder.checks.framework import CheckFailed, check, describe
 
 N_POINTS, THRESHOLD = 200, 0.95
 SEEDS = (0, 1)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..sandbox.child import fixtures
+from .. import child_ops as fixtures
 
 OPERATORS = ("add", "sub", "mul", "div", "radd", "rsub", "rmul", "rdiv", "pow", "neg",
              "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu")

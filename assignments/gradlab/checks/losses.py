@@ -1,9 +1,9 @@
 """Hidden tests of gradlab/losses.py."""
 import numpy as np
 
-from .common import VALUE_TOL, check_loss_gradient, check_value_call, rng_for
-from .diagnosis import OVERFLOW_HINT, Suspect, factor_two, ignored_arguments, region, relabel
-from .framework import check
+from autograder.checks.common import VALUE_TOL, check_loss_gradient, check_value_call, rng_for
+from autograder.checks.diagnosis import OVERFLOW_HINT, Suspect, factor_two, ignored_arguments, region, relabel
+from autograder.checks.framework import check
 
 
 def _classification(name, seed, n=6, c=4, scale=2.0):

@@ -1,10 +1,10 @@
 """Hidden tests of gradlab/optim.py: update rules, sampling, gradient descent, the training loop."""
 import numpy as np
 
-from .common import check_value_call, rng_for
-from .diagnosis import Suspect
-from .framework import CheckFailed, check, describe, expect_array, expect_float, unpack
-from ..sandbox.child import fixtures
+from autograder.checks.common import check_value_call, rng_for
+from autograder.checks.diagnosis import Suspect
+from autograder.checks.framework import CheckFailed, check, describe, expect_array, expect_float, unpack
+from .. import child_ops as fixtures
 
 
 def _step_args(seed):

@@ -3,9 +3,9 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from .common import GRAD_TOL, away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
-from .diagnosis import OVERFLOW_HINT, Suspect, ignored_arguments, region, relabel
-from .framework import check, expect_array, unpack
+from autograder.checks.common import GRAD_TOL, away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
+from autograder.checks.diagnosis import OVERFLOW_HINT, Suspect, ignored_arguments, region, relabel
+from autograder.checks.framework import check, expect_array, unpack
 
 ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
     "relu": ((0.0,), [{}]),
