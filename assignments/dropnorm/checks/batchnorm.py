@@ -164,7 +164,9 @@ def _backward_suspects(x, gamma, bn_param):
                             "the one through the batch variance", gamma * inv_std * (dout - dout.mean(axis=0)))]
         if name == "dgamma":
             return [Suspect("batchnorm_dgamma_wrong", "{what} equals sum(dout * x): dgamma sums dout * x_hat, the "
-                            "normalized input", np.sum(dout * x, axis=0))]
+                            "normalized input", np.sum(dout * x, axis=0)),
+                    Suspect("batchnorm_dgamma_wrong", "{what} equals sum(dout), dbeta's formula: dgamma sums "
+                            "dout * x_hat", np.sum(dout, axis=0))]
         return [Suspect("batchnorm_dbeta_wrong", "{what} equals sum(dout * x_hat), dgamma's formula: dbeta sums "
                         "dout", np.sum(dout * x_hat, axis=0))]
     return suspects

@@ -1,9 +1,11 @@
 """Hidden tests of dropnorm/dropout.py: train-mode values (the seeded mask), test mode, the
 expectation property and the backward pass."""
+from contextlib import nullcontext
+
 import numpy as np
 
 from autograder.checks.common import check_value_call, rng_for
-from autograder.checks.diagnosis import Suspect
+from autograder.checks.diagnosis import Suspect, relabel
 from autograder.checks.framework import CheckFailed, check, expect_array, unpack
 
 from .gradients import check_backward
@@ -51,7 +53,10 @@ def expect_seeded_mask(got, x, p, seed):
        name="dropout_forward: train mode, the mask from the seed")
 def dropout_train(t):
     for label, shape, p, seed in TRAIN_CASES:
-        with t.case(label):
+        # At p = 1 a division by 1 - p gives inf: that NaN or inf is the 1 - p mistake.
+        keep_all = relabel("non_finite", "dropout_scaled_by_1_minus_p", "at p = 1 (keep every unit) a division by "
+                           "1 - p is a division by 0: divide by p") if p == 1 else nullcontext()
+        with t.case(label), keep_all:
             x = _x(shape, seed)
             expected = t.ref.dropout.dropout_forward(x.copy(), p, "train", seed)[0]
             result, _ = t.call(FORWARD, x, p, "train", seed)
@@ -104,6 +109,14 @@ def dropout_expectation(t):
                                   "dropout_not_inverted" if abs(ratio / p - 1) < 0.1 else "unknown")
 
 
+def _backward_suspects(dout, p, seed):
+    mask = np.random.default_rng(seed).random(dout.shape) < p
+    return [Suspect("dropout_not_inverted", "{what} equals dout * mask: divide by p as the forward pass does",
+                    dout * mask),
+            Suspect("dropout_scaled_by_1_minus_p", "{what} equals dout * mask / (1 - p): p is the KEEP probability, "
+                    "divide by p", dout * mask / (1 - p))]
+
+
 @check("dropout_backward.gradient", points=3, visibility="after_due_date", functions=["dropout_backward",
                                                                                       "dropout_forward"],
        name="dropout_backward: gradient check with the same mask")
@@ -111,8 +124,6 @@ def dropout_gradient(t):
     for label, shape, p, seed in TRAIN_CASES[:2]:
         with t.case(f"train mode, {label}"):
             check_backward(t, FORWARD, BACKWARD, (_x(shape, seed + 10), p, "train", seed), {"dx": 0},
-                           suspects=lambda name, dout, p=p, seed=seed, shape=shape: [
-                               Suspect("dropout_not_inverted", "{what} equals dout * mask: divide by p as the "
-                                       "forward pass does", dout * (np.random.default_rng(seed).random(shape) < p))])
+                           suspects=lambda name, dout, p=p, seed=seed, shape=shape: _backward_suspects(dout, p, seed))
     with t.case("test mode"):
         check_backward(t, FORWARD, BACKWARD, (_x((4, 5), 20), 0.5, "test", 0), {"dx": 0})
