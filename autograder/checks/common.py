@@ -1,9 +1,10 @@
 """Check patterns shared by several modules: seeded inputs, value and gradient comparisons."""
 import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .diagnosis import Suspect, ignored_arguments, missing_bias_gradient
+from .diagnosis import ignored_arguments
 from .framework import CheckFailed, expect_array, expect_float, expect_unchanged, unpack
 
 # Tolerances (relative error, CS231n's rel_error) and why:
@@ -88,71 +89,108 @@ def check_loss_gradient(t, target, args, reference, kwargs=None):
     expect_array(grad, numeric, NUMERIC_TOL, "gradient against centered differences of your own loss")
 
 
-def _wrong_cache_suspects(ref_forward, ref_backward, x, out, dout, kwargs):
-    """A one-input layer's backward evaluated at the wrong value: the reference backward given
-    x where its cache holds the output, or the cache its forward builds from the output."""
-    suspects = []
-    for cache in (x, ref_forward(out.copy(), **kwargs)[1]):
-        try:
-            value = ref_backward(dout.copy(), cache)
-        except Exception:  # noqa: BLE001 - this cache layout does not apply to this layer
-            continue
-        suspects.append(Suspect("derivative_from_wrong_cached_value",
-                                "{what} equals the derivative evaluated at the wrong value (at the input x where "
-                                "the formula is written in the output, or at the output where it needs x): check "
-                                "what the forward pass caches and how the backward pass uses it", value))
-    return suspects
+@dataclass(frozen=True)
+class LayerGradient:
+    """A layer's gradient check, described explicitly (nothing is inferred from names or counts).
+
+    - name: str, the layer's name in messages; it also seeds the random upstream gradient.
+    - forward, backward: targets "module.function" of the package: out, cache = forward(*inputs,
+      **extra) and backward(dout, cache) returns the gradients, one per input (a tuple, or a
+      single array for one).
+    - inputs: tuple of arrays, forward's positional arguments, each differentiated: the data
+      first, then the layer's parameters (e.g. x, w, b).
+    - grads: tuple of str, the names of backward's outputs in the same order (e.g. "dx", "dw", "db").
+    - extra: dict of keyword arguments that are not differentiated (e.g. alpha; a seeded mask as
+      {"seed": 3} or as a marker {"__rng__": 3}: every call, the grader's and the student's,
+      builds the same mask).
+    - kinks: points where the derivative jumps: the first input is moved away from them
+      (away_from) before anything is computed, so that centered differences hold.
+    - batch: True when the gradients sum over the batch of inputs[0] (a stray factor 1/N is then
+      diagnosed).
+    - tol: relative tolerance against the reference's backward.
+    - suspects: function(check, dout, grad name) -> list of diagnosis.Suspect: the assignment's
+      known mistakes of this backward pass, beyond an ignored keyword argument (always tried).
+    """
+    name: str
+    forward: str
+    backward: str
+    inputs: tuple
+    grads: tuple = ("dx",)
+    extra: dict = field(default_factory=dict)
+    kinks: tuple = ()
+    batch: bool = False
+    tol: float = GRAD_TOL
+    suspects: object = None
+
+    def prepared(self):
+        """The inputs as the check uses them: the first moved away from the kinks."""
+        if not self.kinks:
+            return tuple(self.inputs)
+        return (away_from(self.inputs[0], self.kinks), *self.inputs[1:])
 
 
-def layer_gradient_suspects(t, layer, args, kwargs, dout, name):
-    """Known mistakes of a layer's backward pass for the gradient called name (dx, dw, db)."""
-    ref_forward = getattr(t.ref.layers, f"{layer}_forward")
-    ref_backward = getattr(t.ref.layers, f"{layer}_backward")
-    index = ("dx", "dw", "db").index(name)
+def reference_function(t, target):
+    """The reference's function for a target "module.function" (t.ref is the reference package)."""
+    obj = t.ref
+    for part in target.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def for_reference(value):
+    """An argument as the reference receives it: the markers the child turns into objects (a
+    {"__rng__": seed} becomes np.random.default_rng(seed)) turned into the same objects here."""
+    if isinstance(value, dict):
+        if "__rng__" in value:
+            return np.random.default_rng(value["__rng__"])
+        return {k: for_reference(v) for k, v in value.items()}
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def layer_backward_of(t, check, dout):
+    """function(*inputs, **extra) -> tuple of the reference's gradients at dout: for suspects that
+    re-run the reference with other arguments."""
+    forward, backward = reference_function(t, check.forward), reference_function(t, check.backward)
 
     def backward_of(*forward_args, **forward_kwargs):
-        grads = ref_backward(dout.copy(), ref_forward(*forward_args, **forward_kwargs)[1])
+        grads = backward(dout.copy(), forward(*forward_args, **for_reference(forward_kwargs))[1])
         return grads if isinstance(grads, tuple) else (grads,)
-
-    suspects = ignored_arguments(ref_forward, args, kwargs, select=lambda grads: grads[index], call=backward_of)
-    if len(args) == 1:
-        out = ref_forward(args[0].copy(), **kwargs)[0]
-        suspects += _wrong_cache_suspects(ref_forward, ref_backward, args[0], out, dout, kwargs)
-    if name == "db":
-        suspects.append(missing_bias_gradient(backward_of(*args, **kwargs)[index]))
-    return suspects
+    return backward_of
 
 
-def check_layer_gradient(t, layer, args, kwargs=None, param_names=("dx",), tol=GRAD_TOL, suspects=None):
-    """A layer's backward pass against the reference backward and against centered differences
-    of the student's own forward pass, for a random upstream gradient.
+def _gradient_suspects(t, check, inputs, dout, name):
+    """An ignored keyword argument (the harness's), then the assignment's suspects for this gradient."""
+    index = check.grads.index(name)
+    found = ignored_arguments(reference_function(t, check.forward), inputs, check.extra,
+                              select=lambda grads: grads[index], call=layer_backward_of(t, check, dout))
+    return found + (list(check.suspects(check, dout, name)) if check.suspects else [])
 
-    suspects: function(name) -> list of diagnosis.Suspect, known mistakes beyond the common ones.
-    """
-    kwargs = kwargs or {}
-    ref_forward = getattr(t.ref.layers, f"{layer}_forward")
-    ref_backward = getattr(t.ref.layers, f"{layer}_backward")
-    out, cache = ref_forward(*[a.copy() for a in args], **kwargs)
-    dout = rng_for(layer, "dout").standard_normal(out.shape)
-    expected = ref_backward(dout.copy(), cache)
+
+def check_layer_gradient(t, check):
+    """A layer's backward pass (check: LayerGradient) against the reference backward and against
+    centered differences of the student's own forward pass, for a random upstream gradient; and
+    the upstream gradient it receives must come back unchanged."""
+    inputs, extra = check.prepared(), check.extra
+    out, cache = reference_function(t, check.forward)(*[a.copy() for a in inputs], **for_reference(extra))
+    dout = rng_for(check.name, "dout").standard_normal(out.shape)
+    expected = reference_function(t, check.backward)(dout.copy(), cache)
     expected = expected if isinstance(expected, tuple) else (expected,)
-    _, grads, after = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", args, dout,
-                                         **kwargs)
-    grads = unpack(grads, len(param_names), f"{layer}_backward") if len(param_names) > 1 else (grads,)
-    n = dout.shape[0] if len(args) > 1 else None  # layers with weights: a stray 1/N shows in dw, db
-    for got, want, name in zip(grads, expected, param_names):
-        clues = (lambda name=name: layer_gradient_suspects(t, layer, args, kwargs, dout, name)
-                 + (suspects(name) if suspects else []))
-        error = expect_array(got, want, tol, name, clues, n)
+    _, grads, after = t.forward_backward(check.forward, check.backward, inputs, dout, **extra)
+    backward_name = check.backward.rsplit(".", 1)[-1]
+    grads = unpack(grads, len(check.grads), backward_name) if len(check.grads) > 1 else (grads,)
+    n = dout.shape[0] if check.batch else None
+    for got, want, name in zip(grads, expected, check.grads):
+        error = expect_array(got, want, check.tol, name,
+                             lambda name=name: _gradient_suspects(t, check, inputs, dout, name), n)
         t.figures.setdefault("rel_error", {})[name] = max(error, t.figures.get("rel_error", {}).get(name, 0.0))
-    expect_unchanged(args, after)
-    # The backward pass's own input: called directly on its forward's cache (a child-side
-    # fixture), so that the dout it received comes back.
-    cache = {"__callable__": "forward_cache", "args": [layer, list(args), kwargs]}
-    _, after = t.call(f"layers.{layer}_backward", dout, cache)
+    expect_unchanged(inputs, after)
+    # The backward pass's own input: called directly on its forward's cache (made in the child),
+    # so that the dout it received comes back.
+    cache = {"__cache_of__": {"target": check.forward, "args": list(inputs), "kwargs": extra}}
+    _, after = t.call(check.backward, dout, cache)
     expect_unchanged([dout], after[:1], "dout (the upstream gradient)")
-    numeric = t.numerical_gradients({"target": f"layers.{layer}_forward", "args": list(args), "kwargs": kwargs},
-                                    {name: (i, a) for i, (name, a) in enumerate(zip(param_names, args))},
+    numeric = t.numerical_gradients({"target": check.forward, "args": list(inputs), "kwargs": extra},
+                                    {name: (i, a) for i, (name, a) in enumerate(zip(check.grads, inputs))},
                                     H, select=(0,), dout=dout)
-    for got, name in zip(grads, param_names):
+    for got, name in zip(grads, check.grads):
         expect_array(got, numeric[name], NUMERIC_TOL, f"{name} against centered differences of your forward pass")

@@ -3,8 +3,10 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from autograder.checks.common import GRAD_TOL, away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
-from autograder.checks.diagnosis import OVERFLOW_HINT, Suspect, ignored_arguments, region, relabel
+from autograder.checks.common import (GRAD_TOL, LayerGradient, away_from, check_layer_gradient, check_value_call,
+                                      layer_backward_of, rng_for)
+from autograder.checks.diagnosis import (OVERFLOW_HINT, Suspect, ignored_arguments, missing_bias_gradient, region,
+                                         relabel)
 from autograder.checks.framework import check, expect_array, unpack
 
 ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
@@ -41,6 +43,50 @@ def _negative_side(layer, x):
     """Suspects of an activation with a kink at 0: a mistake confined to the negative branch."""
     return [region("wrong_on_negative_side", x <= 0, "where x <= 0")] if 0.0 in ACTIVATIONS.get(layer, ((),))[0] \
         else []
+
+
+def _wrong_cache_suspects(ref_forward, ref_backward, x, out, dout, kwargs):
+    """A one-input layer's backward evaluated at the wrong value: the reference backward given
+    x where its cache holds the output, or the cache its forward builds from the output."""
+    suspects = []
+    for cache in (x, ref_forward(out.copy(), **kwargs)[1]):
+        try:
+            value = ref_backward(dout.copy(), cache)
+        except Exception:  # noqa: BLE001 - this cache layout does not apply to this layer
+            continue
+        suspects.append(Suspect("derivative_from_wrong_cached_value",
+                                "{what} equals the derivative evaluated at the wrong value (at the input x where "
+                                "the formula is written in the output, or at the output where it needs x): check "
+                                "what the forward pass caches and how the backward pass uses it", value))
+    return suspects
+
+
+def _backward_suspects(t, negative_side=False):
+    """LayerGradient.suspects of gradlab's layers: a one-input layer's derivative from the wrong
+    cached value, a bias gradient left at zero (db), a wrong negative branch (activations with a
+    kink at 0)."""
+    def suspects(layer, dout, name):
+        ref_forward = getattr(t.ref.layers, f"{layer.name}_forward")
+        ref_backward = getattr(t.ref.layers, f"{layer.name}_backward")
+        inputs = layer.prepared()
+        found = []
+        if len(inputs) == 1:
+            out = ref_forward(inputs[0].copy(), **layer.extra)[0]
+            found += _wrong_cache_suspects(ref_forward, ref_backward, inputs[0], out, dout, layer.extra)
+        if name == "db":
+            found.append(missing_bias_gradient(layer_backward_of(t, layer, dout)(*inputs, **layer.extra)[2]))
+        return found + (_negative_side(layer.name, inputs[0]) if negative_side else [])
+    return suspects
+
+
+def _layer(t, layer, inputs, extra=None):
+    """The LayerGradient of one of gradlab's layers: affine and maxout have (x, w, b) and sum over
+    the batch; an activation has x alone, and its kinks."""
+    weighted = len(inputs) == 3
+    return LayerGradient(layer, f"layers.{layer}_forward", f"layers.{layer}_backward", tuple(inputs),
+                         grads=("dx", "dw", "db") if weighted else ("dx",), extra=extra or {},
+                         kinks=() if weighted else ACTIVATIONS[layer][0], batch=weighted,
+                         suspects=_backward_suspects(t, negative_side=not weighted))
 
 
 def _forward_suspects(t, layer, args, kwargs):
@@ -90,7 +136,7 @@ def affine_forward_values(t):
 def affine_backward_gradient(t):
     for label, args in [("x of shape (N, d1, d2)", _affine_args(2)), ("x of shape (N, D)", _affine_args(3, (3, 4)))]:
         with t.case(label):
-            check_layer_gradient(t, "affine", args, param_names=("dx", "dw", "db"))
+            check_layer_gradient(t, _layer(t, "affine", args))
 
 
 def _activation_checks(layer, forward_edges, backward_edges):
@@ -103,7 +149,7 @@ def _activation_checks(layer, forward_edges, backward_edges):
         for seed, kwargs in enumerate(ACTIVATIONS[layer][1]):
             with t.case(f"random case {seed}" + (f", {kwargs}" if kwargs else "")):
                 x = _activation_input(layer, seed + 10)
-                check_layer_gradient(t, layer, (x,), kwargs, suspects=lambda _, x=x: _negative_side(layer, x))
+                check_layer_gradient(t, _layer(t, layer, (x,), kwargs))
         for label, x, *options in backward_edges:  # kinks: compared with the contract's convention only
             kwargs = options[0] if options else {}
             with t.case(label), _large_inputs(label):
@@ -112,9 +158,13 @@ def _activation_checks(layer, forward_edges, backward_edges):
                 expected = getattr(t.ref.layers, f"{layer}_backward")(dout, cache)
                 _, grads, _ = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), dout,
                                                  **kwargs)
-                expect_array(grads, expected, 1e-7, "dx", lambda x=x, kwargs=kwargs, dout=dout: [
-                    region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer, x),
-                    *layer_gradient_suspects(t, layer, (x,), kwargs, dout, "dx")])
+                at_kink = LayerGradient(layer, f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), extra=kwargs,
+                                        suspects=_backward_suspects(t))
+                expect_array(grads, expected, 1e-7, "dx", lambda x=x, kwargs=kwargs, dout=dout, layer=at_kink: [
+                    region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer.name, x),
+                    *ignored_arguments(getattr(t.ref.layers, f"{layer.name}_forward"), (x,), kwargs,
+                                       select=lambda grads: grads[0], call=layer_backward_of(t, layer, dout)),
+                    *_backward_suspects(t)(layer, dout, "dx")])
 
     return forward, backward
 
@@ -135,7 +185,7 @@ def maxout_forward_values(t):
 def maxout_backward_gradient(t):
     for seed in range(2):
         with t.case(f"random case {seed}"):
-            check_layer_gradient(t, "maxout", _maxout_args(seed + 10), param_names=("dx", "dw", "db"))
+            check_layer_gradient(t, _layer(t, "maxout", _maxout_args(seed + 10)))
     with t.case("two pieces tied everywhere: the first maximal piece takes the gradient"):
         # A kink everywhere: against the reference only (centered differences are meaningless here).
         x, w, b = _maxout_args(20)

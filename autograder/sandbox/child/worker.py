@@ -28,7 +28,8 @@ dict), MARKERS (argument marker -> function(value, env) -> object) and ENCODERS 
 function(value, env) -> plain dict, for the student's objects an answer may hold); env is an Env.
 CALL = {"target": "module.function" or "module.Class.method", "args": [...], "kwargs": {...},
         "init": {"args": [...], "kwargs": {...}, "params": {...}} for a method}.
-Arguments may hold markers: {"__rng__": seed} becomes np.random.default_rng(seed); the
+Arguments may hold markers: {"__rng__": seed} becomes np.random.default_rng(seed);
+{"__cache_of__": CALL} the cache of a forward pass (CALL returns (out, cache)); the
 assignment's MARKERS add others.
 Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} or {"ok": False,
 "error": {"type", "message", "where"}}, with "restart": True when the child should be replaced
@@ -118,6 +119,7 @@ class Env:
         self.ndarray, self.asarray, self.default_rng = np.ndarray, np.asarray, np.random.default_rng
         self.import_module, self.getattr = importlib.import_module, getattr
         self.markers = {"__rng__": lambda value, env: env.default_rng(value["__rng__"]),
+                        "__cache_of__": lambda value, env: env.cache_of(value["__cache_of__"]),
                         **getattr(CHILD_OPS, "MARKERS", {})}
         self.encoders = dict(getattr(CHILD_OPS, "ENCODERS", {}))
 
@@ -198,6 +200,11 @@ class Env:
                 instance.params[name] = value.copy()
             function = self.getattr(instance, owner_name[1])
         return function, self.materialize(call.get("args", [])), self.materialize(call.get("kwargs", {})), instance
+
+    def cache_of(self, call):
+        """The cache of a forward pass: CALL's result is (out, cache)."""
+        function, args, kwargs, _ = self.build(call)
+        return function(*args, **kwargs)[1]
 
     def student_frames(self, frame):
         """'module.qualname' of the frames running the student's code, innermost first (at most 16)."""
