@@ -1,17 +1,9 @@
-"""dropnorm's child operations and argument markers (trusted code of the assignment).
+"""dropnorm's child operations (trusted code of the assignment).
 
 Loaded into the sandbox's zygote before any submission is in sight; it holds no expected
 values and imports only numpy (through the worker's env). env gives the student's package
 (env.resolve, env.materialize, env.plain).
 """
-
-
-def forward_cache(value, env):
-    """{"__forward_cache__": "module.forward", "args": [...], "kwargs": {...}}: the cache of the
-    student's own forward pass on those arguments, so that the grader can call a backward pass
-    directly (and see whether it modifies its dout)."""
-    forward = env.resolve(value["__forward_cache__"])
-    return forward(*env.materialize(value.get("args", [])), **env.materialize(value.get("kwargs", {})))[1]
 
 
 def _model(spec, env):
@@ -44,4 +36,3 @@ def train(request, env):
 
 
 OPS = {"loss_state": loss_state, "train": train}
-MARKERS = {"__forward_cache__": forward_cache}

@@ -2,11 +2,10 @@
 the normalized output's statistics and the backward pass."""
 import numpy as np
 
-from autograder.checks.common import check_value_call, rng_for
+from autograder.checks.common import LayerGradient, check_layer_gradient, check_value_call, for_reference, rng_for
 from autograder.checks.diagnosis import Suspect
 from autograder.checks.framework import CheckFailed, check, describe, expect_array, unpack
 
-from .gradients import check_backward, copy
 
 FORWARD, BACKWARD = "batchnorm.batchnorm_forward", "batchnorm.batchnorm_backward"
 N, D = 7, 4  # N != D: statistics over the wrong axis cannot keep the shape
@@ -35,6 +34,11 @@ def _statistics(x, bn_param):
     eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
     running = (bn_param.get("running_mean", np.zeros(D)), bn_param.get("running_var", np.ones(D)))
     return x.mean(axis=0), x.var(axis=0), x.var(axis=0, ddof=1), eps, momentum, running
+
+
+def _reference_out(t, x, gamma, beta, bn_param):
+    """The reference's output for these inputs (on copies: bn_param is not changed)."""
+    return t.ref.batchnorm.batchnorm_forward(x.copy(), gamma.copy(), beta.copy(), for_reference(bn_param))[0]
 
 
 def _normalized(x, gamma, beta, mean, var, eps):
@@ -77,7 +81,7 @@ def batchnorm_train(t):
     for seed, (label, bn_param) in enumerate(TRAIN_CASES):
         with t.case(label):
             x, gamma, beta = _inputs(seed)
-            expected = t.ref.batchnorm.batchnorm_forward(x.copy(), gamma.copy(), beta.copy(), copy(bn_param))[0]
+            expected = _reference_out(t, x, gamma, beta, bn_param)
             check_value_call(t, FORWARD, (x, gamma, beta, bn_param), (expected, None), count=2, repeat=seed == 0,
                              suspects=lambda _, x=x, g=gamma, b=beta, p=bn_param: _train_out_suspects(x, g, b, p))
 
@@ -88,7 +92,7 @@ def batchnorm_running(t):
     for seed, (label, bn_param) in enumerate(TRAIN_CASES):
         with t.case(label):
             x, gamma, beta = _inputs(seed + 10)
-            reference = copy(bn_param)
+            reference = for_reference(bn_param)
             t.ref.batchnorm.batchnorm_forward(x.copy(), gamma.copy(), beta.copy(), reference)
             result, after = t.call(FORWARD, x, gamma, beta, bn_param)
             unpack(result, 2, "batchnorm_forward")
@@ -104,7 +108,7 @@ def batchnorm_test_mode(t):
         with t.case(f"running averages away from the batch's statistics{', eps=0.1' if options else ''}"):
             x, gamma, beta = _inputs(seed + 20)
             bn_param = _bn_param(seed + 20, "test", **options)
-            expected = t.ref.batchnorm.batchnorm_forward(x.copy(), gamma.copy(), beta.copy(), copy(bn_param))[0]
+            expected = _reference_out(t, x, gamma, beta, bn_param)
             mean, var, _, eps, _, _ = _statistics(x, bn_param)
             _, after = t.call(FORWARD, x, gamma, beta, bn_param)
             check_value_call(t, FORWARD, (x, gamma, beta, bn_param), (expected, None), count=2,
@@ -158,7 +162,7 @@ def _backward_suspects(x, gamma, bn_param):
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mean) * inv_std
 
-    def suspects(name, dout):
+    def suspects(check, dout, name):
         if name == "dx" and not train:
             return []
         if name == "dx":
@@ -177,16 +181,17 @@ def _backward_suspects(x, gamma, bn_param):
     return suspects
 
 
+def _gradient(label, x, gamma, beta, bn_param):
+    """The gradient check of one case: x, gamma and beta differentiated; bn_param fixed."""
+    return LayerGradient(f"batchnorm, {label}", FORWARD, BACKWARD, (x, gamma, beta), ("dx", "dgamma", "dbeta"),
+                         extra={"bn_param": bn_param}, batch=True, suspects=_backward_suspects(x, gamma, bn_param))
+
+
 @check("batchnorm_backward.gradient", points=5, visibility="after_due_date",
        functions=["batchnorm_backward", "batchnorm_forward"], name="batchnorm_backward: gradient check")
 def batchnorm_gradient(t):
     for seed, (label, bn_param) in enumerate(TRAIN_CASES[:2]):
         with t.case(f"train mode, {label}"):
-            x, gamma, beta = _inputs(seed + 30)
-            check_backward(t, FORWARD, BACKWARD, (x, gamma, beta, bn_param), {"dx": 0, "dgamma": 1, "dbeta": 2},
-                           suspects=_backward_suspects(x, gamma, bn_param))
+            check_layer_gradient(t, _gradient(label, *_inputs(seed + 30), bn_param))
     with t.case("test mode"):
-        x, gamma, beta = _inputs(40)
-        bn_param = _bn_param(40, "test")
-        check_backward(t, FORWARD, BACKWARD, (x, gamma, beta, bn_param), {"dx": 0, "dgamma": 1, "dbeta": 2},
-                       suspects=_backward_suspects(x, gamma, bn_param))
+        check_layer_gradient(t, _gradient("test mode", *_inputs(40), _bn_param(40, "test")))
