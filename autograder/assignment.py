@@ -121,7 +121,11 @@ class Assignment:
 
     def checks(self):
         """dict id -> framework.Declared of every check the assignment registers (in order)."""
-        from .checks import framework  # the check API; loads numpy
+        from .checks import diagnosis, framework  # the check API; loads numpy
+        own = self.import_part("diagnoses")
+        if own is not None and not getattr(own, "_registered", False):
+            diagnosis.register(getattr(own, "DIAGNOSES", {}))
+            own._registered = True  # once per process, however often the checks are asked for
         module = self.import_part("checks")
         if module is None:
             raise AssignmentError(f"{self.folder}: no checks/__init__.py (the assignment's checks)")

@@ -3,7 +3,7 @@ the current assignment's reference and mutation suite are."""
 from autograder import assignment
 from tools.reference_copy import ROOT, copy_reference
 
-__all__ = ["ROOT", "copy_reference", "part", "reference", "suite"]
+__all__ = ["ROOT", "copy_reference", "diagnoses", "part", "reference", "suite"]
 
 
 def reference():
@@ -20,3 +20,10 @@ def part(name, spec=None):
     """The assignment's module `name` (e.g. "checks.convergence", "child_ops"), imported in this
     trusted process: its checks and fixtures, for the tests that look inside them."""
     return (assignment.current() if spec is None else spec).import_part(name)
+
+
+def diagnoses():
+    """Every diagnosis code of the current assignment (the harness's and its own): dict code -> meaning."""
+    from autograder.checks.diagnosis import vocabulary
+    assignment.current().checks()  # registers the assignment's codes
+    return vocabulary()

@@ -197,5 +197,6 @@ def test_the_child_cannot_see_the_reference(tmp_path):
     with Sandbox(tmp_path) as sandbox:
         path = sandbox.request({"op": "call", "call": {"target": "probe.where"}}).value["result"]
         assert "solutions" not in path and str(ROOT / "autograder" / "checks") not in path
+        assert str(ROOT / "assignments") not in path  # nor the assignment's checks
         reply = sandbox.request({"op": "call", "call": {"target": "probe.reference"}})
         assert reply.status == "error" and reply.error["type"] == "ModuleNotFoundError"

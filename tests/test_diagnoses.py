@@ -9,9 +9,11 @@ import pytest
 
 from autograder import grade
 from autograder.checks import framework
-from autograder.checks.diagnosis import DIAGNOSES, Suspect, diagnose, region
+from autograder.checks.diagnosis import Suspect, diagnose, region
 from autograder.checks.framework import Case, CheckFailed, expect_array
-from mutate import copy_reference
+from mutate import copy_reference, diagnoses
+
+DIAGNOSES = diagnoses()
 
 SHAPES = [(), (1,), (5,), (3, 4), (4, 3), (3, 3), (2, 3, 4), (0,)]
 

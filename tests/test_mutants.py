@@ -9,9 +9,12 @@ import pytest
 
 from autograder import rubric
 from autograder.checks import framework
-from autograder.checks.diagnosis import DIAGNOSES, SELF_EXPLAINING, Suspect, diagnose, region
+from autograder import assignment
+from autograder.checks.diagnosis import SELF_EXPLAINING, Suspect, diagnose, region
 from mutants import runner
-from mutate import ROOT
+from mutate import ROOT, diagnoses
+
+DIAGNOSES = diagnoses()
 from results_schema import validate as validate_results
 
 # The codes the issue asks for; every one of them must be the expected diagnosis of some mutant.
@@ -51,8 +54,11 @@ def _constants(node):
 
 
 def _codes_in_source():
-    """dict code -> file, for every literal code that the checks and grade.py pass to a failure."""
-    files = sorted((ROOT / "autograder" / "checks").glob("*.py")) + [ROOT / "autograder" / "grade.py"]
+    """dict code -> file, for every literal code that the checks (the harness's and the assignment's),
+    its diagnoses and grade.py pass to a failure."""
+    folder = assignment.current().folder
+    files = (sorted((ROOT / "autograder" / "checks").glob("*.py")) + [ROOT / "autograder" / "grade.py"]
+             + sorted((folder / "checks").glob("*.py")) + sorted(folder.glob("diagnoses.py")))
     found = {}
     for path in files:
         for node in ast.walk(ast.parse(path.read_text())):

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# The one vocabulary: every diagnosis code the grader can emit, and what it means. results.json
-# carries the code in a test's extra_data["diagnosis"] (and in each case's); README.md lists it.
+# The harness's vocabulary: the diagnosis codes of any assignment, and what they mean. An
+# assignment adds its own (its diagnoses.py, DIAGNOSES; register() when its checks load).
+# results.json carries the code in a test's extra_data["diagnosis"] (and in each case's); README.md
+# lists them all.
 DIAGNOSES = {
     # The call did not answer.
     "not_implemented": "the function still raises NotImplementedError (the stub is untouched)",
@@ -40,41 +42,33 @@ DIAGNOSES = {
     "scaled_by_constant": "exactly a constant times the expected value (e.g. a missing 2 of d(w^2)/dw or 1/2 of "
                           "a loss)",
     "transposed": "the transpose of the expected array",
-    "missing_regularization_gradient": "a weight gradient equals the expected one minus reg * dR/dW: the penalty's "
-                                       "gradient is not added",
-    "wrong_regularization_gradient": "a weight gradient equals the data gradient plus a wrong multiple or form of "
-                                     "reg * dR/dW",
-    "regularized_bias": "the biases are regularized too (only weight matrices should be)",
     "wrong_at_kink": "right everywhere except at inputs exactly at a kink (0 for ReLU, for abs(w), for the hinge), "
                      "where the contract fixes the (sub)gradient",
-    "wrong_on_negative_side": "right for positive inputs, wrong for negative ones (e.g. a missing alpha)",
-    "derivative_from_wrong_cached_value": "the derivative is computed from the wrong cached value (the input "
-                                          "where the formula needs the output, or the other way round)",
-    "missing_bias_gradient": "the bias gradient is zero or missing",
-    "missing_bias": "the output lacks the bias term b",
-    "activation_on_output_layer": "the hidden activation is applied to the last layer's scores as well",
     "ignores_argument": "the result equals the one for the argument's default value: an argument (alpha, margin, "
                         "beta, method, seed, learning rate) is ignored",
-    "loss_offset": "the loss differs from the expected one by a known constant (e.g. a penalty or margin term "
-                   "missing or counted twice) while its shape is right",
     "mutates_input": "the function modifies one of its input arrays",
-    "input_not_restored": "x does not hold its original values on return (a perturbation is not undone exactly)",
     "not_deterministic": "the same inputs give different results (global random state?)",
     "state_leaks_between_calls": "a call depends on an earlier call (state kept in a global, a default argument, "
                                  "a shared dict, or gradients not reset)",
-    "first_order_difference": "forward differences (f(x+h) - f(x)) / h where centered differences are asked for",
-    "sampling_with_replacement": "a minibatch repeats rows (sampling with replacement)",
-    "rows_misaligned": "X_batch and y_batch rows do not belong together",
-    "repeats_minibatch": "the training loop uses the same minibatch at every iteration",
-    "not_converged": "training does not reach the required accuracy (the loss stays high)",
-    "diverged": "training diverged (the loss grows or becomes NaN)",
     # The grader's own side.
     "grader_error": "the grader itself failed on this test (please tell the course staff)",
     "unknown": "no known mistake fits the numbers (the message shows them)",
 }
+_REGISTERED = {}  # the assignment's own codes (register)
 
-OVERFLOW_HINT = ("the inputs are finite but your result is not: exp of a number near 1e4 overflows; shift the "
-                 "scores by their maximum, or write the formula with exp(-|x|) or np.logaddexp")
+
+def register(codes):
+    """Add an assignment's diagnosis codes (dict code -> meaning); a code the harness defines, or
+    one registered with another meaning, is refused (ValueError)."""
+    for code, meaning in codes.items():
+        if code in DIAGNOSES or _REGISTERED.get(code, meaning) != meaning:
+            raise ValueError(f"diagnosis code {code!r} is defined twice")
+        _REGISTERED[code] = meaning
+
+
+def vocabulary():
+    """Every code known in this process, the harness's and the assignment's: dict code -> meaning."""
+    return {**DIAGNOSES, **_REGISTERED}
 MATCH_TOL = 1e-6  # a fingerprint must hold to six digits everywhere: no coincidence fits that well
 
 
@@ -245,7 +239,7 @@ def with_diagnosis(message, code):
     when there is nothing to add), else with the code and its meaning appended."""
     if "\n    Diagnosis:" in message or code in SELF_EXPLAINING:
         return message
-    return message + f"\n    Diagnosis: {code} ({DIAGNOSES.get(code, 'see above')})."
+    return message + f"\n    Diagnosis: {code} ({vocabulary().get(code, 'see above')})."
 
 
 # -- suspects that several checks build ---------------------------------------------------------
@@ -275,19 +269,20 @@ def ignored_arguments(function, args, kwargs, select=lambda result: result, call
     return suspects
 
 
-def region(code, mask, where):
-    """A region suspect with the standard hint of its code.
+def region(code, mask, where, hint=None):
+    """A region suspect: the mistake changes only the entries of mask.
 
     Inputs:
-    - code: "wrong_at_kink" or "wrong_on_negative_side" (or another key of DIAGNOSES).
+    - code: a diagnosis code, e.g. "wrong_at_kink".
     - mask: bool array, the entries the mistake changes.
     - where: str naming those entries for the student, e.g. "where x < 0".
+    - hint: str for the student (may use {what}); default the standard one of wrong_at_kink, or
+      "{what} is wrong only <where>".
     """
-    hints = {"wrong_at_kink": "{what} is right everywhere except " + where + ": check the contract's convention "
-                              "there (e.g. > versus >=)",
-             "wrong_on_negative_side": "{what} is right for positive inputs and wrong " + where +
-                                       ": check the negative branch (its slope or alpha)"}
-    return Suspect(code, hints.get(code, "{what} is wrong only " + where), region=mask)
+    if hint is None:
+        hint = ("{what} is right everywhere except " + where + ": check the contract's convention there (e.g. > "
+                "versus >=)") if code == "wrong_at_kink" else "{what} is wrong only " + where
+    return Suspect(code, hint, region=mask)
 
 
 def factor_two(expected):
@@ -297,12 +292,6 @@ def factor_two(expected):
                     "(or a 2 too many)", 2 * np.asarray(expected, dtype=float)),
             Suspect("scaled_by_constant", "{what} is exactly half the expected value: a factor 2 is missing",
                     np.asarray(expected, dtype=float) / 2)]
-
-
-def missing_bias_gradient(expected):
-    """Suspect: a bias gradient left at zero."""
-    return Suspect("missing_bias_gradient", "{what} is all zeros: the bias gradient is the upstream gradient "
-                   "summed over the batch", np.zeros_like(np.asarray(expected, dtype=float)))
 
 
 @contextmanager

@@ -29,8 +29,7 @@ for path in (ROOT, ROOT / "tests"):  # the grader, and tests/mutate.py when run 
         sys.path.insert(0, str(path))
 
 from autograder import assignment, grade, rubric  # noqa: E402
-from autograder.checks.diagnosis import DIAGNOSES  # noqa: E402
-from mutate import copy_reference, reference, suite  # noqa: E402
+from mutate import copy_reference, diagnoses, reference, suite  # noqa: E402
 
 
 
@@ -108,7 +107,7 @@ def load_catalog(path=None):
         source = (reference() / f"{mutant.module}.py").read_text()
         problems = ["duplicate name" if mutant.name in names else "",
                     f"unknown function {mutant.function}" if mutant.function not in functions else "",
-                    f"unknown diagnosis {mutant.expect}" if mutant.expect not in DIAGNOSES else "",
+                    f"unknown diagnosis {mutant.expect}" if mutant.expect not in diagnoses() else "",
                     f"unknown test {mutant.test}" if mutant.test and mutant.test not in ids else ""]
         problems += [f"edit text occurs {source.count(old)} times in {mutant.module}.py: {old!r:.60}"
                      for old, _ in mutant.edits if source.count(old) != 1]

@@ -5,9 +5,10 @@ import numpy as np
 
 from autograder.checks.common import (GRAD_TOL, LayerGradient, away_from, check_layer_gradient, check_value_call,
                                       layer_backward_of, rng_for)
-from autograder.checks.diagnosis import (OVERFLOW_HINT, Suspect, ignored_arguments, missing_bias_gradient, region,
-                                         relabel)
+from autograder.checks.diagnosis import Suspect, ignored_arguments, region, relabel
 from autograder.checks.framework import check, expect_array, unpack
+
+from ..diagnoses import OVERFLOW_HINT, missing_bias_gradient, negative_side
 
 ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
     "relu": ((0.0,), [{}]),
@@ -41,7 +42,7 @@ def _maxout_args(seed):
 
 def _negative_side(layer, x):
     """Suspects of an activation with a kink at 0: a mistake confined to the negative branch."""
-    return [region("wrong_on_negative_side", x <= 0, "where x <= 0")] if 0.0 in ACTIVATIONS.get(layer, ((),))[0] \
+    return [negative_side(x <= 0, "where x <= 0")] if 0.0 in ACTIVATIONS.get(layer, ((),))[0] \
         else []
 
 

@@ -2,8 +2,10 @@
 import numpy as np
 
 from autograder.checks.common import VALUE_TOL, check_loss_gradient, check_value_call, rng_for
-from autograder.checks.diagnosis import OVERFLOW_HINT, Suspect, factor_two, ignored_arguments, region, relabel
+from autograder.checks.diagnosis import Suspect, factor_two, ignored_arguments, region, relabel
 from autograder.checks.framework import check
+
+from ..diagnoses import OVERFLOW_HINT
 
 
 def _classification(name, seed, n=6, c=4, scale=2.0):

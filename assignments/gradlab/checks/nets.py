@@ -2,8 +2,10 @@
 import numpy as np
 
 from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_for
-from autograder.checks.diagnosis import Suspect, missing_bias_gradient
+from autograder.checks.diagnosis import Suspect
 from autograder.checks.framework import check, describe, CheckFailed, expect_array, expect_float, unpack
+
+from ..diagnoses import missing_bias_gradient
 
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "elu")
 
