@@ -2,27 +2,18 @@
 get their expected diagnosis, and every correct variant keeps full marks.
 
 Graded in this process, one after another, with tests/mutants/runner.py's own building and
-judging: its pool workers would grade the default assignment, and its catalog check knows only
-the harness's codes; dropnorm's own codes come from its diagnoses.py (see NEEDS.md).
+judging: its pool workers would grade the default assignment, and it judges variants against
+100 points (see assignments/dropnorm/NEEDS.md).
 """
-import importlib.util
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from autograder import assignment, grade, rubric
-from autograder.checks.diagnosis import DIAGNOSES
 from mutants import runner
 
 FOLDER = Path(__file__).resolve().parents[2] / "assignments" / "dropnorm"
-
-
-def _own_diagnoses():
-    spec = importlib.util.spec_from_file_location("dropnorm_diagnoses", FOLDER / "diagnoses.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.DIAGNOSES
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +21,8 @@ def suite():
     """(verdicts, {variant: (score, total, failed ids)}) of the whole suite, graded once."""
     previous = assignment.current()
     assignment.use(FOLDER)
-    added = {code: meaning for code, meaning in _own_diagnoses().items() if code not in DIAGNOSES}
-    DIAGNOSES.update(added)  # the catalog's check reads the vocabulary
     try:
-        total = rubric.total(rubric.load()) if hasattr(rubric, "total") else sum(t.points for t in rubric.load())
+        total = rubric.total(rubric.load())
         with tempfile.TemporaryDirectory(prefix="dropnorm-mutants-") as scratch:
             verdicts = []
             for mutant in runner.load_catalog():
@@ -47,8 +36,6 @@ def suite():
                                   [t["extra_data"]["id"] for t in document["tests"] if t["status"] == "failed"])
         yield verdicts, variants
     finally:
-        for code in added:
-            del DIAGNOSES[code]
         assignment.use(previous)
 
 
