@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from autograder import assignment, grade
+from results_schema import validate as validate_results
 from tools import make_assignment, make_examples
 
 SPEC = assignment.load("dropnorm")
@@ -44,6 +45,7 @@ def _scores(document):
 
 def test_complete_and_empty_examples(dropnorm):
     complete = grade.grade(SPEC.examples / "complete")[0]
+    validate_results(complete)
     assert complete["score"] == sum(t["max_score"] for t in complete["tests"])
     empty = grade.grade(SPEC.examples / "empty")[0]
     assert empty["score"] == 0
@@ -51,7 +53,9 @@ def test_complete_and_empty_examples(dropnorm):
 
 
 def test_the_mistakes_lose_their_points_with_their_diagnoses(dropnorm):
-    scores = _scores(grade.grade(SPEC.examples / "backprop_mistakes.zip")[0])
+    document = grade.grade(SPEC.examples / "backprop_mistakes.zip")[0]
+    validate_results(document)
+    scores = _scores(document)
     assert scores["dropout_forward.train"][0] == 0 and scores["dropout_forward.expectation"][2] == \
         "dropout_scaled_by_1_minus_p"
     assert scores["batchnorm_forward.running_averages"][2] == "batchnorm_running_average_not_updated"
