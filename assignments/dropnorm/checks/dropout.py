@@ -101,8 +101,9 @@ def dropout_expectation(t):
             if abs(mean[worst] - row[worst]) > 0.1 * abs(row[worst]):
                 ratio = mean[worst] / row[worst]
                 raise CheckFailed(f"the mean of unit {worst} over 4000 masks is {mean[worst]:.4g}, expected "
-                                  f"{row[worst]:.4g} within 10% (ratio {ratio:.3f}; 1 - p over p would be "
-                                  f"{(1 - p) / p:.3f}, p would be {p:.3f}): inverted dropout keeps E[out] = x",
+                                  f"{row[worst]:.4g} within 10% (ratio {ratio:.3f}; dividing by 1 - p gives "
+                                  f"p / (1 - p) = {p / (1 - p):.3f}, not dividing gives p = {p:.3f}): inverted "
+                                  "dropout keeps E[out] = x",
                                   "dropout_scaled_by_1_minus_p" if abs(ratio * (1 - p) / p - 1) < 0.1 else
                                   "dropout_not_inverted" if abs(ratio / p - 1) < 0.1 else "unknown")
 
