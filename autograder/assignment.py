@@ -9,13 +9,13 @@ assignments/DEFAULT names the one used when a command is given none (its first l
 The process grades one assignment at a time: the command line calls use() once, and every
 part of the harness reads current().
 """
+import collections
 import hashlib
 import importlib
 import importlib.machinery
 import re
 import sys
 import types
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,9 +32,13 @@ class AssignmentError(ValueError):
     file and the field."""
 
 
-@dataclass(frozen=True)
-class Assignment:
-    """One assignment, as its spec describes it (paths resolved against its folder).
+# A named tuple, not a dataclass: made at every start of the grader, where a frozen dataclass's
+# generated methods cost milliseconds to compile.
+_FIELDS = ("name", "title", "package", "graded", "provided", "folder", "solutions", "handout", "examples", "mutants")
+
+
+class Assignment(collections.namedtuple("Assignment", _FIELDS)):
+    """One assignment, as its spec describes it (paths resolved against its folder); immutable.
 
     - name: str, the assignment's name; title: str, a line for reports.
     - package: str, the package students submit (their upload holds <package>/<module>.py).
@@ -46,16 +50,7 @@ class Assignment:
       of the example submissions; mutants: Path of its mutation suite (mutants.toml, variants/,
       equivalent.toml; optional, default <folder>/mutants).
     """
-    name: str
-    title: str
-    package: str
-    graded: tuple
-    provided: tuple
-    folder: Path
-    solutions: Path
-    handout: Path
-    examples: Path
-    mutants: Path
+    __slots__ = ()
 
     @property
     def modules(self):

@@ -1,6 +1,6 @@
 """Check patterns shared by several modules: seeded inputs, value and gradient comparisons."""
+import collections
 import zlib
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -89,8 +89,8 @@ def check_loss_gradient(t, target, args, reference, kwargs=None):
     expect_array(grad, numeric, NUMERIC_TOL, "gradient against centered differences of your own loss")
 
 
-@dataclass(frozen=True)
-class LayerGradient:
+class LayerGradient(collections.namedtuple("LayerGradient", ("name", "forward", "backward", "inputs", "grads", "extra",
+                                                            "kinks", "batch", "tol", "suspects"))):
     """A layer's gradient check, described explicitly (nothing is inferred from names or counts).
 
     - name: str, the layer's name in messages; it also seeds the random upstream gradient.
@@ -110,17 +110,14 @@ class LayerGradient:
     - tol: relative tolerance against the reference's backward.
     - suspects: function(check, dout, grad name) -> list of diagnosis.Suspect: the assignment's
       known mistakes of this backward pass, beyond an ignored keyword argument (always tried).
+    A named tuple (cheap to define at every start of the grader); extra=None means {}.
     """
-    name: str
-    forward: str
-    backward: str
-    inputs: tuple
-    grads: tuple = ("dx",)
-    extra: dict = field(default_factory=dict)
-    kinks: tuple = ()
-    batch: bool = False
-    tol: float = GRAD_TOL
-    suspects: object = None
+    __slots__ = ()
+
+    def __new__(cls, name, forward, backward, inputs, grads=("dx",), extra=None, kinks=(), batch=False,
+                tol=GRAD_TOL, suspects=None):
+        return super().__new__(cls, name, forward, backward, tuple(inputs), tuple(grads),
+                               {} if extra is None else extra, tuple(kinks), batch, tol, suspects)
 
     def prepared(self):
         """The inputs as the check uses them: the first moved away from the kinks."""

@@ -6,6 +6,7 @@ its cases inside `with t.case("name"):`; a case passes when its block finishes, 
 a message when a student call fails (CallFailed) or a comparison does (CheckFailed). The test's
 score is its points times the fraction of cases that passed.
 """
+import collections
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,15 +17,11 @@ from .diagnosis import describe_cause, diagnose, with_diagnosis
 _DECLARED = {}  # assignment package name -> {test id: Declared}, in registration order
 
 
-@dataclass(frozen=True)
-class Declared:
-    """A check as its decorator declares it: the function and its rubric entry (any field may be
-    None; the assignment's rubric.toml overrides or completes them, see rubric.py)."""
-    function: object
-    points: object = None
-    visibility: object = None
-    functions: object = None
-    name: object = None
+# A named tuple (cheap to define at every start): a check as its decorator declares it, the
+# function and its rubric entry; any field but the function may be None (the assignment's
+# rubric.toml overrides or completes them, see rubric.py).
+Declared = collections.namedtuple("Declared", ("function", "points", "visibility", "functions", "name"),
+                                  defaults=(None, None, None, None))
 
 
 def check(test_id, points=None, visibility=None, functions=None, name=None):

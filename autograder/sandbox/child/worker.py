@@ -112,7 +112,9 @@ def load_child_ops(path):
 class Env:
     """What an operation works with, made before any student code runs: the package's name, the
     worker's own references to what the submission could patch (ndarray, asarray), and the
-    units below bound to them (resolve, materialize, plain, build)."""
+    units bound to them: module, resolve, build, cache_of, student_frames; materialize(value)
+    (fresh copies, markers made into objects) and plain(value, depth=0) (the answer as plain
+    data)."""
 
     def __init__(self, package, submission):
         self.package, self.submission = package, submission
@@ -122,6 +124,8 @@ class Env:
                         "__cache_of__": lambda value, env: env.cache_of(value["__cache_of__"]),
                         **getattr(CHILD_OPS, "MARKERS", {})}
         self.encoders = dict(getattr(CHILD_OPS, "ENCODERS", {}))
+        # Closures over these references, not methods: plain runs once per item of every answer.
+        self.materialize, self.plain = _materializer(self), _plainer(self)
 
     def module(self, name):
         """The student's <package>.name, imported."""
@@ -134,58 +138,6 @@ class Env:
         for part in filter(None, rest.split(".")):
             obj = self.getattr(obj, part)
         return obj
-
-    def materialize(self, value):
-        """Fresh copies of arrays, markers turned into objects."""
-        if isinstance(value, self.ndarray):
-            return value.copy()
-        if isinstance(value, dict):
-            for marker, make in self.markers.items():
-                if marker in value:
-                    return make(value, self)
-            return {k: self.materialize(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return type(value)(self.materialize(v) for v in value)
-        return value
-
-    def plain(self, value, depth=0):
-        """The answer as plain data of exact built-in types; anything else is named, not sent."""
-        if depth > 20:
-            return {"__unsupported__": "nested too deeply"}
-        if isinstance(value, self.ndarray):
-            array = self.asarray(value).view(self.ndarray)
-            if array.dtype.kind not in wire.ALLOWED_KINDS:
-                return {"__unsupported__": f"ndarray of dtype {array.dtype}"}
-            if array.size > MAX_ELEMENTS:
-                return {"__unsupported__": f"ndarray of shape {array.shape} (too large)"}
-            return array.copy()
-        if value is None or type(value) is bool:
-            return value
-        if isinstance(value, (np.bool_, np.integer, np.floating)):
-            value = value.item()
-        if isinstance(value, bool):
-            return bool(value)
-        if isinstance(value, int):
-            value = int.__index__(value)  # int's own conversion: a subclass cannot run code here
-            return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
-        if isinstance(value, float):
-            return float.__float__(value)
-        if isinstance(value, str):
-            return str.__str__(value) if len(value) <= MAX_TEXT else {"__unsupported__": "string too long"}
-        if isinstance(value, (list, tuple)):
-            if len(value) > MAX_ITEMS:
-                return {"__unsupported__": "sequence too long"}
-            items = [self.plain(v, depth + 1) for v in value]
-            return items if isinstance(value, list) else tuple(items)
-        if isinstance(value, dict):
-            if len(value) > MAX_ITEMS:
-                return {"__unsupported__": "dict too large"}
-            out = {str.__str__(str(k)): self.plain(v, depth + 1) for k, v in value.items()}
-            return {"__unsupported__": "dict with reserved keys"} if set(out) & wire.RESERVED else out
-        encoder = self.encoders.get(type(value).__name__)
-        if encoder is not None:
-            return encoder(value, self, depth + 1)
-        return {"__unsupported__": type(value).__name__}
 
     def build(self, call):
         """(function, args, kwargs, instance) for a CALL."""
@@ -216,6 +168,69 @@ class Env:
                 names.append(f"{module}.{frame.f_code.co_qualname}")
             frame = frame.f_back
         return names
+
+
+def _materializer(env):
+    """materialize(value): fresh copies of arrays, markers turned into objects (env.markers)."""
+    ndarray, markers = env.ndarray, env.markers
+
+    def materialize(value):
+        if isinstance(value, ndarray):
+            return value.copy()
+        if isinstance(value, dict):
+            for marker, make in markers.items():
+                if marker in value:
+                    return make(value, env)
+            return {k: materialize(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(materialize(v) for v in value)
+        return value
+    return materialize
+
+
+def _plainer(env):
+    """plain(value, depth=0): the answer as plain data of exact built-in types; anything else is
+    named, not sent (objects of the types in env.encoders are encoded by them)."""
+    ndarray, asarray, encoders = env.ndarray, env.asarray, env.encoders
+
+    def plain(value, depth=0):
+        if depth > 20:
+            return {"__unsupported__": "nested too deeply"}
+        if isinstance(value, ndarray):
+            array = asarray(value).view(ndarray)
+            if array.dtype.kind not in wire.ALLOWED_KINDS:
+                return {"__unsupported__": f"ndarray of dtype {array.dtype}"}
+            if array.size > MAX_ELEMENTS:
+                return {"__unsupported__": f"ndarray of shape {array.shape} (too large)"}
+            return array.copy()
+        if value is None or type(value) is bool:
+            return value
+        if isinstance(value, (np.bool_, np.integer, np.floating)):
+            value = value.item()
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            value = int.__index__(value)  # int's own conversion: a subclass cannot run code here
+            return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
+        if isinstance(value, float):
+            return float.__float__(value)
+        if isinstance(value, str):
+            return str.__str__(value) if len(value) <= MAX_TEXT else {"__unsupported__": "string too long"}
+        if isinstance(value, (list, tuple)):
+            if len(value) > MAX_ITEMS:
+                return {"__unsupported__": "sequence too long"}
+            items = [plain(v, depth + 1) for v in value]
+            return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, dict):
+            if len(value) > MAX_ITEMS:
+                return {"__unsupported__": "dict too large"}
+            out = {str.__str__(str(k)): plain(v, depth + 1) for k, v in value.items()}
+            return {"__unsupported__": "dict with reserved keys"} if set(out) & wire.RESERVED else out
+        encoder = encoders.get(type(value).__name__)
+        if encoder is not None:
+            return encoder(value, env, depth + 1)
+        return {"__unsupported__": type(value).__name__}
+    return plain
 
 
 # -- the generic operations: function(request, env) -> answer dict ------------------------------
