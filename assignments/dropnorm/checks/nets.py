@@ -1,0 +1,100 @@
+"""Hidden tests of dropnorm/nets.py: DeepMLP's test-mode scores, its train-mode loss and
+gradients with batchnorm and dropout, and the running averages it keeps."""
+import numpy as np
+
+from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_for
+from autograder.checks.framework import CheckFailed, check, describe, expect_array, expect_float, unpack
+
+DIMS = [4, 6, 5, 3]
+SEED = 7  # the loss's seed: the dropout masks, the same at every evaluation
+CONFIGS = {  # label -> DeepMLP keyword arguments
+    "relu, no options": {},
+    "relu, batchnorm": {"normalization": "batchnorm"},
+    "tanh, dropout p=0.6": {"activation": "tanh", "dropout": 0.6},
+    "sigmoid, batchnorm and dropout p=0.7": {"activation": "sigmoid", "normalization": "batchnorm", "dropout": 0.7},
+}
+
+
+def _model(t, config, seed):
+    """(init dict for the sandbox, reference model) with the same hand-set parameters: gamma and
+    beta away from ones and zeros, biases non-zero, so that every contract detail shows."""
+    reference = t.ref.nets.DeepMLP(DIMS, seed=seed, **config)
+    rng = rng_for("DeepMLP", seed, sorted(config.items()))
+    for name, value in reference.params.items():
+        reference.params[name] = value + 0.5 * rng.standard_normal(value.shape)
+    init = {"args": [DIMS], "kwargs": {**config, "seed": seed}, "params": dict(reference.params)}
+    return init, reference
+
+
+def _batch(seed, n=8):
+    rng = rng_for("batch", seed)
+    return 2.0 * rng.standard_normal((n, DIMS[0])) + 1.0, rng.integers(DIMS[-1], size=n)
+
+
+def _grads(grads, ref_grads):
+    if not isinstance(grads, dict) or set(grads) != set(ref_grads):
+        raise CheckFailed(f"grads must be a dict with keys {sorted(ref_grads)}; got "
+                          f"{sorted(grads) if isinstance(grads, dict) else describe(grads)}", "wrong_type")
+    return grads
+
+
+@check("DeepMLP.scores", points=2, visibility="visible", functions=["DeepMLP"],
+       name="DeepMLP: test-mode scores (running averages, no dropout)")
+def deep_mlp_scores(t):
+    for seed, (label, config) in enumerate(CONFIGS.items()):
+        with t.case(label):
+            init, reference = _model(t, config, seed)
+            X, _ = _batch(seed)
+            scores, _ = t.call("nets.DeepMLP.loss", X, init=init)
+            expect_array(scores, reference.loss(X.copy()), VALUE_TOL, "scores")
+
+
+@check("DeepMLP.loss.gradient", points=4, visibility="after_due_date", functions=["DeepMLP", "batchnorm_backward",
+                                                                                   "dropout_backward"],
+       name="DeepMLP: train-mode loss and gradients")
+def deep_mlp_gradient(t):
+    for seed, (label, config) in enumerate(CONFIGS.items()):
+        with t.case(label):
+            init, reference = _model(t, config, seed + 10)
+            X, y = _batch(seed + 10)
+            ref_loss, ref_grads = reference.loss(X.copy(), y, seed=SEED)
+            result, _ = t.call("nets.DeepMLP.loss", X, y, seed=SEED, init=init)
+            loss, grads = unpack(result, 2, "DeepMLP.loss")
+            expect_float(loss, ref_loss, VALUE_TOL, "loss")
+            grads = _grads(grads, ref_grads)
+            for name in ref_grads:
+                error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']", n=len(y))
+                record = t.figures.setdefault("rel_error", {})
+                record[name] = max(error, record.get(name, 0.0))
+            # Along one random direction per parameter: is the gradient the derivative of the
+            # student's own loss (the same seed, so the same dropout masks, at every evaluation)?
+            call = {"target": "nets.DeepMLP.loss", "args": [X, y], "kwargs": {"seed": SEED}, "init": init}
+            wrt = {name: (f"params.{name}", value) for name, value in init["params"].items()}
+            slopes = t.directional_derivatives(call, wrt, rng_for("directions", seed), H, select=(0,))
+            for name, (direction, slope) in slopes.items():
+                # floor 1e-4: a bias before batchnorm has gradient 0, its slope is rounding noise (~1e-11)
+                expect_float(float(np.sum(grads[name] * direction)), slope, NUMERIC_TOL,
+                             f"grads['{name}'] along a random direction, against centered differences of your loss",
+                             floor=1e-4)
+
+
+@check("DeepMLP.running_averages", points=1, visibility="visible", functions=["DeepMLP", "batchnorm_forward"],
+       name="DeepMLP: running averages updated by train passes only")
+def deep_mlp_running(t):
+    config = CONFIGS["relu, batchnorm"]
+    for label, with_labels in (("one train-mode pass, loss(X, y)", True), ("one test-mode pass, loss(X)", False)):
+        with t.case(label):
+            init, reference = _model(t, config, 20)
+            X, y = _batch(20)
+            reference.loss(X.copy(), *([y] if with_labels else []), seed=SEED)
+            answer = t.request({"op": "loss_state", "model": {"target": "nets.DeepMLP", **init},
+                                "args": [X] + ([y] if with_labels else []), "kwargs": {"seed": SEED}},
+                               "nets.DeepMLP.loss")
+            got = answer.get("bn_params")
+            if not isinstance(got, list) or len(got) != len(reference.bn_params) \
+                    or not all(isinstance(p, dict) for p in got):
+                raise CheckFailed(f"model.bn_params should be a list of {len(reference.bn_params)} dicts, one per "
+                                  f"hidden layer; got {describe(got)}", "wrong_type")
+            for i, (mine, want) in enumerate(zip(got, reference.bn_params), start=1):
+                for key in ("running_mean", "running_var"):
+                    expect_array(mine.get(key), want[key], VALUE_TOL, f"bn_params[{i - 1}][{key!r}]")

@@ -1,0 +1,20 @@
+"""dropnorm's own diagnosis codes and what each means (beside the harness's generic ones).
+
+A check names a code in a Suspect (autograder.checks.diagnosis); results.json carries it in
+the test's extra_data["diagnosis"].
+"""
+DIAGNOSES = {
+    "dropout_scaled_by_1_minus_p": "the kept units are divided by 1 - p: p is the probability of keeping a unit",
+    "dropout_not_inverted": "the kept units are not divided by p (plain dropout where inverted dropout is asked for)",
+    "dropout_p_as_drop_probability": "units are kept with probability 1 - p: p is the probability of keeping a unit",
+    "dropout_mask_not_from_seed": "the mask is not rng.random(x.shape) < p with rng = np.random.default_rng(seed)",
+    "dropout_in_test_mode": "test mode drops or scales units: in test mode dropout is the identity",
+    "batchnorm_unbiased_variance": "the variance is divided by N - 1 (unbiased) where the contract says N (np.var)",
+    "batchnorm_running_average_not_updated": "train mode does not update bn_param's running_mean and running_var",
+    "batchnorm_momentum_swapped": "the running average weighs the batch by momentum and the old value by 1 - momentum",
+    "batchnorm_batch_stats_in_test_mode": "test mode normalizes with the batch's statistics, not the running ones",
+    "batchnorm_dx_missing_mean_terms": "dx is dout * gamma / sqrt(var + eps) alone: the terms through the batch mean "
+                                       "and variance are missing",
+    "batchnorm_dgamma_wrong": "dgamma is not the batch sum of dout * x_hat (e.g. x in place of x_hat)",
+    "batchnorm_dbeta_wrong": "dbeta is not the batch sum of dout",
+}

@@ -1,0 +1,1 @@
+../../../../../solutions/tests/support/__init__.py

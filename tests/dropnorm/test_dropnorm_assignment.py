@@ -1,0 +1,74 @@
+"""dropnorm as an assignment: its handout and examples are generated and current, the examples
+grade as their names say, and its public tests pass on the reference and fail on the stubs."""
+import subprocess
+import sys
+
+import pytest
+
+from autograder import assignment, grade
+from results_schema import validate as validate_results
+from tools import make_assignment, make_examples
+
+SPEC = assignment.load("dropnorm")
+
+
+@pytest.fixture()
+def dropnorm():
+    """Grade dropnorm in this test, the previous assignment restored after it."""
+    previous = assignment.current()
+    yield assignment.use(SPEC)
+    assignment.use(previous)
+
+
+def test_handout_is_generated_from_the_solutions():
+    assert make_assignment.main(["--check", "--assignment", "dropnorm"]) == 0, \
+        "run `make assignment ASSIGNMENT=dropnorm`"
+
+
+def test_examples_are_up_to_date(tmp_path):
+    fresh = tmp_path / "submissions"
+    make_examples.build(fresh, SPEC)
+    assert make_examples.stale(fresh, SPEC.examples) == [], "run `make examples ASSIGNMENT=dropnorm`"
+
+
+def test_the_stubs_are_stubs_and_the_provided_modules_complete():
+    package = SPEC.handout / SPEC.package
+    for module in SPEC.graded:
+        assert "raise NotImplementedError(" in (package / f"{module}.py").read_text()
+    for module in SPEC.provided:
+        assert "NotImplementedError" not in (package / f"{module}.py").read_text()
+
+
+def _scores(document):
+    return {t["extra_data"]["id"]: (t["score"], t["max_score"], t["extra_data"]["diagnosis"]) for t in document["tests"]}
+
+
+def test_complete_and_empty_examples(dropnorm):
+    complete = grade.grade(SPEC.examples / "complete")[0]
+    validate_results(complete)
+    assert complete["score"] == sum(t["max_score"] for t in complete["tests"])
+    empty = grade.grade(SPEC.examples / "empty")[0]
+    assert empty["score"] == 0
+    assert {diagnosis for _, _, diagnosis in _scores(empty).values()} == {"not_implemented"}
+
+
+def test_the_mistakes_lose_their_points_with_their_diagnoses(dropnorm):
+    document = grade.grade(SPEC.examples / "backprop_mistakes.zip")[0]
+    validate_results(document)
+    scores = _scores(document)
+    assert scores["dropout_forward.train"][0] == 0 and scores["dropout_forward.expectation"][2] == \
+        "dropout_scaled_by_1_minus_p"
+    assert scores["batchnorm_forward.running_averages"][2] == "batchnorm_running_average_not_updated"
+    assert scores["batchnorm_backward.gradient"][2] == "batchnorm_dx_missing_mean_terms"
+    assert scores["batchnorm_forward.train"][0] == scores["batchnorm_forward.train"][1]  # right where untouched
+
+
+@pytest.mark.parametrize("folder, passes", [("solutions", True), ("handout", False)])
+def test_public_tests_pass_on_the_reference_and_fail_on_the_stubs(folder, passes, tmp_path):
+    root = getattr(SPEC, folder)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")],
+                          cwd=root, capture_output=True, text=True, timeout=300,
+                          env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin:/bin"})
+    assert (done.returncode == 0) == passes, done.stdout[-2000:]
+    if not passes:
+        assert "NotImplementedError" in done.stdout
