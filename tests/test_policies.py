@@ -292,3 +292,25 @@ def test_a_graded_submission_has_a_valid_leaderboard(tmp_path, monkeypatch):
     assert timed["leaderboard"][1] == {"name": "Training time on three_modes (s)",
                                        "value": round(seconds["convergence.three_modes"], 2), "order": "asc"}
     assert timed["leaderboard"][1]["value"] > 0
+
+
+# Fixes from the review of the policies (issue 16)
+
+
+def hidden_document(visible, hidden):
+    """A results document with one visible test and one after_due_date test."""
+    doc = document(visible)
+    doc["tests"].append({**doc["tests"][0], "name": "h", "score": hidden, "visibility": "after_due_date",
+                         "extra_data": {"id": "h"}})
+    doc["score"] = visible + hidden
+    return doc
+
+
+def test_the_deduction_before_the_due_date_never_tells_the_hidden_tests_points():
+    created = "2026-03-02T09:59:00-05:00"  # 10 hours late: 20 points, capped at 10
+    before = late.apply(hidden_document(3.0, 40.0), meta(created), LATE, due_passed=False)
+    assert before["tests"][-1]["score"] == -3 and before["score"] == 40  # only what the visible test shows
+    assert "-3 points" in before["tests"][-1]["output"]
+    after = late.apply(hidden_document(3.0, 40.0), meta(created), LATE, due_passed=True)
+    assert after["tests"][-1]["score"] == -10 and after["score"] == 33
+    validate_results(before)

@@ -40,8 +40,9 @@ def main():
         rules = policy.load()
         document = limits.check(meta, rules.limits)  # past the limit: the last graded results, never raises
         if document is None:
-            document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
-            late.apply(document, meta, rules.late)  # the rubric's [policy.late]; never raises
+            due_passed = metadata.due_date_passed(meta)
+            document, _ = grade.grade(root / "submission", due_passed=due_passed)
+            late.apply(document, meta, rules.late, due_passed)  # the rubric's [policy.late]; never raises
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)
     metadata.flag(document, meta, note)  # never raises
