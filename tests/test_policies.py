@@ -314,3 +314,14 @@ def test_the_deduction_before_the_due_date_never_tells_the_hidden_tests_points()
     after = late.apply(hidden_document(3.0, 40.0), meta(created), LATE, due_passed=True)
     assert after["tests"][-1]["score"] == -10 and after["score"] == 33
     validate_results(before)
+
+
+@pytest.mark.parametrize("own", [{}, {"late_due_date": None}])
+def test_an_extension_past_the_late_due_date_ignores_the_assignments_late_due_date(own):
+    users = [{"id": 7, "assignment": {"due_date": "2026-03-10T23:59:00-05:00", **own}}]
+    one_hour_late = meta("2026-03-11T00:30:00-05:00", late_due="2026-03-04T23:59:00-05:00", users=users)
+    taken = late.deduction(metadata.lateness(one_hour_late), LATE, 80.0)
+    assert taken["points"] == 2 and not taken["past_late_due_date"]
+    before_own = meta("2026-03-06T00:00:00-05:00", late_due="2026-03-04T23:59:00-05:00", users=users)
+    now = metadata._when(before_own["created_at"], "", [])
+    assert not metadata.due_date_passed(before_own, now=now)

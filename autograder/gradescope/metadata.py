@@ -57,7 +57,8 @@ def describe(delta):
 def _dates(metadata, notes):
     """(created_at, due_date, late_due_date) as aware datetimes (None when absent or unreadable):
     the student's own due dates when they have an extension (the latest counts), else the
-    assignment's. Odd fields add a sentence to notes."""
+    assignment's. A late due date before the due date (an extension past the assignment's late
+    due date, without its own) is ignored. Odd fields add a sentence to notes."""
     metadata = _dict(metadata)
     if "assignment" in metadata and not isinstance(metadata["assignment"], dict):
         notes.append("assignment is not an object; its dates were ignored")
@@ -74,7 +75,12 @@ def _dates(metadata, notes):
         texts = [a.get(field) for a in personal if a.get(field)] or [assignment.get(field)]
         dates = [_when(t, field, notes, zone) for t in texts]
         return max((d for d in dates if d is not None), default=None)
-    return created, latest("due_date"), latest("late_due_date")
+    due, late_due = latest("due_date"), latest("late_due_date")
+    if due is not None and late_due is not None and late_due < due:
+        # An extension without its own late due date: the assignment's, earlier, does not apply.
+        notes.append(f"late_due_date {late_due.isoformat()} is before the due date {due.isoformat()}; it was ignored")
+        late_due = None
+    return created, due, late_due
 
 
 def due_date_passed(metadata, now=None):
