@@ -325,3 +325,14 @@ def test_an_extension_past_the_late_due_date_ignores_the_assignments_late_due_da
     before_own = meta("2026-03-06T00:00:00-05:00", late_due="2026-03-04T23:59:00-05:00", users=users)
     now = metadata._when(before_own["created_at"], "", [])
     assert not metadata.due_date_passed(before_own, now=now)
+
+
+def test_a_seed_whose_training_raised_counts_zero_on_the_leaderboard():
+    cases = [{"name": f"ring, seed {s}", "passed": s == 0} for s in range(3)]
+    def ring(runs):
+        return [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring", "cases": cases,
+                                                                "figures": {"runs": runs}}}]
+    board = policy.Leaderboard("convergence.ring")
+    honest = [{"seed": 0, "accuracy": 0.99}, {"seed": 1, "accuracy": 0.80}, {"seed": 2, "accuracy": 0.82}]
+    assert leaderboard.entries(ring(honest), {}, board)[0]["value"] == 0.87
+    assert leaderboard.entries(ring(honest[:1]), {}, board)[0]["value"] == 0.33  # seeds 1 and 2 raised
