@@ -4,7 +4,7 @@ OUT/adjustments.csv (one row per adjustment, applied in file order) has the colu
 
     student, test, points, delta, reason, by, when
 
-- student: the student's id (their folder's name in OUT);
+- student: the student's id (their folder's name in OUT), matched exactly (spaces count);
 - test: a rubric test id (e.g. softmax_loss.values), or "total" for the whole score;
 - points or delta (exactly one): the new points, or a change (e.g. -2) of the current points;
 - reason: why (shown to the student in report.html); by: who; when: ISO date (optional).
@@ -63,7 +63,8 @@ def _number(text, what, where):
 
 def make(student, test, points=None, delta=None, reason="", by="", when="", line=0, where="adjustment"):
     """An Adjustment, checked: raises AdjustmentError unless exactly one of points and delta is
-    given, points is at least 0, and student, test, reason and by are not empty."""
+    given, points is at least 0, and student, test, reason and by are not empty (or blank).
+    student and test are kept exactly as given (they must match a batch id and a rubric id)."""
     for name, value in (("student", student), ("test", test), ("reason", reason), ("by", by)):
         if not (value or "").strip():
             raise AdjustmentError(f"{where}: {name} is empty")
@@ -71,8 +72,8 @@ def make(student, test, points=None, delta=None, reason="", by="", when="", line
         raise AdjustmentError(f"{where}: give exactly one of points and delta")
     if points is not None and points < 0:
         raise AdjustmentError(f"{where}: points must be at least 0")
-    return Adjustment(student.strip(), test.strip(), points, delta, reason.strip(), by.strip(), (when or "").strip(),
-                      line)
+    # Ids are never stripped: " bob" and "bob" are two students (batch ids match exactly).
+    return Adjustment(student, test, points, delta, reason.strip(), by.strip(), (when or "").strip(), line)
 
 
 def read(path):

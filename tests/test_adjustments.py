@@ -193,3 +193,37 @@ def test_merge_applies_the_merged_outputs_adjustments(tmp_path):
     assert rows(merged)["empty"]["total"] == "5" and "oral exam" in rows(merged)["empty"]["adjustments"]
     assert "## Adjustments" in (merged / "empty" / "report.md").read_text()
     assert rows(merged)["half_finished"]["adjustments"] == ""
+
+
+# Fixes from the review of the policies (issue 16)
+
+
+@pytest.fixture
+def fake_out(tmp_path):
+    """An OUT of graded students (no grading: results.json and grading.json written here), and a
+    function that reads gradebook.csv's totals after write_class_files."""
+    import json
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "batch.json").write_text("{}")
+    students = ["bob", " bob", "bob "]
+    for student in students:
+        data = json.dumps({**results(2.0), "output_format": "md"}).encode()
+        (out / student).mkdir()
+        (out / student / "results.json").write_bytes(data)
+        (out / student / "report.md").write_text("# r\n")
+        (out / student / "grading.json").write_text(json.dumps({
+            "status": "graded", "results_sha256": hashlib.sha256(data).hexdigest(), "due_date_passed": True}))
+
+    def totals():
+        problems = run.write_class_files(out, students)
+        return {student: row["total"] for student, row in rows(out).items()}, problems
+    return out, totals
+
+
+def test_ids_are_never_stripped(fake_out):
+    out, totals = fake_out
+    assert cli.main(["adjust", str(out), "--student", " bob", "--test", "a", "--points", "0", "--reason", "copied",
+                     "--by", "ta"]) == 0
+    assert [a.student for a in adjustments.read(out / adjustments.FILE)] == [" bob"]
+    assert totals()[0] == {"bob": "2", " bob": "0", "bob ": "2"}
