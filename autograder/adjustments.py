@@ -19,6 +19,7 @@ column, never dropped silently. Text cells are written as gradebook.csv's are (g
 """
 import copy
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,13 +100,16 @@ def read(path):
 
 
 def append(path, adjustment):
-    """Add one adjustment at the end of an adjustments.csv (created with its header), atomically."""
+    """Add one adjustment at the end of an adjustments.csv (created with its header), atomically;
+    its cells in the order of the file's own header (read() accepts any order)."""
     from .report.gradebook import _csv, number
     path = Path(path)
     read(path)  # a malformed file is not made longer
     old = path.read_text(encoding="utf-8-sig") if path.is_file() else _csv([COLUMNS])
-    row = [adjustment.student, adjustment.test, number(adjustment.points), number(adjustment.delta),
-           adjustment.reason, adjustment.by, adjustment.when]
+    header = next(csv.reader(io.StringIO(old)), list(COLUMNS))
+    cells = dict(zip(COLUMNS, (adjustment.student, adjustment.test, number(adjustment.points),
+                               number(adjustment.delta), adjustment.reason, adjustment.by, adjustment.when)))
+    row = [cells.get(name, "") for name in header]
     write_atomic(path, old + ("" if old.endswith("\n") else "\n") + _csv([row]))
 
 

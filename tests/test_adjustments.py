@@ -227,3 +227,14 @@ def test_ids_are_never_stripped(fake_out):
                      "--by", "ta"]) == 0
     assert [a.student for a in adjustments.read(out / adjustments.FILE)] == [" bob"]
     assert totals()[0] == {"bob": "2", " bob": "0", "bob ": "2"}
+
+
+def test_adjust_appends_in_the_files_own_column_order(fake_out):
+    out, totals = fake_out
+    (out / adjustments.FILE).write_text('"student","test","delta","points","reason","by","when"\n'
+                                        '"bob ","a","0","","typo fix","ta",""\n')
+    assert cli.main(["adjust", str(out), "--student", " bob", "--test", "a", "--points", "3", "--reason", "set to 3",
+                     "--by", "ta", "--when", "2026-03-02"]) == 0
+    last = adjustments.read(out / adjustments.FILE)[-1]
+    assert (last.student, last.points, last.delta, last.when) == (" bob", 3.0, None, "2026-03-02")
+    assert totals()[0][" bob"] == "3"
