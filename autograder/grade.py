@@ -224,7 +224,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded, due_passed)
-    extra = {"grader": "gradlab autograder", "numpy": np.__version__,
+    extra = {"grader": results.GRADER, "numpy": np.__version__,
              "modules": {m: problems.get(m, "ok") for m in submission.GRADED_MODULES},
              "notes": notes,
              # What the visible tests' calls printed (and the imports); the other visibilities' apart.

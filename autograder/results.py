@@ -4,6 +4,7 @@ import os
 import tempfile
 from pathlib import Path
 
+GRADER = "gradlab autograder"  # extra_data.grader of every results.json this grader grades
 SCHEMA_FIELDS = ("score", "max_score", "status", "name", "output", "tags", "visibility", "extra_data")
 
 

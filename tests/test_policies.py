@@ -9,6 +9,7 @@ from autograder import grade, leaderboard, policy, rubric
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run
 from autograder.policy import late, limits
+from autograder.results import GRADER
 from mutate import ROOT
 from results_schema import validate as validate_results
 
@@ -154,7 +155,7 @@ def graded_before(time, score=40.0, **extra):
     """A previous_submissions entry as Gradescope writes it: its results are our results.json."""
     results = document(score)
     results["leaderboard"] = [{"name": "Accuracy on ring", "value": score / 100}]
-    results["extra_data"].update(extra)
+    results["extra_data"].update({"grader": GRADER, **extra})
     return {"submission_time": time, "score": score, "results": results}
 
 
@@ -336,3 +337,13 @@ def test_a_seed_whose_training_raised_counts_zero_on_the_leaderboard():
     honest = [{"seed": 0, "accuracy": 0.99}, {"seed": 1, "accuracy": 0.80}, {"seed": 2, "accuracy": 0.82}]
     assert leaderboard.entries(ring(honest), {}, board)[0]["value"] == 0.87
     assert leaderboard.entries(ring(honest[:1]), {}, board)[0]["value"] == 0.33  # seeds 1 and 2 raised
+
+
+@pytest.mark.parametrize("lost", [{}, {"output": "The autograder failed to execute correctly."},
+                                  {"score": 0, "extra_data": {"grader": "another grader"}}])
+def test_only_results_this_grader_wrote_count_towards_the_limit(lost):
+    previous = [graded_before("2026-02-20T09:00:00-05:00", 80.0),
+                {"submission_time": "2026-02-20T10:00:00-05:00", "score": 0.0, "results": lost}]
+    assert limits.check(meta(CREATED, previous=previous), FIVE_A_DAY) is None
+    assert limits.check(meta(CREATED, previous=previous + [graded_before("2026-02-20T11:00:00-05:00")]),
+                        FIVE_A_DAY)["score"] == 40.0

@@ -3,15 +3,18 @@ score of the last graded one.
 
 Gradescope lists the earlier submissions in submission_metadata.json's previous_submissions,
 each with its submission_time, score and results (the results.json it got). A previous
-submission counts when it was graded: its results are an object that is neither a failure of
-the grader itself (extra_data.grading_failed) nor a submission refused by this limit
-(extra_data.limited). Time windows are measured back from this submission's created_at (not the
+submission counts when this grader graded it: its results are an object whose extra_data.grader
+is this grader's name (results.GRADER; a run Gradescope lost or killed has no such results) and
+that is neither a failure of the grader itself (extra_data.grading_failed) nor a submission
+refused by this limit (extra_data.limited). The same submission listed twice (same time and
+results) counts once. Time windows are measured back from this submission's created_at (not the
 clock: a regrade gives the same answer). Nothing here raises, whatever the metadata holds.
 """
 import copy
 from datetime import timedelta
 
 from ..gradescope.metadata import _when, describe
+from ..results import GRADER
 
 
 def _graded(entry):
@@ -20,7 +23,7 @@ def _graded(entry):
     if not isinstance(results, dict):
         return False
     extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
-    return "grading_failed" not in extra and "limited" not in extra
+    return extra.get("grader") == GRADER and "grading_failed" not in extra and "limited" not in extra
 
 
 def counted(metadata, notes):
