@@ -347,3 +347,10 @@ def test_only_results_this_grader_wrote_count_towards_the_limit(lost):
     assert limits.check(meta(CREATED, previous=previous), FIVE_A_DAY) is None
     assert limits.check(meta(CREATED, previous=previous + [graded_before("2026-02-20T11:00:00-05:00")]),
                         FIVE_A_DAY)["score"] == 40.0
+
+
+def test_the_same_earlier_submission_listed_twice_counts_once():
+    twice = [graded_before("2026-02-20T09:00:00-05:00")] * 2
+    assert limits.check(meta(CREATED, previous=twice), FIVE_A_DAY) is None
+    other = graded_before("2026-02-20T09:00:00-05:00", 41.0)  # same time, other results: another submission
+    assert limits.check(meta(CREATED, previous=twice + [other]), FIVE_A_DAY)["score"] == 41.0

@@ -11,6 +11,7 @@ results) counts once. Time windows are measured back from this submission's crea
 clock: a regrade gives the same answer). Nothing here raises, whatever the metadata holds.
 """
 import copy
+import json
 from datetime import timedelta
 
 from ..gradescope.metadata import _when, describe
@@ -35,10 +36,14 @@ def counted(metadata, notes):
     if not isinstance(previous, list):
         notes.append("previous_submissions is not a list; it was ignored")
         previous = []
-    found = []
+    found, seen = [], set()
     for index, entry in enumerate(previous):
         if not _graded(entry):
             continue
+        key = (repr(entry.get("submission_time")), json.dumps(entry["results"], sort_keys=True, default=repr))
+        if key in seen:
+            continue  # the same submission listed twice counts once
+        seen.add(key)
         when = _when(entry.get("submission_time"), f"previous_submissions[{index}].submission_time", notes,
                      created.tzinfo if created else None)
         if when is not None and created is not None and when >= created:
