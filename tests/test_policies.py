@@ -354,3 +354,9 @@ def test_the_same_earlier_submission_listed_twice_counts_once():
     assert limits.check(meta(CREATED, previous=twice), FIVE_A_DAY) is None
     other = graded_before("2026-02-20T09:00:00-05:00", 41.0)  # same time, other results: another submission
     assert limits.check(meta(CREATED, previous=twice + [other]), FIVE_A_DAY)["score"] == 41.0
+
+
+def test_under_a_second_late_is_a_started_hour():
+    info = metadata.lateness(meta("2026-03-01T23:59:00.4-05:00"))
+    assert info["late"] and info["seconds_late"] == pytest.approx(0.4)
+    assert late.deduction(info, LATE, 80.0)["points"] == 2

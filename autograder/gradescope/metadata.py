@@ -105,7 +105,7 @@ def lateness(metadata, notes=None):
     - notes: None or a list to which a sentence is added for every odd field.
 
     Returns: dict with late (bool), created_at, due_date, late_due_date (ISO text or None),
-    hours_late and seconds_late (0 when on time), message (a sentence) and notes (list of str,
+    hours_late and seconds_late (0 when on time; seconds_late exact, to the microsecond), message (a sentence) and notes (list of str,
     the fields that were odd); or None when the metadata lacks the submission time or the due date.
     """
     notes = [] if notes is None else notes
@@ -113,7 +113,7 @@ def lateness(metadata, notes=None):
     if created is None or due is None:
         return None
     late = created > due
-    seconds = int((created - due).total_seconds()) if late else 0
+    seconds = (created - due).total_seconds() if late else 0  # exact: half a second late is late
     message = (f"submitted {describe(created - due)} after the due date ({due.isoformat()})" if late
                else f"submitted before the due date ({due.isoformat()})")
     if late and late_due is not None and created > late_due:
