@@ -360,3 +360,44 @@ def test_under_a_second_late_is_a_started_hour():
     info = metadata.lateness(meta("2026-03-01T23:59:00.4-05:00"))
     assert info["late"] and info["seconds_late"] == pytest.approx(0.4)
     assert late.deduction(info, LATE, 80.0)["points"] == 2
+
+
+@pytest.mark.parametrize("key", ["[policy.late]\npoints_per_hour = nan\nmax_deduction = 20",
+                                 "[policy.late]\npoints_per_hour = 1\nmax_deduction = nan",
+                                 "[policy.late]\npoints_per_hour = 1\nmax_deduction = 2\ngrace_minutes = inf",
+                                 "[policy.limits]\nmax_per_window = 1\nwindow_hours = inf"])
+def test_the_parser_refuses_numbers_that_are_not_finite(tmp_path, key):
+    with pytest.raises(ValueError, match="must be a finite number"):
+        policy.load(rubric_file(tmp_path, key + "\n"))
+
+
+def run_limited(tmp_path, monkeypatch, text):
+    """run_autograder with a limit of one a day, submission_metadata.json holding text; its results.json."""
+    (tmp_path / "submission").mkdir(exist_ok=True)
+    (tmp_path / "submission_metadata.json").write_text(text)
+    monkeypatch.setenv("GRADLAB_AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.setattr(policy, "load", lambda path=None: policy.Policy(limits=policy.Limits(max_per_window=1)))
+    assert gradescope_run.main() == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    validate_results(results)
+    return results
+
+
+def test_numbers_in_the_metadata_that_are_not_finite_are_read_as_null(tmp_path, monkeypatch):
+    earlier = json.dumps(graded_before("2026-02-20T09:00:00-05:00", 30.0))
+    entry_score = '-05:00", "score": 30.0'
+    assert entry_score in earlier
+    for odd in (earlier.replace(entry_score, '-05:00", "score": NaN'), earlier.replace("0.3", "1e400")):
+        text = json.dumps(meta(CREATED)).replace('"previous_submissions": []', f'"previous_submissions": [{odd}]')
+        (tmp_path / "submission_metadata.json").write_text(text)
+        data, note = metadata.read(tmp_path / "submission_metadata.json")
+        assert "not finite" in note
+        results = run_limited(tmp_path, monkeypatch, text)
+        assert "**Submission limit**" in results["output"]
+        assert any("not finite" in n for n in results["extra_data"]["submission"]["notes"])
+
+
+def test_results_json_is_written_even_when_the_document_cannot_be(tmp_path, monkeypatch):
+    monkeypatch.setattr(grade, "grade", lambda *args, **kwargs: ({**document(), "score": float("nan")}, {}))
+    results = run_limited(tmp_path, monkeypatch, json.dumps(meta(CREATED)))
+    assert results["score"] == 0 and "grading_failed" in results["extra_data"]

@@ -11,6 +11,7 @@ date is left out with a note. A date without a time zone is read in created_at's
 end of that day; each with a note.
 """
 import json
+import math
 from datetime import datetime, time, timezone
 
 MAX_BYTES = 1 << 20  # submission_metadata.json is a few kB; past this it is not read
@@ -124,7 +125,8 @@ def lateness(metadata, notes=None):
 
 
 def read(path):
-    """(metadata dict or None, note str or None) from a submission_metadata.json path."""
+    """(metadata dict or None, note str or None) from a submission_metadata.json path. A number that
+    is not finite (NaN, Infinity, 1e400) is read as None, with the note saying so."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -134,13 +136,23 @@ def read(path):
         return None, f"submission_metadata.json could not be read ({error})"
     if len(data) > MAX_BYTES:
         return None, f"submission_metadata.json is larger than {MAX_BYTES >> 20} MB and was not read"
+    odd = []
+
+    def finite(text):  # NaN, Infinity and 1e400 are no numbers a date, score or leaderboard can hold
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        odd.append(text[:20])
+        return None
     try:
-        data = json.loads(data)
+        data = json.loads(data, parse_float=finite, parse_constant=finite)
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         return None, f"submission_metadata.json could not be read ({type(error).__name__}: {str(error)[:200]})"
     if not isinstance(data, dict):
         return None, "submission_metadata.json is not a JSON object"
-    return data, None
+    note = (f"submission_metadata.json holds numbers that are not finite ({', '.join(sorted(set(odd))[:5])}); "
+            "they were read as null") if odd else None
+    return data, note
 
 
 def flag(document, metadata, note=None):
@@ -154,6 +166,8 @@ def flag(document, metadata, note=None):
     if info is None:
         info = {"late": None, "message": note or "no usable submission time or due date in submission_metadata.json",
                 "notes": notes}
+    elif note:
+        notes.append(note)
     document.setdefault("extra_data", {})["submission"] = info
     if info["late"]:
         document["output"] = f"**Late submission**: {info['message']}.\n\n" + document.get("output", "")

@@ -47,7 +47,12 @@ def main():
         document = _failed(error, time.monotonic() - start)
     metadata.flag(document, meta, note)  # never raises
     target = root / "results" / "results.json"
-    results.write_atomic(target, results.dumps(document))
+    try:
+        text = results.dumps(document)
+    except (TypeError, ValueError) as error:  # e.g. a number that is not finite: still a results.json
+        document = metadata.flag(_failed(error, time.monotonic() - start), meta, note)
+        text = results.dumps(document)
+    results.write_atomic(target, text)
     total = sum(test["max_score"] for test in document["tests"])
     print(f"graded {root / 'submission'}: {document['score']:g} / {total:g} -> {target}")
     return 0  # like `python -m autograder grade`: 0 whenever results.json was written
