@@ -401,3 +401,15 @@ def test_results_json_is_written_even_when_the_document_cannot_be(tmp_path, monk
     monkeypatch.setattr(grade, "grade", lambda *args, **kwargs: ({**document(), "score": float("nan")}, {}))
     results = run_limited(tmp_path, monkeypatch, json.dumps(meta(CREATED)))
     assert results["score"] == 0 and "grading_failed" in results["extra_data"]
+
+
+def test_a_refused_submission_copies_only_what_is_valid(tmp_path, monkeypatch):
+    earlier = graded_before("2026-02-20T09:00:00-05:00", 30.0)
+    earlier["results"].update(output_format="rtf", test_output_format=3, stdout_visibility="everyone", junk=1)
+    earlier["results"]["tests"] += [{"name": "no max_score", "score": 1.0},
+                                    {"name": "odd", "score": 1.0, "max_score": 1, "visibility": "public"}]
+    results = run_limited(tmp_path, monkeypatch, json.dumps(meta(CREATED, previous=[earlier])))
+    assert results["output_format"] == "md" and "junk" not in results and results["score"] == 30.0
+    assert results["tests"] == earlier["results"]["tests"][:1]
+    notes = results["extra_data"]["limited"]["notes"]
+    assert any("2 test(s)" in n for n in notes) and any("'rtf'" in n for n in notes)
