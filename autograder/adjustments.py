@@ -79,23 +79,38 @@ def make(student, test, points=None, delta=None, reason="", by="", when="", line
 
 def read(path):
     """The adjustments of an adjustments.csv, in file order ([] when there is no file); raises
-    AdjustmentError on a malformed row (naming its line)."""
+    AdjustmentError naming the file and line on a malformed row, a file that is not UTF-8 (e.g.
+    Excel's plain "CSV", cp1252), a field over csv's size limit or a file that cannot be read."""
     from .report.gradebook import uncell
     path = Path(path)
     if not path.is_file():
         return []
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # removed since: as if there were none
+        return []
+    except OSError as error:
+        raise AdjustmentError(f"{path} could not be read ({error})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise AdjustmentError(f"{path}, line {line}: not UTF-8 text (save it as "
+                              "\"CSV UTF-8\")") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    found = []
+    try:
         missing = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
         if missing:
             raise AdjustmentError(f"{path}: missing columns {missing}; expected {list(COLUMNS)}")
-        found = []
         for row in reader:
             where = f"{path}, line {reader.line_num}"
             text = {k: uncell(row.get(k) or "") for k in COLUMNS}
             found.append(make(text["student"], text["test"], _number(row["points"], "points", where),
                               _number(row["delta"], "delta", where), text["reason"], text["by"], text["when"],
                               reader.line_num, where))
+    except csv.Error as error:  # e.g. a field over csv.field_size_limit()
+        raise AdjustmentError(f"{path}, line {reader.line_num + 1}: {error}") from None
     return found
 
 

@@ -238,3 +238,17 @@ def test_adjust_appends_in_the_files_own_column_order(fake_out):
     last = adjustments.read(out / adjustments.FILE)[-1]
     assert (last.student, last.points, last.delta, last.when) == (" bob", 3.0, None, "2026-03-02")
     assert totals()[0][" bob"] == "3"
+
+
+@pytest.mark.parametrize("data, message", [
+    ("student,test,points,delta,reason,by,when\nbob,a,,-2,caf\xe9 copied,ta,\n".encode("cp1252"), "not UTF-8"),
+    (f'student,test,points,delta,reason,by,when\nbob,a,,-2,"{"x" * 140000}",ta,\n'.encode(), "field larger"),
+])
+def test_a_file_csv_cannot_read_is_refused_with_its_line_and_the_class_files_still_written(fake_out, data, message):
+    out, totals = fake_out
+    (out / adjustments.FILE).write_bytes(data)
+    with pytest.raises(AdjustmentError, match=f"{adjustments.FILE}, line 2: {message}"):
+        adjustments.read(out / adjustments.FILE)
+    written, problems = totals()  # as when the file changes during a batch, past its check
+    assert written["bob"] == "2" and problems[0].startswith("none applied: ") and message in problems[0]
+    assert (out / "summary.html").is_file()
