@@ -20,6 +20,7 @@ column, never dropped silently. Text cells are written as gradebook.csv's are (g
 import copy
 import csv
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,20 +58,22 @@ def _number(text, what, where):
         value = float(text)
     except ValueError:
         raise AdjustmentError(f"{where}: {what} {text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise AdjustmentError(f"{where}: {what} must be finite")
     return value
 
 
 def make(student, test, points=None, delta=None, reason="", by="", when="", line=0, where="adjustment"):
     """An Adjustment, checked: raises AdjustmentError unless exactly one of points and delta is
-    given, points is at least 0, and student, test, reason and by are not empty (or blank).
+    given, it is finite, points is at least 0, and student, test, reason and by are not empty (or blank).
     student and test are kept exactly as given (they must match a batch id and a rubric id)."""
     for name, value in (("student", student), ("test", test), ("reason", reason), ("by", by)):
         if not (value or "").strip():
             raise AdjustmentError(f"{where}: {name} is empty")
     if (points is None) == (delta is None):
         raise AdjustmentError(f"{where}: give exactly one of points and delta")
+    if not math.isfinite(points if delta is None else delta):  # `adjust --delta nan` would spoil the file
+        raise AdjustmentError(f"{where}: {'points' if delta is None else 'delta'} must be finite")
     if points is not None and points < 0:
         raise AdjustmentError(f"{where}: points must be at least 0")
     # Ids are never stripped: " bob" and "bob" are two students (batch ids match exactly).
@@ -165,6 +168,10 @@ def apply(document, adjustments):
     score = round(sum(t["score"] for t in document["tests"]), 4)
     for adjustment in [a for a in adjustments if a.test == TOTAL]:
         wanted = adjustment.points if adjustment.points is not None else score + adjustment.delta
+        if not math.isfinite(wanted):  # e.g. two deltas of 1e308
+            problems.append(f"{adjustment.student}: the adjustment of {TOTAL} (adjustments.csv line {adjustment.line}) "
+                            "was not applied: the total would not be a finite number")
+            continue
         after = max(wanted, 0.0)
         note = f"kept at least 0 (asked {wanted:g})" if after != wanted else ""
         applied.append(_entry(adjustment, score, after, note))

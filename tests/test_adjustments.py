@@ -252,3 +252,19 @@ def test_a_file_csv_cannot_read_is_refused_with_its_line_and_the_class_files_sti
     written, problems = totals()  # as when the file changes during a batch, past its check
     assert written["bob"] == "2" and problems[0].startswith("none applied: ") and message in problems[0]
     assert (out / "summary.html").is_file()
+
+
+@pytest.mark.parametrize("change", ["--delta=nan", "--delta=inf", "--points=-inf"])
+def test_adjust_refuses_numbers_that_are_not_finite(fake_out, capsys, change):
+    out, _ = fake_out
+    assert cli.main(["adjust", str(out), "--student", "bob", "--test", "total", change, "--reason", "x",
+                     "--by", "ta"]) == 2
+    assert "must be finite" in capsys.readouterr().err and not (out / adjustments.FILE).exists()
+
+
+def test_a_total_that_would_overflow_is_not_applied(fake_out):
+    out, totals = fake_out
+    for reason in ("a", "b"):
+        adjustments.append(out / adjustments.FILE, adjustments.make("bob", "total", None, 1e308, reason, "ta"))
+    written, problems = totals()
+    assert float(written["bob"]) == 1e308 and len(problems) == 1 and "would not be a finite number" in problems[0]
