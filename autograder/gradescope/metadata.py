@@ -106,8 +106,9 @@ def lateness(metadata, notes=None):
     - notes: None or a list to which a sentence is added for every odd field.
 
     Returns: dict with late (bool), created_at, due_date, late_due_date (ISO text or None),
-    hours_late and seconds_late (0 when on time; seconds_late exact, to the microsecond), message (a sentence) and notes (list of str,
-    the fields that were odd); or None when the metadata lacks the submission time or the due date.
+    hours_late and seconds_late (0 when on time; seconds_late exact, to the microsecond), message
+    (a sentence) and notes (list of str, the fields that were odd); or None when the metadata
+    lacks the submission time or the due date.
     """
     notes = [] if notes is None else notes
     created, due, late_due = _dates(metadata, notes)
