@@ -4,7 +4,7 @@ OUT/adjustments.csv (one row per adjustment, applied in file order) has the colu
 
     student, test, points, delta, reason, by, when
 
-- student: the student's id (their folder's name in OUT);
+- student: the student's id (their folder's name in OUT), matched exactly (spaces count);
 - test: a rubric test id (e.g. softmax_loss.values), or "total" for the whole score;
 - points or delta (exactly one): the new points, or a change (e.g. -2) of the current points;
 - reason: why (shown to the student in report.html); by: who; when: ISO date (optional).
@@ -19,6 +19,8 @@ column, never dropped silently. Text cells are written as gradebook.csv's are (g
 """
 import copy
 import csv
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,55 +58,76 @@ def _number(text, what, where):
         value = float(text)
     except ValueError:
         raise AdjustmentError(f"{where}: {what} {text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise AdjustmentError(f"{where}: {what} must be finite")
     return value
 
 
 def make(student, test, points=None, delta=None, reason="", by="", when="", line=0, where="adjustment"):
     """An Adjustment, checked: raises AdjustmentError unless exactly one of points and delta is
-    given, points is at least 0, and student, test, reason and by are not empty."""
+    given, it is finite, points is at least 0, and student, test, reason and by are not empty (or blank).
+    student and test are kept exactly as given (they must match a batch id and a rubric id)."""
     for name, value in (("student", student), ("test", test), ("reason", reason), ("by", by)):
         if not (value or "").strip():
             raise AdjustmentError(f"{where}: {name} is empty")
     if (points is None) == (delta is None):
         raise AdjustmentError(f"{where}: give exactly one of points and delta")
+    if not math.isfinite(points if delta is None else delta):  # `adjust --delta nan` would spoil the file
+        raise AdjustmentError(f"{where}: {'points' if delta is None else 'delta'} must be finite")
     if points is not None and points < 0:
         raise AdjustmentError(f"{where}: points must be at least 0")
-    return Adjustment(student.strip(), test.strip(), points, delta, reason.strip(), by.strip(), (when or "").strip(),
-                      line)
+    # Ids are never stripped: " bob" and "bob" are two students (batch ids match exactly).
+    return Adjustment(student, test, points, delta, reason.strip(), by.strip(), (when or "").strip(), line)
 
 
 def read(path):
     """The adjustments of an adjustments.csv, in file order ([] when there is no file); raises
-    AdjustmentError on a malformed row (naming its line)."""
+    AdjustmentError naming the file and line on a malformed row, a file that is not UTF-8 (e.g.
+    Excel's plain "CSV", cp1252), a field over csv's size limit or a file that cannot be read."""
     from .report.gradebook import uncell
     path = Path(path)
     if not path.is_file():
         return []
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:  # removed since: as if there were none
+        return []
+    except OSError as error:
+        raise AdjustmentError(f"{path} could not be read ({error})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise AdjustmentError(f"{path}, line {line}: not UTF-8 text (save it as "
+                              "\"CSV UTF-8\")") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    found = []
+    try:
         missing = [c for c in COLUMNS[:6] if c not in (reader.fieldnames or [])]
         if missing:
             raise AdjustmentError(f"{path}: missing columns {missing}; expected {list(COLUMNS)}")
-        found = []
         for row in reader:
             where = f"{path}, line {reader.line_num}"
             text = {k: uncell(row.get(k) or "") for k in COLUMNS}
             found.append(make(text["student"], text["test"], _number(row["points"], "points", where),
                               _number(row["delta"], "delta", where), text["reason"], text["by"], text["when"],
                               reader.line_num, where))
+    except csv.Error as error:  # e.g. a field over csv.field_size_limit()
+        raise AdjustmentError(f"{path}, line {reader.line_num + 1}: {error}") from None
     return found
 
 
 def append(path, adjustment):
-    """Add one adjustment at the end of an adjustments.csv (created with its header), atomically."""
+    """Add one adjustment at the end of an adjustments.csv (created with its header), atomically;
+    its cells in the order of the file's own header (read() accepts any order)."""
     from .report.gradebook import _csv, number
     path = Path(path)
     read(path)  # a malformed file is not made longer
     old = path.read_text(encoding="utf-8-sig") if path.is_file() else _csv([COLUMNS])
-    row = [adjustment.student, adjustment.test, number(adjustment.points), number(adjustment.delta),
-           adjustment.reason, adjustment.by, adjustment.when]
+    header = next(csv.reader(io.StringIO(old)), list(COLUMNS))
+    cells = dict(zip(COLUMNS, (adjustment.student, adjustment.test, number(adjustment.points),
+                               number(adjustment.delta), adjustment.reason, adjustment.by, adjustment.when)))
+    row = [cells.get(name, "") for name in header]
     write_atomic(path, old + ("" if old.endswith("\n") else "\n") + _csv([row]))
 
 
@@ -145,6 +168,10 @@ def apply(document, adjustments):
     score = round(sum(t["score"] for t in document["tests"]), 4)
     for adjustment in [a for a in adjustments if a.test == TOTAL]:
         wanted = adjustment.points if adjustment.points is not None else score + adjustment.delta
+        if not math.isfinite(wanted):  # e.g. two deltas of 1e308
+            problems.append(f"{adjustment.student}: the adjustment of {TOTAL} (adjustments.csv line {adjustment.line}) "
+                            "was not applied: the total would not be a finite number")
+            continue
         after = max(wanted, 0.0)
         note = f"kept at least 0 (asked {wanted:g})" if after != wanted else ""
         applied.append(_entry(adjustment, score, after, note))

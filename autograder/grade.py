@@ -233,7 +233,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded, due_passed)
-    extra = {"grader": f"{spec.name} autograder", "assignment": spec.name, "numpy": np.__version__,
+    extra = {"grader": results.grader_name(spec), "assignment": spec.name, "numpy": np.__version__,
              "modules": {m: problems[m].sentence if m in problems else "ok" for m in spec.graded},
              "module_problems": {m: problems[m].kind for m in spec.graded if m in problems},
              "notes": notes,

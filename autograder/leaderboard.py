@@ -3,7 +3,8 @@ figures a test already measured: nothing new runs for it.
 
 Enabled by the rubric's [policy.leaderboard] (its test: one whose extra_data.figures.runs hold
 an accuracy each, as a convergence test's do): the mean training accuracy of the student's
-network over the test's runs (e.g. its seeds), and with
+network over the test's cases (e.g. its seeds), a case without a run (train raised, timed out)
+counting 0, and with
 training_time = true the seconds the test took (the student's training, in the sandbox: a
 measurement, which varies from run to run). The leaderboard is shown to students,
 so it follows the test's visibility: before the test is shown (e.g. an after_due_date test
@@ -22,7 +23,8 @@ def entries(tests, timings, board, due_passed=True):
     - due_passed: whether the due date has passed (see visibility.shown).
 
     Returns: list of {"name", "value", "order"} dicts; empty when off, not shown yet, or when the
-    test has no run that gave an accuracy (e.g. the module did not import).
+    test has no run at all (e.g. the module did not import). The accuracy is the mean over the
+    test's cases (extra_data.cases, one per seed): a case without a run counts 0.
     """
     if board is None:
         return []
@@ -30,9 +32,12 @@ def entries(tests, timings, board, due_passed=True):
     if test is None or not visibility.shown(test["visibility"], due_passed):
         return []
     runs = test["extra_data"].get("figures", {}).get("runs", [])
-    accuracies = [run["accuracy"] for run in runs if isinstance(run.get("accuracy"), (int, float))]
-    if not accuracies:
+    accuracies = [run.get("accuracy") for run in runs]
+    accuracies = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else 0.0 for a in accuracies]
+    if not runs:
         return []
+    # A case (a seed) whose run gave nothing counts 0: failing on purpose on a weak seed never helps.
+    accuracies += [0.0] * (len(test["extra_data"].get("cases", [])) - len(accuracies))
     data = board.test.rsplit(".", 1)[-1]  # "convergence.ring": "ring"
     board_entries = [{"name": f"Accuracy on {data}", "value": round(sum(accuracies) / len(accuracies), 4),
                       "order": "desc"}]

@@ -7,6 +7,11 @@ from pathlib import Path
 SCHEMA_FIELDS = ("score", "max_score", "status", "name", "output", "tags", "visibility", "extra_data")
 
 
+def grader_name(spec):
+    """extra_data.grader of every results.json this grader writes for the Assignment spec: str."""
+    return f"{spec.name} autograder"
+
+
 def write_atomic(path, text):
     """Write text to path so that readers see the old file or the new one, never a part.
 

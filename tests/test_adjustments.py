@@ -193,3 +193,78 @@ def test_merge_applies_the_merged_outputs_adjustments(tmp_path):
     assert rows(merged)["empty"]["total"] == "5" and "oral exam" in rows(merged)["empty"]["adjustments"]
     assert "## Adjustments" in (merged / "empty" / "report.md").read_text()
     assert rows(merged)["half_finished"]["adjustments"] == ""
+
+
+# Fixes from the review of the policies (issue 16)
+
+
+@pytest.fixture
+def fake_out(tmp_path):
+    """An OUT of graded students (no grading: results.json and grading.json written here), and a
+    function that reads gradebook.csv's totals after write_class_files."""
+    import json
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "batch.json").write_text("{}")
+    students = ["bob", " bob", "bob "]
+    for student in students:
+        data = json.dumps({**results(2.0), "output_format": "md"}).encode()
+        (out / student).mkdir()
+        (out / student / "results.json").write_bytes(data)
+        (out / student / "report.md").write_text("# r\n")
+        (out / student / "grading.json").write_text(json.dumps({
+            "status": "graded", "results_sha256": hashlib.sha256(data).hexdigest(), "due_date_passed": True}))
+
+    def totals():
+        problems = run.write_class_files(out, students)
+        return {student: row["total"] for student, row in rows(out).items()}, problems
+    return out, totals
+
+
+def test_ids_are_never_stripped(fake_out):
+    out, totals = fake_out
+    assert cli.main(["adjust", str(out), "--student", " bob", "--test", "a", "--points", "0", "--reason", "copied",
+                     "--by", "ta"]) == 0
+    assert [a.student for a in adjustments.read(out / adjustments.FILE)] == [" bob"]
+    assert totals()[0] == {"bob": "2", " bob": "0", "bob ": "2"}
+
+
+def test_adjust_appends_in_the_files_own_column_order(fake_out):
+    out, totals = fake_out
+    (out / adjustments.FILE).write_text('"student","test","delta","points","reason","by","when"\n'
+                                        '"bob ","a","0","","typo fix","ta",""\n')
+    assert cli.main(["adjust", str(out), "--student", " bob", "--test", "a", "--points", "3", "--reason", "set to 3",
+                     "--by", "ta", "--when", "2026-03-02"]) == 0
+    last = adjustments.read(out / adjustments.FILE)[-1]
+    assert (last.student, last.points, last.delta, last.when) == (" bob", 3.0, None, "2026-03-02")
+    assert totals()[0][" bob"] == "3"
+
+
+@pytest.mark.parametrize("data, message", [
+    ("student,test,points,delta,reason,by,when\nbob,a,,-2,caf\xe9 copied,ta,\n".encode("cp1252"), "not UTF-8"),
+    (f'student,test,points,delta,reason,by,when\nbob,a,,-2,"{"x" * 140000}",ta,\n'.encode(), "field larger"),
+])
+def test_a_file_csv_cannot_read_is_refused_with_its_line_and_the_class_files_still_written(fake_out, data, message):
+    out, totals = fake_out
+    (out / adjustments.FILE).write_bytes(data)
+    with pytest.raises(AdjustmentError, match=f"{adjustments.FILE}, line 2: {message}"):
+        adjustments.read(out / adjustments.FILE)
+    written, problems = totals()  # as when the file changes during a batch, past its check
+    assert written["bob"] == "2" and problems[0].startswith("none applied: ") and message in problems[0]
+    assert (out / "summary.html").is_file()
+
+
+@pytest.mark.parametrize("change", ["--delta=nan", "--delta=inf", "--points=-inf"])
+def test_adjust_refuses_numbers_that_are_not_finite(fake_out, capsys, change):
+    out, _ = fake_out
+    assert cli.main(["adjust", str(out), "--student", "bob", "--test", "total", change, "--reason", "x",
+                     "--by", "ta"]) == 2
+    assert "must be finite" in capsys.readouterr().err and not (out / adjustments.FILE).exists()
+
+
+def test_a_total_that_would_overflow_is_not_applied(fake_out):
+    out, totals = fake_out
+    for reason in ("a", "b"):
+        adjustments.append(out / adjustments.FILE, adjustments.make("bob", "total", None, 1e308, reason, "ta"))
+    written, problems = totals()
+    assert float(written["bob"]) == 1e308 and len(problems) == 1 and "would not be a finite number" in problems[0]

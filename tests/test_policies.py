@@ -5,10 +5,11 @@ import shutil
 
 import pytest
 
-from autograder import grade, leaderboard, policy, rubric
+from autograder import assignment, grade, leaderboard, policy, rubric
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run
 from autograder.policy import late, limits
+from autograder.results import grader_name
 from mutate import ROOT
 from results_schema import validate as validate_results
 
@@ -154,7 +155,7 @@ def graded_before(time, score=40.0, **extra):
     """A previous_submissions entry as Gradescope writes it: its results are our results.json."""
     results = document(score)
     results["leaderboard"] = [{"name": "Accuracy on ring", "value": score / 100}]
-    results["extra_data"].update(extra)
+    results["extra_data"].update({"grader": grader_name(assignment.current()), **extra})
     return {"submission_time": time, "score": score, "results": results}
 
 
@@ -292,3 +293,123 @@ def test_a_graded_submission_has_a_valid_leaderboard(tmp_path, monkeypatch):
     assert timed["leaderboard"][1] == {"name": "Training time on three_modes (s)",
                                        "value": round(seconds["convergence.three_modes"], 2), "order": "asc"}
     assert timed["leaderboard"][1]["value"] > 0
+
+
+# Fixes from the review of the policies (issue 16)
+
+
+def hidden_document(visible, hidden):
+    """A results document with one visible test and one after_due_date test."""
+    doc = document(visible)
+    doc["tests"].append({**doc["tests"][0], "name": "h", "score": hidden, "visibility": "after_due_date",
+                         "extra_data": {"id": "h"}})
+    doc["score"] = visible + hidden
+    return doc
+
+
+def test_the_deduction_before_the_due_date_never_tells_the_hidden_tests_points():
+    created = "2026-03-02T09:59:00-05:00"  # 10 hours late: 20 points, capped at 10
+    before = late.apply(hidden_document(3.0, 40.0), meta(created), LATE, due_passed=False)
+    assert before["tests"][-1]["score"] == -3 and before["score"] == 40  # only what the visible test shows
+    assert "-3 points" in before["tests"][-1]["output"]
+    after = late.apply(hidden_document(3.0, 40.0), meta(created), LATE, due_passed=True)
+    assert after["tests"][-1]["score"] == -10 and after["score"] == 33
+    validate_results(before)
+
+
+@pytest.mark.parametrize("own", [{}, {"late_due_date": None}])
+def test_an_extension_past_the_late_due_date_ignores_the_assignments_late_due_date(own):
+    users = [{"id": 7, "assignment": {"due_date": "2026-03-10T23:59:00-05:00", **own}}]
+    one_hour_late = meta("2026-03-11T00:30:00-05:00", late_due="2026-03-04T23:59:00-05:00", users=users)
+    taken = late.deduction(metadata.lateness(one_hour_late), LATE, 80.0)
+    assert taken["points"] == 2 and not taken["past_late_due_date"]
+    before_own = meta("2026-03-06T00:00:00-05:00", late_due="2026-03-04T23:59:00-05:00", users=users)
+    now = metadata._when(before_own["created_at"], "", [])
+    assert not metadata.due_date_passed(before_own, now=now)
+
+
+def test_a_seed_whose_training_raised_counts_zero_on_the_leaderboard():
+    cases = [{"name": f"ring, seed {s}", "passed": s == 0} for s in range(3)]
+    def ring(runs):
+        return [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring", "cases": cases,
+                                                                "figures": {"runs": runs}}}]
+    board = policy.Leaderboard("convergence.ring")
+    honest = [{"seed": 0, "accuracy": 0.99}, {"seed": 1, "accuracy": 0.80}, {"seed": 2, "accuracy": 0.82}]
+    assert leaderboard.entries(ring(honest), {}, board)[0]["value"] == 0.87
+    assert leaderboard.entries(ring(honest[:1]), {}, board)[0]["value"] == 0.33  # seeds 1 and 2 raised
+
+
+@pytest.mark.parametrize("lost", [{}, {"output": "The autograder failed to execute correctly."},
+                                  {"score": 0, "extra_data": {"grader": "another grader"}}])
+def test_only_results_this_grader_wrote_count_towards_the_limit(lost):
+    previous = [graded_before("2026-02-20T09:00:00-05:00", 80.0),
+                {"submission_time": "2026-02-20T10:00:00-05:00", "score": 0.0, "results": lost}]
+    assert limits.check(meta(CREATED, previous=previous), FIVE_A_DAY) is None
+    assert limits.check(meta(CREATED, previous=previous + [graded_before("2026-02-20T11:00:00-05:00")]),
+                        FIVE_A_DAY)["score"] == 40.0
+
+
+def test_the_same_earlier_submission_listed_twice_counts_once():
+    twice = [graded_before("2026-02-20T09:00:00-05:00")] * 2
+    assert limits.check(meta(CREATED, previous=twice), FIVE_A_DAY) is None
+    other = graded_before("2026-02-20T09:00:00-05:00", 41.0)  # same time, other results: another submission
+    assert limits.check(meta(CREATED, previous=twice + [other]), FIVE_A_DAY)["score"] == 41.0
+
+
+def test_under_a_second_late_is_a_started_hour():
+    info = metadata.lateness(meta("2026-03-01T23:59:00.4-05:00"))
+    assert info["late"] and info["seconds_late"] == pytest.approx(0.4)
+    assert late.deduction(info, LATE, 80.0)["points"] == 2
+
+
+@pytest.mark.parametrize("key", ["[policy.late]\npoints_per_hour = nan\nmax_deduction = 20",
+                                 "[policy.late]\npoints_per_hour = 1\nmax_deduction = nan",
+                                 "[policy.late]\npoints_per_hour = 1\nmax_deduction = 2\ngrace_minutes = inf",
+                                 "[policy.limits]\nmax_per_window = 1\nwindow_hours = inf"])
+def test_the_parser_refuses_numbers_that_are_not_finite(tmp_path, key):
+    with pytest.raises(ValueError, match="must be a finite number"):
+        policy.load(rubric_file(tmp_path, key + "\n"))
+
+
+def run_limited(tmp_path, monkeypatch, text):
+    """run_autograder with a limit of one a day, submission_metadata.json holding text; its results.json."""
+    (tmp_path / "submission").mkdir(exist_ok=True)
+    (tmp_path / "submission_metadata.json").write_text(text)
+    monkeypatch.setenv("AUTOGRADER_ROOT", str(tmp_path))
+    monkeypatch.setattr(policy, "load", lambda path=None: policy.Policy(limits=policy.Limits(max_per_window=1)))
+    assert gradescope_run.main() == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    validate_results(results)
+    return results
+
+
+def test_numbers_in_the_metadata_that_are_not_finite_are_read_as_null(tmp_path, monkeypatch):
+    earlier = json.dumps(graded_before("2026-02-20T09:00:00-05:00", 30.0))
+    entry_score = '-05:00", "score": 30.0'
+    assert entry_score in earlier
+    for odd in (earlier.replace(entry_score, '-05:00", "score": NaN'), earlier.replace("0.3", "1e400")):
+        text = json.dumps(meta(CREATED)).replace('"previous_submissions": []', f'"previous_submissions": [{odd}]')
+        (tmp_path / "submission_metadata.json").write_text(text)
+        data, note = metadata.read(tmp_path / "submission_metadata.json")
+        assert "not finite" in note
+        results = run_limited(tmp_path, monkeypatch, text)
+        assert "**Submission limit**" in results["output"]
+        assert any("not finite" in n for n in results["extra_data"]["submission"]["notes"])
+
+
+def test_results_json_is_written_even_when_the_document_cannot_be(tmp_path, monkeypatch):
+    monkeypatch.setattr(grade, "grade", lambda *args, **kwargs: ({**document(), "score": float("nan")}, {}))
+    results = run_limited(tmp_path, monkeypatch, json.dumps(meta(CREATED)))
+    assert results["score"] == 0 and "grading_failed" in results["extra_data"]
+
+
+def test_a_refused_submission_copies_only_what_is_valid(tmp_path, monkeypatch):
+    earlier = graded_before("2026-02-20T09:00:00-05:00", 30.0)
+    earlier["results"].update(output_format="rtf", test_output_format=3, stdout_visibility="everyone", junk=1)
+    earlier["results"]["tests"] += [{"name": "no max_score", "score": 1.0},
+                                    {"name": "odd", "score": 1.0, "max_score": 1, "visibility": "public"}]
+    results = run_limited(tmp_path, monkeypatch, json.dumps(meta(CREATED, previous=[earlier])))
+    assert results["output_format"] == "md" and "junk" not in results and results["score"] == 30.0
+    assert results["tests"] == earlier["results"]["tests"][:1]
+    notes = results["extra_data"]["limited"]["notes"]
+    assert any("2 test(s)" in n for n in notes) and any("'rtf'" in n for n in notes)

@@ -11,6 +11,7 @@ date is left out with a note. A date without a time zone is read in created_at's
 end of that day; each with a note.
 """
 import json
+import math
 from datetime import datetime, time, timezone
 
 MAX_BYTES = 1 << 20  # submission_metadata.json is a few kB; past this it is not read
@@ -57,7 +58,8 @@ def describe(delta):
 def _dates(metadata, notes):
     """(created_at, due_date, late_due_date) as aware datetimes (None when absent or unreadable):
     the student's own due dates when they have an extension (the latest counts), else the
-    assignment's. Odd fields add a sentence to notes."""
+    assignment's. A late due date before the due date (an extension past the assignment's late
+    due date, without its own) is ignored. Odd fields add a sentence to notes."""
     metadata = _dict(metadata)
     if "assignment" in metadata and not isinstance(metadata["assignment"], dict):
         notes.append("assignment is not an object; its dates were ignored")
@@ -74,7 +76,12 @@ def _dates(metadata, notes):
         texts = [a.get(field) for a in personal if a.get(field)] or [assignment.get(field)]
         dates = [_when(t, field, notes, zone) for t in texts]
         return max((d for d in dates if d is not None), default=None)
-    return created, latest("due_date"), latest("late_due_date")
+    due, late_due = latest("due_date"), latest("late_due_date")
+    if due is not None and late_due is not None and late_due < due:
+        # An extension without its own late due date: the assignment's, earlier, does not apply.
+        notes.append(f"late_due_date {late_due.isoformat()} is before the due date {due.isoformat()}; it was ignored")
+        late_due = None
+    return created, due, late_due
 
 
 def due_date_passed(metadata, now=None):
@@ -99,15 +106,16 @@ def lateness(metadata, notes=None):
     - notes: None or a list to which a sentence is added for every odd field.
 
     Returns: dict with late (bool), created_at, due_date, late_due_date (ISO text or None),
-    hours_late and seconds_late (0 when on time), message (a sentence) and notes (list of str,
-    the fields that were odd); or None when the metadata lacks the submission time or the due date.
+    hours_late and seconds_late (0 when on time; seconds_late exact, to the microsecond), message
+    (a sentence) and notes (list of str, the fields that were odd); or None when the metadata
+    lacks the submission time or the due date.
     """
     notes = [] if notes is None else notes
     created, due, late_due = _dates(metadata, notes)
     if created is None or due is None:
         return None
     late = created > due
-    seconds = int((created - due).total_seconds()) if late else 0
+    seconds = (created - due).total_seconds() if late else 0  # exact: half a second late is late
     message = (f"submitted {describe(created - due)} after the due date ({due.isoformat()})" if late
                else f"submitted before the due date ({due.isoformat()})")
     if late and late_due is not None and created > late_due:
@@ -118,7 +126,8 @@ def lateness(metadata, notes=None):
 
 
 def read(path):
-    """(metadata dict or None, note str or None) from a submission_metadata.json path."""
+    """(metadata dict or None, note str or None) from a submission_metadata.json path. A number that
+    is not finite (NaN, Infinity, 1e400) is read as None, with the note saying so."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -128,13 +137,23 @@ def read(path):
         return None, f"submission_metadata.json could not be read ({error})"
     if len(data) > MAX_BYTES:
         return None, f"submission_metadata.json is larger than {MAX_BYTES >> 20} MB and was not read"
+    odd = []
+
+    def finite(text):  # NaN, Infinity and 1e400 are no numbers a date, score or leaderboard can hold
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        odd.append(text[:20])
+        return None
     try:
-        data = json.loads(data)
+        data = json.loads(data, parse_float=finite, parse_constant=finite)
     except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         return None, f"submission_metadata.json could not be read ({type(error).__name__}: {str(error)[:200]})"
     if not isinstance(data, dict):
         return None, "submission_metadata.json is not a JSON object"
-    return data, None
+    note = (f"submission_metadata.json holds numbers that are not finite ({', '.join(sorted(set(odd))[:5])}); "
+            "they were read as null") if odd else None
+    return data, note
 
 
 def flag(document, metadata, note=None):
@@ -148,6 +167,8 @@ def flag(document, metadata, note=None):
     if info is None:
         info = {"late": None, "message": note or "no usable submission time or due date in submission_metadata.json",
                 "notes": notes}
+    elif note:
+        notes.append(note)
     document.setdefault("extra_data", {})["submission"] = info
     if info["late"]:
         document["output"] = f"**Late submission**: {info['message']}.\n\n" + document.get("output", "")

@@ -40,13 +40,19 @@ def main():
         rules = policy.load()
         document = limits.check(meta, rules.limits)  # past the limit: the last graded results, never raises
         if document is None:
-            document, _ = grade.grade(root / "submission", due_passed=metadata.due_date_passed(meta))
-            late.apply(document, meta, rules.late)  # the rubric's [policy.late]; never raises
+            due_passed = metadata.due_date_passed(meta)
+            document, _ = grade.grade(root / "submission", due_passed=due_passed)
+            late.apply(document, meta, rules.late, due_passed)  # the rubric's [policy.late]; never raises
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)
     metadata.flag(document, meta, note)  # never raises
     target = root / "results" / "results.json"
-    results.write_atomic(target, results.dumps(document))
+    try:
+        text = results.dumps(document)
+    except (TypeError, ValueError) as error:  # e.g. a number that is not finite: still a results.json
+        document = metadata.flag(_failed(error, time.monotonic() - start), meta, note)
+        text = results.dumps(document)
+    results.write_atomic(target, text)
     total = sum(test["max_score"] for test in document["tests"])
     print(f"graded {root / 'submission'}: {document['score']:g} / {total:g} -> {target}")
     return 0  # like `python -m autograder grade`: 0 whenever results.json was written

@@ -20,6 +20,7 @@ comment in rubric.toml, and in docs/tas.md, "Policies"):
 
 This parser is separate from the test entries' (rubric.py): it reads only [policy].
 """
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +70,8 @@ def _number(table, key, where, default=None, integer=False, positive=True):
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
         raise ValueError(f"{where}.{key} must be {'an integer' if integer else 'a number'}, not {value!r}")
+    if not math.isfinite(value):  # nan or inf: no deduction, window or cap can be computed from it
+        raise ValueError(f"{where}.{key} must be a finite number, not {value!r}")
     if value < 0 or (positive and value == 0):
         raise ValueError(f"{where}.{key} must be {'positive' if positive else 'at least 0'}, not {value!r}")
     return value

@@ -3,7 +3,11 @@
 The lateness comes from gradescope/metadata.py (the student's own due date when they have an
 extension). The deduction is points_per_unit for every started hour (or day) after the due date
 plus the grace minutes, capped at max_deduction; past the late due date it is max_deduction, or
-every point ("zero"), as the policy says. It never takes the total below 0.
+every point ("zero"), as the policy says. It is also capped at what the tests the student sees
+at grading time total (before the due date has passed, the visible ones only): the deduction's
+line is visible, so a cap at the whole total would tell the points of the tests not shown yet.
+So it never takes the total below 0, and a student whose shown tests total less than the
+deduction loses only those (docs/tas.md, "Policies").
 
 In results.json it is a test of its own (Gradescope adds test scores; a negative score is a
 deduction), named "Late penalty", with max_score 0 and extra_data {"id": "policy.late", ...},
@@ -12,7 +16,8 @@ and a line on top of the output; the top-level score is the sum of the tests, as
 import math
 from datetime import datetime
 
-from ..gradescope.metadata import lateness
+from .. import visibility
+from ..gradescope.metadata import due_date_passed, lateness
 
 TEST_ID = "policy.late"
 
@@ -30,7 +35,8 @@ def deduction(info, late, score):
     Inputs:
     - info: metadata.lateness()'s dict (or None: no usable dates).
     - late: policy.Late.
-    - score: float, the submission's score before the deduction.
+    - score: float, the most it may take: the points of the tests the student sees now (see
+      shown_points), never more than the total.
 
     Returns: None when nothing is deducted (on time, within the grace, or no dates); else a dict
     with points (float, > 0), units (started hours or days), past_late_due_date (bool) and
@@ -60,7 +66,15 @@ def deduction(info, late, score):
             "message": f"-{points:g} points: {why}"}
 
 
-def apply(document, metadata, late):
+def shown_points(document, due_passed):
+    """The points of the tests a student sees at grading time (at least 0, at most the total):
+    the cap of a deduction whose line is visible."""
+    shown = sum(test["score"] for test in document["tests"]
+                if visibility.shown(test.get("visibility", "visible"), due_passed))
+    return min(max(shown, 0.0), document["score"])
+
+
+def apply(document, metadata, late, due_passed=None):
     """Add the late deduction to a results document (in place) and return it; never raises (odd
     metadata deduct nothing: metadata.flag says what was odd).
 
@@ -68,12 +82,16 @@ def apply(document, metadata, late):
     - document: results.json dict (tests and score).
     - metadata: dict from submission_metadata.json (any content), or None.
     - late: policy.Late, or None (no late policy: nothing changes).
+    - due_passed: whether the due date has passed at grading time (None: from the metadata, as
+      gradescope/run.py grades); the deduction is capped at the tests then shown.
     """
     if late is None or metadata is None:
         return document
     try:
         info = lateness(metadata)
-        taken = deduction(info, late, document["score"])
+        if due_passed is None:
+            due_passed = due_date_passed(metadata)
+        taken = deduction(info, late, shown_points(document, due_passed))
     except Exception:  # noqa: BLE001 - results.json is written whatever the metadata holds
         return document
     if taken is None:
