@@ -68,7 +68,8 @@ CONTRACT = [
     ("momentum's velocity comes back in config", optim.sgd_momentum_values, ["optim.sgd_momentum"],
      'the new velocity stored under "velocity"'),
     ("elementary functions take and give a float, a Dual or a Var", autodiff.dual_functions,
-     [f"autodiff.{name}" for name in ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu")], "for a float, Dual or Var"),
+     [f"autodiff.{name}" for name in ("exp", "log", "sin", "cos", "tanh", "sigmoid", "relu")],
+     "for a float, Dual or Var"),
     ("sigmoid does not overflow", autodiff.dual_functions, ["autodiff.sigmoid"], "no overflow for large |x|"),
     ("backward twice gives the same gradients", autodiff.var_backward, ["autodiff.Var.backward"],
      "Calling backward again recomputes the same gradients rather than adding to the old ones"),
@@ -80,8 +81,8 @@ CONTRACT = [
 def reference_doc(name):
     module, *path = name.split(".")
     value = importlib.import_module(f"gradlab.{module}")
-    for part in path:
-        value = getattr(value, part)
+    for attribute in path:
+        value = getattr(value, attribute)
     return value.__doc__ or ""
 
 
@@ -89,8 +90,8 @@ def stub_doc(name):
     """The docstring of a function or method in assignment/gradlab (parsed, never imported)."""
     module, *path = name.split(".")
     node = ast.parse((ROOT / "assignment" / "gradlab" / f"{module}.py").read_text())
-    for part in path:
-        node = next(n for n in node.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == part)
+    for attribute in path:
+        node = next(n for n in node.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == attribute)
     return ast.get_docstring(node) or ""
 
 

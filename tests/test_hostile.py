@@ -58,7 +58,8 @@ def capabilities(applied):
     return {
         "processes_limited": bool(applied.get("user")) or os.geteuid() != 0,  # RLIMIT_NPROC holds
         "signals_contained": bool(applied.get("user")) or applied.get("pid_namespace", False),
-        "grader_files_hidden": applied.get("filesystem") == "allowlist" or bool(applied.get("user")) and solutions_private,
+        "grader_files_hidden": (applied.get("filesystem") == "allowlist"
+                                or bool(applied.get("user")) and solutions_private),
         "network_off": applied.get("network") == "off",
         "private_tmp": bool(applied.get("private_tmp")),
         "files_allowlisted": applied.get("filesystem") == "allowlist",

@@ -45,7 +45,8 @@ def graded(tmp_path_factory):
     text = repr(PAYLOAD)
     upload = copy_reference(tmp_path_factory.mktemp("markup"), [
         ("regularizers", "import numpy as np\n", f"import numpy as np\nraise ValueError({text})\n"),
-        ("losses", "    ### BEGIN SOLUTION\n", f"    ### BEGIN SOLUTION\n    print({text})\n    raise RuntimeError({text})\n")])
+        ("losses", "    ### BEGIN SOLUTION\n",
+         f"    ### BEGIN SOLUTION\n    print({text})\n    raise RuntimeError({text})\n")])
     return grade.grade(upload)[0]
 
 

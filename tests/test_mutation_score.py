@@ -69,7 +69,8 @@ def test_a_seeded_sample_is_killed_or_reviewed_equivalent(tmp_path):
 
 def test_survivors_and_stale_entries_are_reported():
     mutant = generated.Generated("losses", "mse_loss", "core/NumberReplacer", 0, 1, ("mse_loss",))
-    outcomes = [score.Outcome(mutant, "a", "b", "survived"), score.Outcome(mutant, "c", "d", "stale", ["t"], ["x"], "w"),
+    outcomes = [score.Outcome(mutant, "a", "b", "survived"),
+                score.Outcome(mutant, "c", "d", "stale", ["t"], ["x"], "w"),
                 score.Outcome(mutant, "e", "f", "killed", ["t"], ["unknown"])]
     figures = score.summary(outcomes, [], 1.0, 2)
     assert figures["survived"] == 1 and len(figures["stale"]) == 1 and figures["score"] == pytest.approx(1 / 3)

@@ -227,7 +227,8 @@ def test_a_memory_bomb_in_gradescopes_768_mb_still_gets_its_results(tmp_path):
             pass
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads((out / "results.json").read_text())
-    bombed = [t for t in results["tests"] if t["tags"][0] == "softmax_loss" and t["extra_data"]["id"].endswith("values")]
+    bombed = [t for t in results["tests"]
+              if t["tags"][0] == "softmax_loss" and t["extra_data"]["id"].endswith("values")]
     assert bombed and bombed[0]["score"] == 0
     assert bombed[0]["extra_data"]["diagnosis"] in ("memory_limit", "timeout", "crashed")
 

@@ -9,6 +9,7 @@ from results_schema import SCHEMA, SCHEMA_PATH
 # Spelled in pieces so that this file itself never reads as reaching outside.
 SHARED = "sha" + "red"
 OUTSIDE = (f"../{SHARED}", f'parent / "{SHARED}"', f"parent / '{SHARED}'", "ROOT" + ".parent", "/wo" + "rk/")
+TEXT_SUFFIXES = (".py", ".toml", ".sh", ".md", ".json", ".cfg", ".ini", "")
 
 
 def _tracked_text_files():
@@ -16,7 +17,7 @@ def _tracked_text_files():
                            capture_output=True, text=True).stdout.split()
     for name in names:
         path = ROOT / name
-        if name != "tests/test_self_contained.py" and path.is_file() and path.suffix in (".py", ".toml", ".sh", ".md", ".json", ".cfg", ".ini", "") \
+        if name != "tests/test_self_contained.py" and path.is_file() and path.suffix in TEXT_SUFFIXES \
                 and path.stat().st_size < 2_000_000:
             yield name, path.read_text(encoding="utf-8", errors="replace")
 

@@ -179,7 +179,8 @@ def recipe(home, changes=None):
     blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     script = next((block for block in blocks if block.startswith("#!/bin/sh\n")), None)
     submit = next((block for block in blocks if "sbatch " in block), None)
-    assert script and submit, "the TAs' page's Slurm recipe (grade.sh, then sbatch and merge) is not found: update this test"
+    assert script and submit, \
+        "the TAs' page's Slurm recipe (grade.sh, then sbatch and merge) is not found: update this test"
     changes = {**RECIPE_CHANGES, "/shared/hw3": str(home), " grade.sh": f" {home / 'grade.sh'}", **(changes or {})}
     if not (ROOT / ".venv" / "bin" / "python").exists():
         changes[".venv/bin/python"] = sys.executable

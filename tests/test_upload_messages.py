@@ -52,6 +52,7 @@ def test_no_message_repeats_itself(upload):
 def test_not_implemented_is_said_once():
     stub = "softmax_loss is not implemented yet. Hint: subtract each row's maximum."
     assert not_implemented_message("softmax_loss", stub) == stub
-    assert not_implemented_message("Var", "exp is not implemented yet. Hint: x") == "exp is not implemented yet. Hint: x"
+    message = "exp is not implemented yet. Hint: x"
+    assert not_implemented_message("Var", message) == message
     assert not_implemented_message("sgd", "") == "sgd is not implemented yet"
     assert not_implemented_message("sgd", "todo") == "sgd is not implemented yet (NotImplementedError: todo)"

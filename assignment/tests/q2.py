@@ -94,7 +94,7 @@ def test_linear_classifier_loss():
         expected = data_loss + 0.1 * np.sum(model.params["W"] ** 2)
         assert np.isclose(loss, expected), f"LinearClassifier loss ({loss_name}) should be data loss + reg * l2(W)"
         for param in ("W", "b"):
-            def f(value, param=param):
+            def f(value, param=param, model=model):
                 model.params[param] = value
                 return model.loss(X, y)[0]
             original = model.params[param]

@@ -98,7 +98,8 @@ def test_var_backward():
     assert isinstance(y, autodiff.Var), f"operations on a Var should return a Var, got {describe(y)}"
     y.backward()
     y.backward()
-    assert x.grad == 7.0, f"d(x*x + x)/dx at 3 is 7 (gradients add over paths, backward twice is the same), got {x.grad}"
+    assert x.grad == 7.0, \
+        f"d(x*x + x)/dx at 3 is 7 (gradients add over paths, backward twice is the same), got {x.grad}"
 
 
 def test_gradient():

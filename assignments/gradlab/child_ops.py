@@ -143,7 +143,7 @@ def autodiff(request, env):
 
 def _encode_node(value, env, depth):
     """A Dual or Var of the student's, as plain data: its value, deriv and grad."""
-    return {"__object__": type(value).__name__, "value": env.plain(getattr(value, "value"), depth),
+    return {"__object__": type(value).__name__, "value": env.plain(value.value, depth),
             "deriv": env.plain(getattr(value, "deriv", None), depth),
             "grad": env.plain(getattr(value, "grad", None), depth)}
 

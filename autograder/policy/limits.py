@@ -25,7 +25,8 @@ def _graded(entry):
     if not isinstance(previous, dict):
         return False
     extra = previous.get("extra_data") if isinstance(previous.get("extra_data"), dict) else {}
-    return extra.get("grader") == results.grader_name(assignment.current()) and "grading_failed" not in extra and "limited" not in extra
+    return (extra.get("grader") == results.grader_name(assignment.current())
+            and "grading_failed" not in extra and "limited" not in extra)
 
 
 def counted(metadata, notes):

@@ -33,7 +33,8 @@ def student_user():
 
 def numpy_paths(site_packages):
     """numpy's own folders in site_packages (the package and the libraries its wheel brings)."""
-    return [str(Path(site_packages) / name) for name in ("numpy", "numpy.libs") if (Path(site_packages) / name).is_dir()]
+    folder = Path(site_packages)
+    return [str(folder / name) for name in ("numpy", "numpy.libs") if (folder / name).is_dir()]
 
 
 @functools.lru_cache(maxsize=None)

@@ -350,7 +350,8 @@ class Sandbox:
 
     def _parse(self, body):
         if len(body) >= wire.HEADER.size and wire.HEADER.unpack_from(body)[0] > MAX_JSON:
-            return Reply("bad_answer", detail=f"sent an answer whose plain-data part is larger than {MAX_JSON >> 20} MB")
+            return Reply("bad_answer",
+                         detail=f"sent an answer whose plain-data part is larger than {MAX_JSON >> 20} MB")
         try:
             answer = wire.decode(body)
         except wire.WireError as error:

@@ -276,7 +276,8 @@ CASES = (
             in_batch=True),
     # -- answers and messages that try to swamp the grader ---------------------------------------
     Hostile("forged_huge_message", ("l1",), [("regularizers", "l1", FORGE_ANSWER.format(
-        answer='{"ok": False, "error": {"type": "E" * (1 << 20), "message": "m" * (1 << 20), "where": "w" * (1 << 20)}}'))],
+        answer='{"ok": False, "error": {"type": "E" * (1 << 20), "message": "m" * (1 << 20), '
+               '"where": "w" * (1 << 20)}}'))],
             collateral=functions_of(*MODULES), in_batch=True),
     Hostile("unwritable_text", ("mse_loss",), [("losses", "mse_loss", """
         raise ValueError("\\ud800 a lone surrogate, and astral characters: " + "\\U00020000" * 3000)
@@ -301,7 +302,8 @@ CASES = (
     Hostile("padded_answers", ("relu_forward",), [("layers", "relu_forward", """
         return np.maximum(0.0, x), (x, np.zeros(2_000_000))  # a 16 MB cache with every answer
         """)], diagnoses=("unsupported_output",), says="larger than 4 MB", collateral=functions_of("layers", "nets")),
-    Hostile("slow_but_legal", (), [(module, None, SLOW_FUNCTIONS) for module in MODULES], options=("--time-budget", "20"),
+    Hostile("slow_but_legal", (), [(module, None, SLOW_FUNCTIONS) for module in MODULES],
+            options=("--time-budget", "20"),
             collateral=functions_of(*MODULES), somewhere="used up its time budget of 20 s", max_timeouts=20,
             max_seconds=20 + 25),
     Hostile("lying_hang_names", ("tanh_forward",), [("layers", "tanh_forward", LIE_WHEN_ASKED)],
