@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 # The assignment every target works on: a folder name under assignments/ or a folder's path.
 ASSIGNMENT ?= gradlab
 A := --assignment $(ASSIGNMENT)
-SUBMISSIONS ?= examples/submissions
-OUT ?= reports
+# Its example submissions and the class's output, unless given: gradlab's at the top
+# (examples/submissions, reports/), another's in its folder (its spec's examples) and reports-NAME/.
+SUBMISSIONS ?= $(if $(filter gradlab,$(ASSIGNMENT)),examples/submissions,assignments/$(ASSIGNMENT)/examples/submissions)
+OUT ?= $(if $(filter gradlab,$(ASSIGNMENT)),reports,reports-$(notdir $(ASSIGNMENT)))
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser slurm mutants mutation-score sandbox-user bench similarity
