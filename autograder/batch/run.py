@@ -27,9 +27,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import grade, results
+from .. import grade, reference_cache, results
 from ..fingerprint import grader_fingerprint
-from ..report import gradebook, html, runs, summary
+from ..report import gradebook, html, plugins, summary
 from ..sandbox import Limits, spawner
 from . import DEFAULT_TIMEOUT
 from . import entries as entries_module
@@ -44,6 +44,9 @@ STUDENT_FILES = (*FILES, STATE, LOG, *(STALE + name for name in FILES))  # what 
 STAGING = ".staging"
 LOCK = ".batch.lock"
 MANIFEST = "batch.json"
+# The report plugins of the bundled assignment (its report.py): until the assignment interface
+# (issue 15) passes the assignment in, its folder is named here.
+PLUGINS = Path(__file__).resolve().parents[2] / "assignments" / "gradlab"
 RESERVED = (gradebook.GRADEBOOK, gradebook.CANVAS, summary.SUMMARY, MANIFEST)  # class files: never a student
 
 
@@ -97,7 +100,8 @@ def _grade_job(staging, limits, due_passed):
     def job(entry):
         folder = staging / names.key(entry.student)
         document = grade.grade_to(entry.path, folder, limits, due_passed=due_passed)
-        html.write_report(document, entry.student, folder / "report.html", due_passed=due_passed)
+        html.write_report(document, entry.student, folder / "report.html", due_passed=due_passed,
+                          plugins=plugins.load(PLUGINS))
     return job
 
 
@@ -233,7 +237,7 @@ def _grade_locked(found, ignored, whole, out, jobs, force, shard, timeout, canva
     progress = Progress(len(todo), stream)
     if todo:
         spawner.zygote()  # boots while the reference trains; every worker forks its children from it
-        runs.prewarm()  # the reference's runs, trained once here and inherited by every worker
+        reference_cache.entry("rubric")  # the reference's results, read once here and inherited by every worker
         staging.mkdir(exist_ok=True)
 
     def done(entry, outcome):
@@ -294,7 +298,7 @@ def write_class_files(out, students, canvas=None, refused=None):
     (refused: dict id -> reason, for entries refused as named, which have no folder of their own)."""
     records = gradebook.load_records(out, students, refused)
     gradebook.write(out / gradebook.GRADEBOOK, records)
-    summary.write(out / summary.SUMMARY, records)
+    summary.write(out / summary.SUMMARY, records, plugins.load(PLUGINS))
     if canvas is not None:
         gradebook.write_canvas(out / gradebook.CANVAS, records, **canvas)
 

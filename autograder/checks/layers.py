@@ -3,9 +3,10 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from .common import GRAD_TOL, away_from, check_layer_gradient, check_value_call, layer_gradient_suspects, rng_for
+from .common import (GRAD_TOL, away_from, check_layer_gradient, check_value_call, compare_gradient,
+                     layer_gradient_suspects, rng_for)
 from .diagnosis import OVERFLOW_HINT, Suspect, ignored_arguments, region, relabel
-from .framework import check, expect_array, unpack
+from .framework import check, unpack
 
 ACTIVATIONS = {  # layer -> (kink points to avoid in gradient checks, keyword arguments to try)
     "relu": ((0.0,), [{}]),
@@ -112,7 +113,8 @@ def _activation_checks(layer, forward_edges, backward_edges):
                 expected = getattr(t.ref.layers, f"{layer}_backward")(dout, cache)
                 _, grads, _ = t.forward_backward(f"layers.{layer}_forward", f"layers.{layer}_backward", (x,), dout,
                                                  **kwargs)
-                expect_array(grads, expected, 1e-7, "dx", lambda x=x, kwargs=kwargs, dout=dout: [
+                compare_gradient(t, f"{layer}_backward", f"dx ({label})", grads, expected, 1e-7, "dx",
+                                 lambda x=x, kwargs=kwargs, dout=dout: [
                     region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer, x),
                     *layer_gradient_suspects(t, layer, (x,), kwargs, dout, "dx")])
 
@@ -149,6 +151,7 @@ def maxout_backward_gradient(t):
         every = {"dx": np.einsum("knm,kdm->nd", dz, w), "dw": np.einsum("nd,knm->kdm", x, dz), "db": dz.sum(axis=1)}
         got = dict(zip(("dx", "dw", "db"), unpack(grads, 3, "maxout_backward")))
         for name in ("dw", "db", "dx"):  # dw first: there the mistake is no constant factor
-            expect_array(got[name], expected[("dx", "dw", "db").index(name)], GRAD_TOL, name, [Suspect(
+            compare_gradient(t, "maxout_backward", f"{name} (tied pieces)", got[name],
+                             expected[("dx", "dw", "db").index(name)], GRAD_TOL, name, [Suspect(
                 "wrong_at_kink", "{what} gives the gradient to every tied piece: on a tie only the first maximal "
                 "piece takes it (as np.argmax picks it)", every[name])])

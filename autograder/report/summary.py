@@ -11,6 +11,7 @@ from ..results import write_atomic
 from . import plots
 from .gradebook import number, test_columns
 from .html import esc, fmt, image, page, table
+from .plugins import Plugins
 
 SUMMARY = "summary.html"
 SLOWEST = 10
@@ -42,13 +43,13 @@ def _diagnoses(graded):
     return tests, students
 
 
-def summary_page(records):
-    """summary.html as text."""
+def summary_page(records, plugins=Plugins()):
+    """summary.html as text; plugins: the assignment's (plugins.load), for its title."""
     graded = [r for r in records if r.results is not None]
     totals = [r.score for r in graded]
     maximum = max((sum(t["max_score"] for t in r.results["tests"]) for r in graded), default=100.0)
     statuses = Counter(r.status for r in records)
-    body = ["<h1>gradlab: class summary</h1>",
+    body = [f"<h1>{esc(plugins.title)}: class summary</h1>",
             f"<p>{len(records)} submissions: " + ", ".join(f"{n} {esc(s)}" for s, n in sorted(statuses.items()))
             + ".</p>"]
     if totals:
@@ -83,9 +84,9 @@ def summary_page(records):
         link = f'<a href="{esc(quote(record.student))}/report.html">{name}</a>' if record.results else name
         rows.append([link, number(record.score) or "–", esc(record.status), esc(record.message)])
     body.append(table(["Student", "Total", "Status", "Note"], rows, numeric=(1,)))
-    return page("gradlab: class summary", "\n".join(body))
+    return page(f"{plugins.title}: class summary", "\n".join(body))
 
 
-def write(path, records):
-    """Write summary.html for records (atomically)."""
-    write_atomic(path, summary_page(records))
+def write(path, records, plugins=Plugins()):
+    """Write summary.html for records (atomically); plugins as for summary_page."""
+    write_atomic(path, summary_page(records, plugins))
