@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_CLASSES = 10  # a grid cell is one digit
+DIGITS = frozenset("0123456789")
 
 
 def _number(value):
@@ -132,7 +133,7 @@ def classes_to_rows(classes):
 def rows_to_classes(rows, shape):
     """The inverse of classes_to_rows: a read-only (H, W) int8 array; ValueError if rows do not fit shape."""
     text = "".join(rows)
-    if len(rows) != shape[0] or len(text) != shape[0] * shape[1] or not text.isdigit() or not text.isascii():
+    if len(rows) != shape[0] or len(text) != shape[0] * shape[1] or not set(text) <= DIGITS:
         raise ValueError(f"a grid of {shape[0]} rows of {shape[1]} digits was expected")
     classes = (np.frombuffer(text.encode("ascii"), np.uint8) - ord("0")).astype(np.int8).reshape(shape)
     classes.flags.writeable = False
