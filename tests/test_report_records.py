@@ -46,7 +46,7 @@ def test_every_kind_round_trips_through_json():
     back = _through_json(boundary)
     assert np.array_equal(back.student, grid) and np.array_equal(back.reference, 1 - grid % 2)
     assert back.extent == boundary.extent and back.size == 7 and back.accuracy == 0.5 and back.reference_accuracy is None
-    assert np.allclose(back.points, boundary.points, rtol=0, atol=1e-4) and back.labels.tolist() == [0, 1, 1, 0, 1]
+    assert np.allclose(back.points, boundary.points, rtol=0, atol=1e-3) and back.labels.tolist() == [0, 1, 1, 0, 1]
     assert np.array_equal(back.grid()[0], boundary.grid()[0])
     assert _through_json(records.DecisionBoundary("d", 0, (0, 1, 0, 1), 2, None, np.zeros((2, 2), int),
                                                   np.zeros((0, 2)), np.zeros(0, int))).student is None
@@ -61,6 +61,9 @@ def test_unknown_or_malformed_records_are_skipped():
                                     np.zeros(1, int)).to_data()
     assert records.from_data(dict(rows, reference=["01", "2x"])) is None
     assert records.from_data(dict(rows, reference=["010", "22"])) is None
+    assert records.from_data(dict(rows, labels="01")) is None  # a label per point
+    assert records.from_data(dict(rows, points="0.5 x")) is None
+    assert records.from_data(rows) is not None
     test = {"extra_data": {"records": [good, {"kind": "someone_elses"}, {"kind": "training_run"}]}}
     assert records.of_test(test) == [records.GradientCheck("f", "dx", 0.0, 1e-7)]
     with pytest.raises(ValueError):

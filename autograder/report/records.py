@@ -17,8 +17,11 @@ Kinds:
 Non-finite numbers: results.json carries them as text ("nan", "inf"); from_data() reads such a
 value back as float("nan") (an error) or keeps it for the plots to draw as missing (curves).
 
-Size: a decision boundary stores each grid row as a string of digits (one character per grid
-point, classes 0 to 9), 10 kB for a 100 x 100 grid, so that four runs' pictures (student's and
+Size and speed: a decision boundary stores each grid row as a string of digits (one character
+per grid point, classes 0 to 9: 10 kB for a 100 x 100 grid), its data points as one string
+"x0 y0 x1 y1 ..." (three decimals: a dot on a picture 185 pixels wide) and their labels as one
+string of digits. Few JSON values, then: results.json is written with indentation, by Python's
+slower encoder, whose time goes with the number of values. Four runs' pictures (student's and
 reference's) add about 100 kB to results.json, well within its 1 MB bound.
 """
 import math
@@ -127,7 +130,7 @@ def classes_to_rows(classes):
         raise ValueError(f"a grid holds classes 0 to {MAX_CLASSES - 1} in two dimensions")
     digits = (classes.astype(np.uint8) + ord("0")).tobytes()
     width = classes.shape[1]
-    return [digits[i:i + width].decode("ascii") for i in range(0, len(digits), width)]
+    return [digits[i * width:(i + 1) * width].decode("ascii") for i in range(classes.shape[0])]
 
 
 def rows_to_classes(rows, shape):
@@ -151,8 +154,7 @@ class DecisionBoundary:
     - student: (size, size) int array of predicted classes, or None when the student's trained
       parameters could not be used (wrong shapes, not finite).
     - reference: (size, size) int array, the trained reference's predictions.
-    - points: (n, 2) float array, the run's data (in JSON: one flat list x0, y0, x1, y1, ...,
-      rounded to 4 decimals); labels: (n,) int array, their classes.
+    - points: (n, 2) float array, the run's data; labels: (n,) int array, their classes.
     - accuracy, reference_accuracy: floats (or None), training accuracies, for the panel titles.
     """
     data: str
@@ -181,9 +183,8 @@ class DecisionBoundary:
                 "extent": [float(v) for v in self.extent], "size": int(self.size),
                 "student": None if self.student is None else classes_to_rows(self.student),
                 "reference": classes_to_rows(self.reference),
-                # x0, y0, x1, y1, ...: four decimals place a dot on a picture 185 pixels wide.
-                "points": np.round(np.asarray(self.points, dtype=float), 4).ravel().tolist(),
-                "labels": [int(v) for v in self.labels],
+                "points": " ".join(f"{v:.3f}" for v in np.asarray(self.points, dtype=float).ravel().tolist()),
+                "labels": classes_to_rows(np.asarray(self.labels).reshape(1, -1))[0],
                 "accuracy": None if self.accuracy is None else _json_float(self.accuracy),
                 "reference_accuracy": None if self.reference_accuracy is None else _json_float(self.reference_accuracy)}
 
@@ -193,10 +194,8 @@ class DecisionBoundary:
         extent = tuple(float(v) for v in data["extent"])
         if size < 2 or len(extent) != 4 or not all(map(math.isfinite, extent)):
             raise ValueError("a decision boundary needs a grid of at least 2 x 2 points and a finite extent")
-        points = np.asarray(data["points"], dtype=float).reshape(-1, 2)
-        labels = np.asarray(data["labels"], dtype=int)
-        if labels.shape != (len(points),):
-            raise ValueError("a decision boundary needs one label per data point")
+        points = np.array(str(data["points"]).split(), dtype=float).reshape(-1, 2)
+        labels = rows_to_classes([str(data["labels"])], (1, len(points)))[0]
         student = data.get("student")
         return cls(str(data["data"]), int(data["seed"]), extent, size,
                    None if student is None else rows_to_classes(student, (size, size)),
