@@ -45,7 +45,8 @@ def test_every_kind_round_trips_through_json():
                                         rng.standard_normal((5, 2)), np.array([0, 1, 1, 0, 1]), 0.5, None)
     back = _through_json(boundary)
     assert np.array_equal(back.student, grid) and np.array_equal(back.reference, 1 - grid % 2)
-    assert back.extent == boundary.extent and back.size == 7 and back.accuracy == 0.5 and back.reference_accuracy is None
+    assert back.extent == boundary.extent and back.size == 7
+    assert back.accuracy == 0.5 and back.reference_accuracy is None
     assert np.allclose(back.points, boundary.points, rtol=0, atol=1e-3) and back.labels.tolist() == [0, 1, 1, 0, 1]
     assert np.array_equal(back.grid()[0], boundary.grid()[0])
     assert _through_json(records.DecisionBoundary("d", 0, (0, 1, 0, 1), 2, None, np.zeros((2, 2), int),
