@@ -59,11 +59,11 @@ def grid(X):
 
 
 def _predictions(model, points):
-    """The classes model predicts on a grid's points: (GRID, GRID) int8 array. Ten grid rows at a
-    time: the hidden layer of 10,000 points at once would add ~10 MB to the grader's peak memory."""
+    """The classes model predicts on a grid's points: (GRID, GRID) int8 array. In ten parts: the
+    hidden layer of 10,000 points at once adds ~10 MB to the grader's peak memory, and is slower."""
     with np.errstate(all="ignore"):
-        return np.stack([model.predict(rows) for rows in points.reshape(GRID // 10, -1, 2)]).reshape(
-            GRID, GRID).astype(np.int8)
+        parts = [model.predict(part) for part in np.array_split(points, 10)]
+    return np.concatenate(parts).reshape(GRID, GRID).astype(np.int8)
 
 
 def _entry_name(kind, name, seed):
