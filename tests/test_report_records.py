@@ -171,3 +171,10 @@ def test_gradlab_plugin_draws_the_sampling_counts(mistakes):
     heading, fragment = gradlab.sections[0](mistakes)
     assert heading == "Minibatch sampling" and "drew 300 rows in all from 20" in fragment
     assert gradlab.sections[0]({"tests": []}) is None
+
+
+def test_the_report_package_names_no_assignment():
+    """What is an assignment's own lives in its report.py: autograder/report/ never names one."""
+    found = [str(path.relative_to(ROOT)) for path in (ROOT / "autograder" / "report").glob("*.py")
+             if "gradlab" in path.read_text().lower()]
+    assert found == []

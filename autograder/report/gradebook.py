@@ -181,13 +181,14 @@ def _roster(path):
     return keyed
 
 
-def write_canvas(path, records, assignment="gradlab", roster=None):
+def write_canvas(path, records, assignment, roster=None):
     """Write canvas.csv, importable in Canvas (Grades > Import).
 
     Inputs:
     - path: Path to write.
     - records: list of Record.
-    - assignment: the Canvas assignment column, e.g. "gradlab (12345)" to match an existing one.
+    - assignment: the Canvas assignment column, e.g. "Homework 2 (12345)" to match an existing one
+      (the command line's --canvas-assignment).
     - roster: None or Path of a Canvas gradebook export; a student whose folder name equals a
       roster row's SIS Login ID, SIS User ID or ID takes that row's identity columns.
 
