@@ -159,7 +159,7 @@ def test_plugins_add_sections_and_a_failing_one_leaves_a_note(tmp_path):
         "SECTIONS = [count, nothing, broken]\n")
     loaded = plugins.load(tmp_path / "demo")
     document = {"score": 1, "tests": [{"name": "t", "score": 1, "max_score": 1, "status": "passed",
-                                       "visibility": "visible", "extra_data": {}}], "extra_data": {}}
+                                       "visibility": "visible", "extra_data": {"id": "t"}}], "extra_data": {}}
     page = html.student_report(document, "s", plugins=loaded)
     assert "<h1>demo: s</h1>" in page and "<h2>Count</h2>\n<p>1 tests</p>" in page
     assert "A section of this report could not be drawn (KeyError: &#x27;oops&#x27;)" in page
