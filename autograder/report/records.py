@@ -1,6 +1,6 @@
 """The records reports draw: the typed contract between checks and reports, in one place.
 
-A check measures; a report draws. What passes between them is a record: a small dataclass
+A check measures; a report draws. What passes between them is a record: a small named tuple
 that a check builds in the trusted grading process (Tester.record) and that travels in
 results.json as plain JSON, in the `extra_data.records` list of the test that made it
 (each record a dict with its `kind`). Reports read records only, through from_data(); they
@@ -24,8 +24,8 @@ string of digits. Few JSON values, then: results.json is written with indentatio
 slower encoder, whose time goes with the number of values. Four runs' pictures (student's and
 reference's) add about 100 kB to results.json, well within its 1 MB bound.
 """
+import collections
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,8 +51,9 @@ def _optional_float(value):
     return None if value is None else _number(value)
 
 
-@dataclass(frozen=True)
-class GradientCheck:
+# Named tuples, not frozen dataclasses (as the harness's other records): this module loads at every
+# start of the grader, where a dataclass's generated methods cost milliseconds to compile.
+class GradientCheck(collections.namedtuple("GradientCheck", ("function", "where", "error", "tolerance"))):
     """One analytic gradient compared with the reference's.
 
     - function: str, the graded function (e.g. "affine_backward", "MLP.loss").
@@ -60,10 +61,7 @@ class GradientCheck:
     - error: float, the largest relative error over its entries (nan: not a finite number).
     - tolerance: float, the relative error the check accepts.
     """
-    function: str
-    where: str
-    error: float
-    tolerance: float
+    __slots__ = ()
     kind = "gradient_check"
 
     @property
@@ -80,8 +78,8 @@ class GradientCheck:
         return cls(str(data["function"]), str(data["where"]), _number(data["error"]), _number(data["tolerance"]))
 
 
-@dataclass(frozen=True)
-class TrainingRun:
+class TrainingRun(collections.namedtuple("TrainingRun", ("data", "seed", "loss", "reference_loss", "accuracy",
+                                                         "reference_accuracy", "threshold"))):
     """One training run of the student's code beside the reference's on the same data and seed.
 
     - data: str, the data set's name; seed: int.
@@ -90,13 +88,7 @@ class TrainingRun:
     - accuracy, reference_accuracy: floats, training accuracy after the run (None: not measured).
     - threshold: float, the training accuracy a run needs to pass.
     """
-    data: str
-    seed: int
-    loss: list
-    reference_loss: list
-    accuracy: float
-    reference_accuracy: float
-    threshold: float
+    __slots__ = ()
     kind = "training_run"
 
     @property
@@ -143,8 +135,9 @@ def rows_to_classes(rows, shape):
     return classes
 
 
-@dataclass(frozen=True)
-class DecisionBoundary:
+class DecisionBoundary(collections.namedtuple("DecisionBoundary", ("data", "seed", "extent", "size", "student",
+                                                                   "reference", "points", "labels", "accuracy",
+                                                                   "reference_accuracy"), defaults=(None, None))):
     """The classes two trained networks predict over a grid, the student's beside the reference's.
 
     - data: str, the data set's name; seed: int.
@@ -157,16 +150,7 @@ class DecisionBoundary:
     - points: (n, 2) float array, the run's data; labels: (n,) int array, their classes.
     - accuracy, reference_accuracy: floats (or None), training accuracies, for the panel titles.
     """
-    data: str
-    seed: int
-    extent: tuple
-    size: int
-    student: np.ndarray
-    reference: np.ndarray
-    points: np.ndarray
-    labels: np.ndarray
-    accuracy: float = None
-    reference_accuracy: float = None
+    __slots__ = ()
     kind = "decision_boundary"
 
     @property
