@@ -81,6 +81,7 @@ def _bounded(document):
     extra = document["extra_data"]
     for test in document["tests"]:
         test["extra_data"]["figures"] = {}
+        test["extra_data"]["records"] = []
         for case in test["extra_data"]["cases"]:
             case["figures"] = {}
     extra["notes"].append(f"figures and texts cut: results.json would pass {MAX_RESULTS >> 20} MB")
@@ -146,6 +147,7 @@ def _run_test(test, tester, check):
             "cases": [{"name": c.name, "passed": c.passed, "message": c.message, "diagnosis": c.diagnosis or None,
                        "figures": c.figures} for c in cases],
             "figures": tester.figures,
+            "records": [record.to_data() for record in tester.records],
         }),
     }
 

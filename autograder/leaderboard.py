@@ -1,8 +1,9 @@
 """results.json's leaderboard (Gradescope's "leaderboard" array of name, value, order), from the
 figures a test already measured: nothing new runs for it.
 
-Enabled by the rubric's [policy.leaderboard] (its test: one whose extra_data.figures.runs hold
-an accuracy each, as a convergence test's do): the mean training accuracy of the student's
+Enabled by the rubric's [policy.leaderboard] (its test: one whose extra_data.records hold
+training runs, records.TrainingRun, each with its accuracy, as a convergence test's do): the
+mean training accuracy of the student's
 network over the test's cases (e.g. its seeds), a case without a run (train raised, timed out)
 counting 0, and with
 training_time = true the seconds the test took (the student's training, in the sandbox: a
@@ -10,14 +11,17 @@ measurement, which varies from run to run). The leaderboard is shown to students
 so it follows the test's visibility: before the test is shown (e.g. an after_due_date test
 before the due date), there is no leaderboard.
 """
+import math
+
 from . import policy, visibility
+from .report import records
 
 
 def entries(tests, timings, board, due_passed=True):
     """The leaderboard's entries.
 
     Inputs:
-    - tests: results.json's tests (dicts with extra_data.id and extra_data.figures.runs).
+    - tests: results.json's tests (dicts with extra_data.id and extra_data.records).
     - timings: dict test id -> seconds, as grade.grade returns.
     - board: policy.Leaderboard, or None (off).
     - due_passed: whether the due date has passed (see visibility.shown).
@@ -31,9 +35,9 @@ def entries(tests, timings, board, due_passed=True):
     test = next((t for t in tests if t.get("extra_data", {}).get("id") == board.test), None)
     if test is None or not visibility.shown(test["visibility"], due_passed):
         return []
-    runs = test["extra_data"].get("figures", {}).get("runs", [])
-    accuracies = [run.get("accuracy") for run in runs]
-    accuracies = [a if isinstance(a, (int, float)) and not isinstance(a, bool) else 0.0 for a in accuracies]
+    runs = records.of_test(test, records.TrainingRun.kind)
+    # Not measured (None) or not a finite number: 0, as for a seed without a run.
+    accuracies = [run.accuracy if run.accuracy is not None and math.isfinite(run.accuracy) else 0.0 for run in runs]
     if not runs:
         return []
     # A case (a seed) whose run gave nothing counts 0: failing on purpose on a weak seed never helps.

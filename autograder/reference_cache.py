@@ -55,7 +55,6 @@ def compute(spec=None):
     now: dict name -> Entry. Its checks package may define reference_entries() (dict name -> Entry)."""
     # Imported here: these modules read their results through this one.
     from . import assignment, policy, rubric
-    from .report import runs
     spec = assignment.current() if spec is None else spec
     data = (spec.folder / assignment.SPEC).read_bytes()
     entries = {"rubric": Entry({"tests": rubric.as_data(rubric.parse(spec))}, {}),
@@ -65,8 +64,6 @@ def compute(spec=None):
     own = getattr(spec.import_part("checks"), "reference_entries", None)
     if own is not None:
         entries.update(own())
-    if spec.import_part("checks.convergence") is not None:  # stopgap until reports draw typed records
-        entries.update(runs.reference_entries())
     return entries
 
 

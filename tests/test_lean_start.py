@@ -6,7 +6,7 @@ from autograder import reference_cache
 from mutate import ROOT
 
 # Modules for writing reports, grading a class or parsing TOML: none is needed to grade one upload.
-NOT_NEEDED = {"autograder.report.html", "autograder.report.plots", "autograder.report.runs",
+NOT_NEEDED = {"autograder.report.html", "autograder.report.plots", "autograder.report.plugins",
               "autograder.report.summary", "autograder.report.gradebook", "autograder.batch.run",
               "autograder.batch.pool", "multiprocessing", "tomllib", "difflib"}
 

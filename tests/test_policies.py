@@ -9,6 +9,7 @@ from autograder import assignment, grade, leaderboard, policy, rubric
 from autograder.gradescope import metadata
 from autograder.gradescope import run as gradescope_run
 from autograder.policy import late, limits
+from autograder.report import records
 from autograder.results import grader_name
 from mutate import ROOT
 from results_schema import validate as validate_results
@@ -263,9 +264,15 @@ def test_run_autograder_deducts_for_lateness(tmp_path, monkeypatch):
 # The leaderboard
 
 
+def training_runs(accuracies):
+    """extra_data.records of a convergence test on ring whose runs (seeds 0, 1, ...) reached accuracies."""
+    return [records.TrainingRun("ring", seed, [0.7, 0.1], [0.7, 0.1], accuracy, 1.0, 0.95).to_data()
+            for seed, accuracy in enumerate(accuracies)]
+
+
 def test_the_leaderboard_comes_from_the_convergence_runs():
-    runs = [{"accuracy": 0.99}, {"accuracy": 0.97}]
-    tests = [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring", "figures": {"runs": runs}}}]
+    tests = [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring",
+                                                             "records": training_runs([0.99, 0.97])}}]
     board = policy.Leaderboard("convergence.ring")
     accuracy = {"name": "Accuracy on ring", "value": 0.98, "order": "desc"}
     assert leaderboard.entries(tests, {"convergence.ring": 1.234}, board) == [accuracy]
@@ -274,7 +281,11 @@ def test_the_leaderboard_comes_from_the_convergence_runs():
         accuracy, {"name": "Training time on ring (s)", "value": 1.23, "order": "asc"}]
     assert leaderboard.entries(tests, {}, board, due_passed=False) == []  # the test is not shown yet
     assert leaderboard.entries(tests, {}, None) == []
-    assert leaderboard.entries([{**tests[0], "extra_data": {"id": "convergence.ring", "figures": {}}}], {}, board) == []
+    assert leaderboard.entries([{**tests[0], "extra_data": {"id": "convergence.ring", "records": []}}], {}, board) == []
+    # Only training runs count: another test's records (a gradient check) make no leaderboard.
+    gradient = records.GradientCheck("MLP.loss", "W1", 1e-9, 1e-7).to_data()
+    assert leaderboard.entries([{**tests[0], "extra_data": {"id": "convergence.ring", "records": [gradient]}}],
+                               {}, board) == []
 
 
 def test_a_graded_submission_has_a_valid_leaderboard(tmp_path, monkeypatch):
@@ -282,7 +293,8 @@ def test_a_graded_submission_has_a_valid_leaderboard(tmp_path, monkeypatch):
     validate_results(results)
     assert "## Leaderboard\n\n- Accuracy on ring: " in (tmp_path / "report.md").read_text()
     ring = next(t for t in results["tests"] if t["extra_data"]["id"] == "convergence.ring")
-    accuracies = [run["accuracy"] for run in ring["extra_data"]["figures"]["runs"]]
+    accuracies = [run["accuracy"] for run in ring["extra_data"]["records"] if run["kind"] == "training_run"]
+    assert len(accuracies) == len(ring["extra_data"]["cases"]) == 2
     assert results["leaderboard"] == [{"name": "Accuracy on ring", "value": round(sum(accuracies) / len(accuracies), 4),
                                        "order": "desc"}]
     assert "leaderboard" not in grade.grade(EXAMPLES / "complete", due_passed=False)[0]
@@ -332,11 +344,12 @@ def test_a_seed_whose_training_raised_counts_zero_on_the_leaderboard():
     cases = [{"name": f"ring, seed {s}", "passed": s == 0} for s in range(3)]
     def ring(runs):
         return [{"visibility": "after_due_date", "extra_data": {"id": "convergence.ring", "cases": cases,
-                                                                "figures": {"runs": runs}}}]
+                                                                "records": runs}}]
     board = policy.Leaderboard("convergence.ring")
-    honest = [{"seed": 0, "accuracy": 0.99}, {"seed": 1, "accuracy": 0.80}, {"seed": 2, "accuracy": 0.82}]
+    honest = training_runs([0.99, 0.80, 0.82])
     assert leaderboard.entries(ring(honest), {}, board)[0]["value"] == 0.87
     assert leaderboard.entries(ring(honest[:1]), {}, board)[0]["value"] == 0.33  # seeds 1 and 2 raised
+    assert leaderboard.entries(ring(training_runs([0.99, None, 0.81])), {}, board)[0]["value"] == 0.6  # unmeasured: 0
 
 
 @pytest.mark.parametrize("lost", [{}, {"output": "The autograder failed to execute correctly."},

@@ -132,7 +132,7 @@ def test_an_edited_reference_rebuilds_the_cache(tmp_path):
     assert rebuilt["key"]["grader"] != original["key"]["grader"]
     assert _run(copy, "reference-cache", "--check").returncode == 0
     results = json.loads((tmp_path / "out" / "results.json").read_text())
-    runs = [run for test in results["tests"] for run in test["extra_data"]["figures"].get("runs", [])]
+    runs = [run for test in results["tests"] for run in test["extra_data"]["records"] if run["kind"] == "training_run"]
     assert len(runs) == len(convergence.RUNS)
     for run in runs:
         kind = convergence.MODELS[run["data"]]

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from autograder import grade
-from autograder.report import gradebook, html, plots, runs, summary
+from autograder.report import gradebook, html, plots, plugins, records, summary
 from mutate import ROOT
 
 EXAMPLES = ROOT / "examples" / "submissions"
+GRADLAB = plugins.load(ROOT / "assignments" / "gradlab")
 IMAGE = re.compile(r'<img alt="([^"]*)" src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)">')
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -49,8 +50,13 @@ def svg_size(data):
     return float(root.get("width")), float(root.get("height"))
 
 
+def boundaries(document):
+    """The decision-boundary records of a results document, in test order."""
+    return [record for _, record in records.of_document(document, records.DecisionBoundary.kind)]
+
+
 def test_report_shows_scores_failures_and_three_plots(documents):
-    page = html.student_report(documents["mistakes"], "ben")
+    page = html.student_report(documents["mistakes"], "ben", plugins=GRADLAB)
     assert "<h1>gradlab: ben</h1>" in page and f"{documents['mistakes']['score']:.4g} / 100" in page
     for test in documents["mistakes"]["tests"]:
         assert f"<code>{test['tags'][0]}</code>" in page  # score per function
@@ -73,17 +79,13 @@ def test_gradient_chart_has_a_row_per_compared_gradient(documents):
     assert html.gradient_rows(documents["empty"]["tests"]) == []
 
 
-def test_boundaries_are_recomputed_from_the_runs_parameters(documents):
-    complete = runs.hard_case_runs(documents["complete"])
-    mistakes = runs.hard_case_runs(documents["mistakes"])
-    assert [(r["data"], r["seed"]) for r in complete] == [("ring", 0), ("ring", 1), ("three_modes", 0),
-                                                            ("three_modes", 1)]
-    for run in complete:  # the complete submission trains exactly like the reference
-        panel = runs.boundary(run)
-        assert panel["student"].shape == panel["xx"].shape and np.array_equal(panel["student"], panel["reference"])
-    assert any(not np.array_equal(p["student"], p["reference"]) for p in map(runs.boundary, mistakes))
-    broken = dict(complete[0], params={"W1": [[1.0]]})
-    assert runs.boundary(broken)["student"] is None
+def test_boundaries_are_computed_at_grading_time_from_the_runs_parameters(documents):
+    complete, mistakes = boundaries(documents["complete"]), boundaries(documents["mistakes"])
+    assert [(r.data, r.seed) for r in complete] == [("ring", 0), ("ring", 1), ("three_modes", 0), ("three_modes", 1)]
+    for record in complete:  # the complete submission trains exactly like the reference
+        assert record.student.shape == (record.size, record.size) == record.grid()[0].shape
+        assert np.array_equal(record.student, record.reference)
+    assert any(not np.array_equal(r.student, r.reference) for r in mistakes)
 
 
 def test_a_submission_without_runs_or_gradients_still_gets_a_report(documents):
@@ -114,30 +116,62 @@ def test_a_chart_or_page_that_cannot_be_drawn_leaves_a_note(documents, tmp_path)
     assert "The detailed report could not be built" in page and "results.json holds every test" in page
 
 
-def test_report_building_never_imports_student_code_nor_matplotlib_and_is_reproducible(documents, tmp_path):
+# Imports a report must never need: the check API, the assignment's checks (its folder is imported as a
+# package named _assignment_<name>_<hash>), the reference (and its cache), student code, matplotlib.
+BLOCKED = ("autograder.checks", "autograder.reference", "autograder.reference_cache", "gradlab", "gradlab_reference",
+           "matplotlib")
+ASSIGNMENT_PACKAGES = "_assignment_"
+BLOCK = ("import sys\n"
+         "class Block:\n"
+         "    def find_spec(self, name, path=None, target=None):\n"
+         f"        if any(name == b or name.startswith(b + '.') for b in {BLOCKED!r}) \\\n"
+         f"                or name.startswith({ASSIGNMENT_PACKAGES!r}):\n"
+         "            raise ImportError('blocked: ' + name)\n"
+         "sys.meta_path.insert(0, Block())\n")
+
+
+def test_a_report_is_built_from_results_json_alone_and_is_reproducible(documents, tmp_path):
+    """In a fresh process where checks, reference and student code cannot be imported, report.html
+    is built from results.json and the assignment's plugins, with every section, byte for byte as here."""
     (tmp_path / "results.json").write_text(json.dumps(documents["mistakes"]))
-    code = ("import hashlib, json, sys; from autograder.report import html; "
-            f"page = html.student_report(json.load(open({str(tmp_path / 'results.json')!r})), 'x'); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('gradlab', 'matplotlib'))); "
-            "print(hashlib.sha256(page.encode()).hexdigest())")
+    code = (BLOCK + "import hashlib, json; from autograder.report import html, plugins; "
+            f"page = html.student_report(json.load(open({str(tmp_path / 'results.json')!r})), 'x', "
+            f"plugins=plugins.load({str(ROOT / 'assignments' / 'gradlab')!r})); "
+            f"print(sorted(m for m in sys.modules if any(m == b or m.startswith(b + '.') for b in {BLOCKED!r}) "
+            f"or m.startswith({ASSIGNMENT_PACKAGES!r}))); "
+            "print(hashlib.sha256(page.encode()).hexdigest()); print(page)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    modules, digest = done.stdout.split()
+    modules, digest, page = done.stdout.split("\n", 2)
     assert modules == "[]"
+    for heading in ("Score per function", "What to fix", "Gradient checks", "Training runs", "Decision boundaries",
+                    "Minibatch sampling", "All tests"):
+        assert f"{heading}</h" in page
+    assert len(IMAGE.findall(page)) == 3 and "could not be drawn" not in page
     # Another interpreter (another hash seed) draws the same bytes as this one.
-    page = html.student_report(json.loads((tmp_path / "results.json").read_text()), "x")
+    page = html.student_report(json.loads((tmp_path / "results.json").read_text()), "x", plugins=GRADLAB)
     assert digest == hashlib.sha256(page.encode()).hexdigest()
 
 
+@pytest.mark.parametrize("code, blocked", [
+    ("import autograder.checks.framework", "autograder.checks"),
+    ("from autograder import assignment; assignment.current().import_part('checks.convergence')", "_assignment_"),
+])
+def test_the_blocker_blocks(code, blocked):
+    """The check above can fail: importing the check API or the assignment's checks under the blocker fails."""
+    done = subprocess.run([sys.executable, "-c", BLOCK + code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and f"blocked: {blocked}" in done.stderr
+
+
 def test_boundary_chart_holds_a_region_image_per_network_and_every_data_point(documents):
-    panels = [runs.boundary(run) for run in runs.hard_case_runs(documents["mistakes"])[:2]]
+    panels = [html.boundary_panel(record) for record in boundaries(documents["mistakes"])[:2]]
     panels[1] = dict(panels[1], student=None)  # parameters that could not be used
     root = svg(plots.decision_boundaries(panels))
     images = [image.get("href") for image in root.iter(SVG + "image")]
     assert len(images) == 3  # yours and the reference's for the first run, the reference's only for the second
     for href in images:
         assert href.startswith("data:image/png;base64,")
-        assert png_size(base64.b64decode(href.split(",", 1)[1], validate=True)) == (runs.GRID, runs.GRID)
+        assert png_size(base64.b64decode(href.split(",", 1)[1], validate=True)) == (panels[0]["xx"].shape[::-1])
     text = " ".join("".join(node.itertext()) for node in root.iter(SVG + "text"))
     assert "no usable parameters" in text and "reference: 100%" in text
     dots = [path.get("d") for group in root.iter(SVG + "g") for path in group.iter(SVG + "path")]
@@ -216,7 +250,7 @@ def rendered_images(page, tmp_path):
 
 
 def test_chromium_renders_every_image_of_a_report_and_the_summary(documents, tmp_path):
-    report = html.student_report(documents["mistakes"], "ben")
+    report = html.student_report(documents["mistakes"], "ben", plugins=GRADLAB)
     assert rendered_images(report, tmp_path / "a") == (3, 3)
     records = [gradebook.Record(n, "graded", "", 1.0, d) for n, d in sorted(documents.items())]
     assert rendered_images(summary.summary_page(records), tmp_path / "b") == (2, 2)

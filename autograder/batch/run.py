@@ -27,9 +27,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import adjust, adjustments, grade, results
+from .. import adjust, adjustments, grade, reference_cache, results
 from ..fingerprint import grader_fingerprint
-from ..report import gradebook, html, runs, summary
+from ..report import gradebook, html, plugins, summary
 from ..sandbox import Limits, spawner
 from . import DEFAULT_TIMEOUT
 from . import entries as entries_module
@@ -95,10 +95,13 @@ def _up_to_date(folder, digest, fingerprint, due_passed):
 
 def _grade_job(staging, limits, due_passed):
     """The worker's job for one entry: grade it with limits and write its files into staging/<key>/."""
+    report_plugins = plugins.current()  # loaded here, once: every forked worker inherits them
+
     def job(entry):
         folder = staging / names.key(entry.student)
         document = grade.grade_to(entry.path, folder, limits, due_passed=due_passed)
-        html.write_report(document, entry.student, folder / "report.html", due_passed=due_passed)
+        html.write_report(document, entry.student, folder / "report.html", due_passed=due_passed,
+                          plugins=report_plugins)
     return job
 
 
@@ -235,7 +238,7 @@ def _grade_locked(found, ignored, whole, out, jobs, force, shard, timeout, canva
     progress = Progress(len(todo), stream)
     if todo:
         spawner.zygote()  # boots while the reference trains; every worker forks its children from it
-        runs.prewarm()  # the reference's runs, trained once here and inherited by every worker
+        reference_cache.entry("rubric")  # the reference's results, read once here and inherited by every worker
         staging.mkdir(exist_ok=True)
 
     def done(entry, outcome):
@@ -303,7 +306,7 @@ def write_class_files(out, students, canvas=None, refused=None):
     records = gradebook.load_records(out, students, refused)
     records, problems, column = adjust.apply_to_class(out, records)
     gradebook.write(out / gradebook.GRADEBOOK, records, column)
-    summary.write(out / summary.SUMMARY, records)
+    summary.write(out / summary.SUMMARY, records, plugins.current())
     if canvas is not None:
         gradebook.write_canvas(out / gradebook.CANVAS, records, **canvas)
     return problems

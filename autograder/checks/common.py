@@ -4,8 +4,9 @@ import zlib
 
 import numpy as np
 
+from ..report.records import GradientCheck
 from .diagnosis import ignored_arguments
-from .framework import CheckFailed, expect_array, expect_float, expect_unchanged, unpack
+from .framework import CheckFailed, expect_array, expect_float, expect_unchanged, rel_error, unpack
 
 # Tolerances (relative error, CS231n's rel_error) and why:
 VALUE_TOL = 1e-7      # float64 results of the same formula written differently agree to ~1e-14
@@ -73,6 +74,40 @@ def _identical(a, b):
         return False
 
 
+def _note_gradient(t, function, where, error, tolerance):
+    """Keep the worst relative error of one gradient over a test's cases, as a GradientCheck record."""
+    new = GradientCheck(function, where, float(error), tolerance)
+    for index, old in enumerate(t.records):
+        if isinstance(old, GradientCheck) and (old.function, old.where) == (function, where):
+            if not new.error <= old.error:  # nan (not finite) is the worst
+                t.records[index] = new
+            return
+    t.record(new)
+
+
+def compare_gradient(t, function, where, got, expected, tol=GRAD_TOL, what=None, suspects=(), n=None):
+    """expect_array for an analytic gradient, its relative error kept for the report
+    (records.GradientCheck: function, where, e.g. "affine_backward", "dw"); what names it in
+    messages (default where). Returns the largest relative error; raises CheckFailed."""
+    try:
+        error = expect_array(got, expected, tol, what or where, suspects, n)
+    except CheckFailed as failure:
+        if "rel_error" in failure.figures:  # a wrong value, measured (not a wrong shape or type)
+            _note_gradient(t, function, where, failure.figures["rel_error"], tol)
+        raise
+    _note_gradient(t, function, where, error, tol)
+    return error
+
+
+def record_gradient(t, function, where, got, expected, tol=GRAD_TOL):
+    """Keep got's relative error against expected for the report without judging it (for a
+    gradient another case of the test already holds to tol); nothing when got is no finite
+    float array of expected's shape."""
+    if isinstance(got, np.ndarray) and got.shape == expected.shape and got.dtype.kind == "f" \
+            and np.all(np.isfinite(got)):
+        _note_gradient(t, function, where, float(np.max(rel_error(got, expected), initial=0.0)), tol)
+
+
 def check_loss_gradient(t, target, args, reference, kwargs=None):
     """A loss function (first argument differentiated): its gradient against the reference
     and against centered differences of the student's own loss value."""
@@ -80,12 +115,11 @@ def check_loss_gradient(t, target, args, reference, kwargs=None):
     _, expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
     result, after = t.call(target, *args, **kwargs)
     _, grad = unpack(result, 2, target.split(".")[-1])
-    error = expect_array(grad, expected, GRAD_TOL, "gradient",
-                         lambda: ignored_arguments(reference, args, kwargs, select=lambda r: r[1]), args[0].shape[0])
+    compare_gradient(t, target.split(".")[-1], t.case_name, grad, expected, GRAD_TOL, "gradient",
+                     lambda: ignored_arguments(reference, args, kwargs, select=lambda r: r[1]), args[0].shape[0])
     expect_unchanged(args, after)
     numeric = t.numerical_gradients({"target": target, "args": list(args), "kwargs": kwargs},
                                     {"gradient": (0, args[0])}, H, select=(0,))["gradient"]
-    t.figures.setdefault("rel_error", {})[f"{len(t.cases)}"] = error
     expect_array(grad, numeric, NUMERIC_TOL, "gradient against centered differences of your own loss")
 
 
@@ -177,9 +211,8 @@ def check_layer_gradient(t, check):
     grads = unpack(grads, len(check.grads), backward_name) if len(check.grads) > 1 else (grads,)
     n = dout.shape[0] if check.batch else None
     for got, want, name in zip(grads, expected, check.grads):
-        error = expect_array(got, want, check.tol, name,
-                             lambda name=name: _gradient_suspects(t, check, inputs, dout, name), n)
-        t.figures.setdefault("rel_error", {})[name] = max(error, t.figures.get("rel_error", {}).get(name, 0.0))
+        compare_gradient(t, backward_name, name, got, want, check.tol, name,
+                         lambda name=name: _gradient_suspects(t, check, inputs, dout, name), n)
     expect_unchanged(inputs, after)
     # The backward pass's own input: called directly on its forward's cache (made in the child),
     # so that the dout it received comes back.

@@ -100,11 +100,19 @@ class Tester:
     def __init__(self, sandbox, ref, module_problems):
         self.sandbox, self.ref, self.module_problems = sandbox, ref, module_problems
         self.cases = []
-        self.figures = {}  # test-level measurements for extra_data (e.g. loss curves)
+        self.case_name = None  # the name of the case running now
+        self.figures = {}  # test-level measurements for extra_data
+        self.records = []  # what reports draw (autograder/report/records.py), in extra_data.records
+
+    def record(self, record):
+        """Keep a record (autograder/report/records.py) for the reports; returns it."""
+        self.records.append(record)
+        return record
 
     @contextmanager
     def case(self, name):
         """Run one case; its failure is recorded, never raised."""
+        self.case_name = name
         try:
             yield
         except Failure as failure:

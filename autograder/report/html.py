@@ -1,9 +1,11 @@
 """report.html: one self-contained page per student, made from its results.json.
 
-Everything on the page comes from the results document (scores, messages, measured figures)
-or is recomputed in this trusted process from the reference (the data and the reference's
-runs, see runs.py); charts are embedded as base64 SVG (plots.py), so the page needs no other
-file and no network. Every text that may come from a student (messages, printed output) is escaped.
+Everything on the page comes from the results document: scores, messages, and the records the
+checks made at grading time (records.py: gradient checks, training runs, decision boundaries),
+drawn by generic sections; an assignment adds its own sections through its report.py
+(plugins.py). Nothing here imports checks or the reference. Charts are embedded as base64 SVG
+(plots.py), so the page needs no other file and no network. Every text that may come from a
+student (messages, printed output) is escaped.
 The page is the student's: it shows only the tests a student sees at the time (before the due
 date, the visible ones; see autograder/visibility.py), and says how many more there are.
 """
@@ -11,10 +13,10 @@ import base64
 import html
 from collections import OrderedDict
 
-from .. import adjustments, assignment, visibility
-from ..checks.common import GRAD_TOL
+from .. import adjustments, visibility
 from ..results import write_atomic
-from . import plots, runs
+from . import plots, records
+from .plugins import current as current_plugins
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 980px; margin: 2em auto;
@@ -126,40 +128,12 @@ def _failures(tests):
     return "\n".join(parts)
 
 
-def _checks_gradients(test):
-    """Whether a test compares analytic gradients (by its name and rubric id; the numerical
-    gradient, gradient descent and autodiff tests measure other things)."""
-    test_id = str(test.get("extra_data", {}).get("id", ""))
-    if test_id.startswith(("numerical_gradient", "gradient")):
-        return False
-    return "gradient" in test["name"].lower() or test_id.endswith("regularization")
-
-
 def gradient_rows(tests):
-    """One row per gradient compared: label, relative error, tolerance and whether it passed.
-
-    Test-level figures["rel_error"] hold the errors of gradients that matched the reference
-    (keyed by parameter name, or by case index for losses); a failed case carries its own
-    rel_error and tolerance.
-    """
-    rows = []
-    for test in tests:
-        figures = test.get("extra_data", {}).get("figures", {}) or {}
-        measured = figures.get("rel_error") if isinstance(figures.get("rel_error"), dict) else {}
-        cases = _cases(test)
-        if not measured and not _checks_gradients(test):
-            continue
-        for key, error in measured.items():
-            where = cases[int(key)]["name"] if key.isdigit() and int(key) < len(cases) else key
-            rows.append({"label": f"{test['name'].split(':')[0]}: {where}", "error": error, "tolerance": GRAD_TOL,
-                         "passed": plots.finite(error, 1.0) <= GRAD_TOL})
-        for case in cases:
-            case_figures = case.get("figures") or {}
-            if not case.get("passed") and "rel_error" in case_figures:
-                rows.append({"label": f"{test['name'].split(':')[0]}: {case['name']}",
-                             "error": case_figures["rel_error"],
-                             "tolerance": plots.finite(case_figures.get("tolerance"), GRAD_TOL), "passed": False})
-    return rows
+    """One row per gradient compared (records.GradientCheck of each test): label, relative error,
+    tolerance and whether it passed."""
+    return [{"label": f"{record.function}: {record.where}", "error": record.error, "tolerance": record.tolerance,
+             "passed": record.passed}
+            for test in tests for record in records.of_test(test, records.GradientCheck.kind)]
 
 
 def _gradients(tests):
@@ -167,33 +141,66 @@ def _gradients(tests):
     if not rows:
         return '<p class="muted">No gradient could be compared: the functions did not return one.</p>'
     failing = sum(not row["passed"] for row in rows)
-    intro = (f"<p>Relative error of each gradient against the reference and the grader's centered differences "
+    intro = (f"<p>Largest relative error of each analytic gradient against the reference's "
              f"({len(rows)} compared, {failing} over tolerance). Relative errors around 1e-7 or less mean the "
-             "analytic gradient is right.</p>")
+             "gradient is right.</p>")
     return intro + image(lambda: plots.gradient_errors(rows), "relative errors of the gradient checks")
 
 
+def boundary_panel(record):
+    """A records.DecisionBoundary as the panel plots.decision_boundaries draws."""
+    xx, yy = record.grid()
+    return {"title": record.title, "X": record.points, "y": record.labels, "xx": xx, "yy": yy,
+            "student": record.student, "reference": record.reference, "accuracy": record.accuracy,
+            "reference_accuracy": record.reference_accuracy}
+
+
+def _thresholds(found):
+    """How the runs pass, in words: "a run passes at 95% training accuracy" (or each run's own)."""
+    needed = sorted({run.threshold for run in found})
+    if len(needed) == 1:
+        return f"a run passes at {needed[0]:.0%} training accuracy"
+    return "each run passes at its own training accuracy (" + ", ".join(
+        f"{esc(run.title)}: {run.threshold:.0%}" for run in found) + ")"
+
+
 def _training(document):
-    found = runs.all_runs(document)
-    if not found:
+    found = [run for _, run in records.of_document(document, records.TrainingRun.kind)]
+    boundaries = [b for _, b in records.of_document(document, records.DecisionBoundary.kind)]
+    if not found and not boundaries:
         return '<p class="muted">No training run finished: see the failures above.</p>'
-    panels = [{"title": f"{run['data']}, seed {run['seed']}", "loss": run.get("loss"),
-               "reference_loss": run.get("reference_loss") or [],
-               "failed": (plots.finite(run.get("accuracy"), 0.0)) < runs.convergence.THRESHOLD} for _, run in found]
-    rows = [[esc(run["data"]), esc(run["seed"]), _accuracy(run.get("accuracy")),
-             _accuracy(run.get("reference_accuracy"))] for _, run in found]
-    parts = [f"<p>Your <code>train</code> beside the reference's on the same data and seed; "
-             f"a run passes at {runs.convergence.THRESHOLD:.0%} training accuracy.</p>",
-             image(lambda: plots.loss_curves(panels), "loss curves of the training runs"),
-             table(["Data", "Seed", "Your accuracy", "Reference"], rows, numeric=(1, 2, 3))]
-    hard = runs.hard_case_runs(document)
-    if hard:
-        parts += ["<h3>Decision boundaries on the hard cases</h3>",
+    parts = []
+    if found:
+        panels = [{"title": run.title, "loss": run.loss, "reference_loss": run.reference_loss,
+                   "failed": not run.passed} for run in found]
+        rows = [[esc(run.data), esc(run.seed), _accuracy(run.accuracy), _accuracy(run.reference_accuracy)]
+                for run in found]
+        parts += [f"<p>Your training beside the reference's on the same data and seed; {_thresholds(found)}.</p>",
+                  image(lambda: plots.loss_curves(panels), "loss curves of the training runs"),
+                  table(["Data", "Seed", "Your accuracy", "Reference"], rows, numeric=(1, 2, 3))]
+    if boundaries:
+        parts += ["<h3>Decision boundaries</h3>",
                   "<p>The regions your trained network assigns to each class, beside the reference's "
-                  "(drawn with the reference forward pass and your parameters).</p>",
-                  image(lambda: plots.decision_boundaries([runs.boundary(run) for run in hard]),
+                  "(computed at grading time with the reference forward pass and your parameters).</p>",
+                  image(lambda: plots.decision_boundaries([boundary_panel(b) for b in boundaries]),
                         "decision boundaries of your network and the reference's")]
     return "\n".join(parts)
+
+
+def _plugin_sections(document, plugins):
+    """The assignment's own sections (plugins.py): list of HTML parts; a failing one leaves a note."""
+    parts = []
+    for section in plugins.sections:
+        try:
+            drawn = section(document)
+        except Exception as error:  # noqa: BLE001 - an assignment's section must not cost the report
+            parts.append(f'<p class="note">A section of this report could not be drawn '
+                         f"({esc(type(error).__name__)}: {esc(error)}).</p>")
+            continue
+        if drawn:
+            heading, fragment = drawn
+            parts += [f"<h2>{esc(heading)}</h2>", fragment]
+    return parts
 
 
 def _accuracy(value):
@@ -201,13 +208,13 @@ def _accuracy(value):
     return f"{number:.1%}" if number is not None else "–"
 
 
-def _header(document, student):
+def _header(document, student, title):
     tests = document["tests"]
     total = sum(t["max_score"] for t in tests)
     passed = sum(t["status"] == "passed" for t in tests)
     extra = document.get("extra_data", {})
     later = extra.get("withheld")
-    parts = [f"<h1>{esc(assignment.current().name)}: {esc(student)}</h1>",
+    parts = [f"<h1>{esc(title)}: {esc(student)}</h1>",
              f'<p class="score">{"Visible tests: " if later else ""}{fmt(document["score"])} / {fmt(total)}</p>',
              f"<p>{passed} of {len(tests)} {'visible ' if later else ''}tests passed"
              + (f"; {esc(later)}" if later else "")
@@ -223,33 +230,38 @@ def _header(document, student):
     return "\n".join(parts)
 
 
-def student_report(document, student, due_passed=True):
+def student_report(document, student, due_passed=True, plugins=None):
     """The whole report.html of one results document, as text: only the tests a student sees
-    (visibility.student_view: before the due date, the visible ones; never the hidden ones)."""
+    (visibility.student_view: before the due date, the visible ones; never the hidden ones);
+    plugins: the assignment's (plugins.load), its title and its own sections; default
+    plugins.current(), the assignment being graded."""
+    plugins = current_plugins() if plugins is None else plugins
     document = visibility.student_view(document, due_passed)
     tests = document["tests"]
     all_rows = [[esc(t["name"]), f"{fmt(t['score'])} / {fmt(t['max_score'])}", _status(t),
                  f'<span class="muted">{esc(t.get("visibility", ""))}</span>'] for t in tests]
     printed = document.get("extra_data", {}).get("student_output")
-    body = [_header(document, student), adjustments.html_section(document),
+    body = [_header(document, student, plugins.title), adjustments.html_section(document),
             "<h2>Score per function</h2>", _per_function(tests),
             "<h2>What to fix</h2>", _failures(tests),
             "<h2>Gradient checks</h2>", _gradients(tests),
             "<h2>Training runs</h2>", _training(document),
+            *_plugin_sections(document, plugins),
             "<h2>All tests</h2>", table(["Test", "Score", "Status", "Visibility"], all_rows, numeric=(1,))]
     if printed:
         body += ["<h2>What your code printed</h2>", f"<pre>{esc(printed)}</pre>"]
-    return page(f"{assignment.current().name} report: {student}", "\n".join(body))
+    return page(f"{plugins.title} report: {student}", "\n".join(body))
 
 
-def write_report(document, student, path, due_passed=True):
-    """Write report.html (atomically); due_passed as for student_report. A report that cannot be
-    built still gets a page saying so (with no score: it could tell of tests not yet shown)."""
+def write_report(document, student, path, due_passed=True, plugins=None):
+    """Write report.html (atomically); due_passed and plugins as for student_report. A report that
+    cannot be built still gets a page saying so (with no score: it could tell of tests not yet shown)."""
+    plugins = current_plugins() if plugins is None else plugins
     try:
-        text = student_report(document, student, due_passed)
+        text = student_report(document, student, due_passed, plugins)
     except Exception as error:  # noqa: BLE001 - the score stands even if its page cannot be drawn
-        text = page(f"{assignment.current().name} report: {student}",
-                    f"<h1>{esc(assignment.current().name)}: {esc(student)}</h1>"
+        text = page(f"{plugins.title} report: {student}",
+                    f"<h1>{esc(plugins.title)}: {esc(student)}</h1>"
                     f"<p class='note'>The detailed report could not be built ({esc(type(error).__name__)}: "
                     f"{esc(error)}); results.json holds every test.</p>")
     write_atomic(path, text)

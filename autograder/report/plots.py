@@ -382,7 +382,7 @@ def decision_boundaries(panels):
     """Decision regions of the student's network beside the reference's, on each run's data.
 
     Input:
-    - panels: list of dicts from runs.boundary (title, X, y, xx, yy, student, reference,
+    - panels: list of dicts from html.boundary_panel (title, X, y, xx, yy, student, reference,
       accuracy, reference_accuracy).
 
     Returns: SVG text: two runs per row, each as a (yours, reference) pair; the regions are

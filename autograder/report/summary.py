@@ -8,11 +8,11 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import quote
 
-from .. import assignment
 from ..results import write_atomic
 from . import plots
 from .gradebook import number, test_columns
 from .html import esc, fmt, image, page, table
+from .plugins import current as current_plugins
 
 SUMMARY = "summary.html"
 SLOWEST = 10
@@ -44,13 +44,15 @@ def _diagnoses(graded):
     return tests, students
 
 
-def summary_page(records, sections=()):
-    """summary.html as text (sections: HTML of extra sections, put before the students' table)."""
+def summary_page(records, sections=(), plugins=None):
+    """summary.html as text (sections: HTML of extra sections, put before the students' table;
+    plugins: the assignment's, plugins.load, for its title; default plugins.current())."""
+    plugins = current_plugins() if plugins is None else plugins
     graded = [r for r in records if r.results is not None]
     totals = [r.score for r in graded]
     maximum = max((sum(t["max_score"] for t in r.results["tests"]) for r in graded), default=100.0)
     statuses = Counter(r.status for r in records)
-    body = [f"<h1>{esc(assignment.current().name)}: class summary</h1>",
+    body = [f"<h1>{esc(plugins.title)}: class summary</h1>",
             f"<p>{len(records)} submissions: " + ", ".join(f"{n} {esc(s)}" for s, n in sorted(statuses.items()))
             + ".</p>"]
     if totals:
@@ -86,10 +88,10 @@ def summary_page(records, sections=()):
         link = f'<a href="{esc(quote(record.student))}/report.html">{name}</a>' if record.results else name
         rows.append([link, number(record.score) or "–", esc(record.status), esc(record.message)])
     body.append(table(["Student", "Total", "Status", "Note"], rows, numeric=(1,)))
-    return page(f"{assignment.current().name}: class summary", "\n".join(body))
+    return page(f"{plugins.title}: class summary", "\n".join(body))
 
 
-def write(path, records):
-    """Write summary.html for records (atomically)."""
+def write(path, records, plugins=None):
+    """Write summary.html for records (atomically); plugins as for summary_page."""
     from ..similarity.section import section  # the class's similarity.json beside it, if any
-    write_atomic(path, summary_page(records, [section(Path(path).parent)]))
+    write_atomic(path, summary_page(records, [section(Path(path).parent)], plugins))

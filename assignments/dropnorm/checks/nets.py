@@ -2,7 +2,7 @@
 gradients with batchnorm and dropout, and the running averages it keeps."""
 import numpy as np
 
-from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_for
+from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, compare_gradient, rng_for
 from autograder.checks.framework import CheckFailed, check, describe, expect_array, expect_float, unpack
 
 DIMS = [4, 6, 5, 3]
@@ -63,9 +63,8 @@ def deep_mlp_gradient(t):
             expect_float(loss, ref_loss, VALUE_TOL, "loss")
             grads = _grads(grads, ref_grads)
             for name in ref_grads:
-                error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']", n=len(y))
-                record = t.figures.setdefault("rel_error", {})
-                record[name] = max(error, record.get(name, 0.0))
+                compare_gradient(t, "DeepMLP.loss", name, grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']",
+                                 n=len(y))
             # Along one random direction per parameter: is the gradient the derivative of the
             # student's own loss (the same seed, so the same dropout masks, at every evaluation)?
             call = {"target": "nets.DeepMLP.loss", "args": [X, y], "kwargs": {"seed": SEED}, "init": init}

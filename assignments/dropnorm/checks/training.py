@@ -8,7 +8,9 @@ Measured (reference, 300 spirals points, [2, 32 x 6, 3] sigmoid, learning rate 0
 64, 400 iterations, seeds 0-5, training accuracy in test mode): with batchnorm 94.7%, 100%,
 99.7%, 99.7%, 100%, 99.7%; without it 38.3%, 36.3%, 31.3%, 34.7%, 36.3%, 34.3% (chance is
 about 33%: the sigmoid layers' gradients vanish and the net predicts one class). The check
-trains one seed (the run costs most of the grading time), with the threshold at 90%.
+trains one seed (the run costs most of the grading time), with the threshold at 90%. Each run
+is kept for the report as a records.TrainingRun (the student's loss curve and accuracy beside
+the reference's with batchnorm); the reference's accuracy without batchnorm is a figure.
 """
 from functools import lru_cache
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from autograder import reference_cache
 from autograder.checks.framework import CheckFailed, check, describe
+from autograder.report.records import TrainingRun
 
 N_POINTS, THRESHOLD = 300, 0.9
 SEEDS = (0,)  # one run: about 2 s of the grading time under load (0.7 s on an idle core)
@@ -82,7 +85,7 @@ def _accuracy(ref, answer, X, y, seed):
        functions=["DeepMLP", "batchnorm_forward", "batchnorm_backward"],
        name="training: batchnorm lets a deep sigmoid net fit spirals")
 def batchnorm_deep_sigmoid(t):
-    runs = t.figures.setdefault("runs", [])
+    without_batchnorm = t.figures.setdefault("reference_accuracy_without_batchnorm", {})  # seed -> accuracy
     for seed in SEEDS:
         with t.case(f"spirals, seed {seed}"):
             X, y = data(t.ref, seed)
@@ -90,12 +93,14 @@ def batchnorm_deep_sigmoid(t):
                                                          "kwargs": {**MODEL, "seed": seed}},
                                 "args": [X, y], "kwargs": {**CONFIG, "seed": seed}}, "nets.DeepMLP.loss", timeout=30)
             accuracy = _accuracy(t.ref, answer, X, y, seed)
-            reference = reference_cache.entry(_entry_name("batchnorm", seed)).values["accuracy"]
-            without = reference_cache.entry(_entry_name(None, seed)).values["accuracy"]
+            theirs = reference_cache.entry(_entry_name("batchnorm", seed)).values
+            reference, ref_losses = theirs["accuracy"], theirs["loss"]
+            without = without_batchnorm[str(seed)] = reference_cache.entry(_entry_name(None, seed)).values["accuracy"]
             losses = answer["history"].get("loss") if isinstance(answer.get("history"), dict) else None
             finite = isinstance(losses, list) and all(isinstance(v, (int, float)) and np.isfinite(v) for v in losses)
-            runs.append({"data": "spirals", "seed": seed, "accuracy": accuracy, "reference_accuracy": reference,
-                         "reference_accuracy_without_batchnorm": without, "loss": losses if finite else None})
+            # The curve beside the reference's (with batchnorm) only when it has one loss per iteration as theirs.
+            curve = losses if finite and len(losses) == len(ref_losses) else None
+            t.record(TrainingRun("spirals", seed, curve, ref_losses, accuracy, reference, THRESHOLD))
             if accuracy < THRESHOLD:
                 raise CheckFailed(f"training accuracy {accuracy:.1%} after {CONFIG['num_iters']} iterations, needed "
                                   f"{THRESHOLD:.0%} (the reference reaches {reference:.1%} with batchnorm, "

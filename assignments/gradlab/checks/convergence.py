@@ -9,6 +9,7 @@ import numpy as np
 
 from autograder import reference, reference_cache
 from autograder.checks.framework import CheckFailed, check, describe
+from autograder.report.records import DecisionBoundary, TrainingRun
 
 N_POINTS, THRESHOLD = 200, 0.95
 SEEDS = (0, 1)
@@ -28,6 +29,10 @@ CONFIGS = {
 # The runs: data set -> model trained on it, each with every seed of SEEDS.
 MODELS = {"ring": "MLP", "three_modes": "MLP", "linear": "LinearClassifier"}
 RUNS = tuple((kind, name, seed) for name, kind in MODELS.items() for seed in SEEDS)
+# The runs whose decision regions the report draws (records.DecisionBoundary), on a GRID x GRID
+# grid reaching MARGIN past the data: the trained network's forward pass over 10,000 points.
+BOUNDARY_CASES = ("ring", "three_modes")
+GRID, MARGIN = 100, 0.5
 
 
 def data(ref, name, seed):
@@ -40,6 +45,25 @@ def data(ref, name, seed):
 def new_model(ref, kind, seed):
     """A fresh reference model of a convergence run: kind is "MLP" or "LinearClassifier"."""
     return ref.nets.MLP([2, 32, 2], seed=seed) if kind == "MLP" else ref.nets.LinearClassifier(2, 2, seed=seed)
+
+
+def grid(X):
+    """The grid a decision boundary is drawn on, over data X (n, 2).
+
+    Returns: tuple (extent (x_min, x_max, y_min, y_max), points (GRID * GRID, 2)), the points in
+    the order of records.DecisionBoundary.grid (row i at the i-th y, column j at the j-th x).
+    """
+    low, high = X.min(axis=0) - MARGIN, X.max(axis=0) + MARGIN
+    xx, yy = np.meshgrid(np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID))
+    return (float(low[0]), float(high[0]), float(low[1]), float(high[1])), np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def _predictions(model, points):
+    """The classes model predicts on a grid's points: (GRID, GRID) int8 array. In ten parts: the
+    hidden layer of 10,000 points at once adds ~10 MB to the grader's peak memory, and is slower."""
+    with np.errstate(all="ignore"):
+        parts = [model.predict(part) for part in np.array_split(points, 10)]
+    return np.concatenate(parts).reshape(GRID, GRID).astype(np.int8)
 
 
 def _entry_name(kind, name, seed):
@@ -58,14 +82,16 @@ def train_reference(ref, kind, name, seed):
 
 def reference_entries():
     """What the reference's own runs give, for reference_cache: dict entry name -> Entry with
-    values {"loss": list of floats, "accuracy": float} (training accuracy)."""
+    values {"loss": list of floats, "accuracy": float} (training accuracy) and, for the
+    BOUNDARY_CASES, the array "boundary": its predictions on the run's grid (GRID, GRID)."""
     ref = reference.load()
     entries = {}
     for kind, name, seed in RUNS:
         model, losses = train_reference(ref, kind, name, seed)
         X, y = data(ref, name, seed)
+        boundary = {"boundary": _predictions(model, grid(X)[1])} if name in BOUNDARY_CASES else {}
         entries[_entry_name(kind, name, seed)] = reference_cache.Entry(
-            {"loss": losses, "accuracy": float(np.mean(model.predict(X) == y))}, {})
+            {"loss": losses, "accuracy": float(np.mean(model.predict(X) == y))}, boundary)
     return entries
 
 
@@ -76,20 +102,29 @@ def reference_run(kind, name, seed):
     return values["loss"], values["accuracy"]
 
 
-def _accuracy(ref, kind, params, X, y, seed):
+def _trained(ref, kind, params, seed):
+    """The reference model holding the parameters the student's training returned (plain arrays)."""
     model = new_model(ref, kind, seed)
     for name, value in model.params.items():
         got = params.get(name) if isinstance(params, dict) else None
         if not isinstance(got, np.ndarray) or got.shape != value.shape or got.dtype.kind != "f":
             raise CheckFailed(f"after training, params['{name}'] is {describe(got)}, expected shape {value.shape}")
         model.params[name] = got
-    with np.errstate(all="ignore"):
-        return float(np.mean(model.predict(X) == y))
+    return model
+
+
+def _boundary(t, kind, name, seed, model, X, y, accuracy, ref_accuracy):
+    """The run's decision regions, the student's (None if a parameter is not finite) beside the
+    reference's (from reference_cache), as a record for the report."""
+    extent, points = grid(X)
+    usable = all(np.all(np.isfinite(value)) for value in model.params.values())
+    reference_classes = reference_cache.entry(_entry_name(kind, name, seed)).arrays["boundary"]
+    t.record(DecisionBoundary(name, seed, extent, GRID, _predictions(model, points) if usable else None,
+                              reference_classes, X, y, accuracy, ref_accuracy))
 
 
 def _convergence(t, name):
     kind = MODELS[name]
-    runs = t.figures.setdefault("runs", [])
     for seed in SEEDS:
         with t.case(f"{name}, seed {seed}"):
             X, y = data(t.ref, name, seed)
@@ -98,14 +133,15 @@ def _convergence(t, name):
                                                          "kwargs": {"seed": seed}},
                                 "args": [X, y], "kwargs": {**CONFIGS[kind], "seed": seed}}, "optim.train", timeout=10)
             losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
-            accuracy = _accuracy(t.ref, kind, answer["params"], X, y, seed)
+            model = _trained(t.ref, kind, answer["params"], seed)
+            with np.errstate(all="ignore"):
+                accuracy = float(np.mean(model.predict(X) == y))
             ref_losses, ref_accuracy = reference_run(kind, name, seed)
             finite = (isinstance(losses, list) and len(losses) == len(ref_losses)
                       and all(isinstance(v, (int, float)) and np.isfinite(v) for v in losses))
-            # Only what the contract names is kept: the reference model's parameters, one loss per iteration.
-            runs.append({"data": name, "seed": seed, "accuracy": accuracy, "reference_accuracy": ref_accuracy,
-                         "loss": losses if finite else None, "reference_loss": ref_losses,
-                         "params": {k: answer["params"][k].tolist() for k in new_model(t.ref, kind, seed).params}})
+            t.record(TrainingRun(name, seed, losses if finite else None, ref_losses, accuracy, ref_accuracy, THRESHOLD))
+            if name in BOUNDARY_CASES:
+                _boundary(t, kind, name, seed, model, X, y, accuracy, ref_accuracy)
             if accuracy < THRESHOLD:
                 diverged = not finite or (len(losses) > 10 and losses[-1] > 10 * losses[0])
                 raise CheckFailed(f"training accuracy {accuracy:.1%} after {CONFIGS[kind]['num_iters']} iterations, "

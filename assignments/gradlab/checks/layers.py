@@ -4,9 +4,9 @@ from contextlib import nullcontext
 import numpy as np
 
 from autograder.checks.common import (GRAD_TOL, LayerGradient, away_from, check_layer_gradient, check_value_call,
-                                      layer_backward_of, rng_for)
+                                      compare_gradient, layer_backward_of, rng_for)
 from autograder.checks.diagnosis import Suspect, ignored_arguments, region, relabel
-from autograder.checks.framework import check, expect_array, unpack
+from autograder.checks.framework import check, unpack
 
 from ..diagnoses import OVERFLOW_HINT, missing_bias_gradient, negative_side
 
@@ -161,7 +161,8 @@ def _activation_checks(layer, forward_edges, backward_edges):
                                                  **kwargs)
                 at_kink = LayerGradient(layer, f"layers.{layer}_forward", f"layers.{layer}_backward", (x,),
                                         extra=kwargs, suspects=_backward_suspects(t))
-                expect_array(grads, expected, 1e-7, "dx", lambda x=x, kwargs=kwargs, dout=dout, layer=at_kink: [
+                compare_gradient(t, f"{layer}_backward", f"dx ({label})", grads, expected, 1e-7, "dx",
+                                 lambda x=x, kwargs=kwargs, dout=dout, layer=at_kink: [
                     region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer.name, x),
                     *ignored_arguments(getattr(t.ref.layers, f"{layer.name}_forward"), (x,), kwargs,
                                        select=lambda grads: grads[0], call=layer_backward_of(t, layer, dout)),
@@ -200,6 +201,7 @@ def maxout_backward_gradient(t):
         every = {"dx": np.einsum("knm,kdm->nd", dz, w), "dw": np.einsum("nd,knm->kdm", x, dz), "db": dz.sum(axis=1)}
         got = dict(zip(("dx", "dw", "db"), unpack(grads, 3, "maxout_backward")))
         for name in ("dw", "db", "dx"):  # dw first: there the mistake is no constant factor
-            expect_array(got[name], expected[("dx", "dw", "db").index(name)], GRAD_TOL, name, [Suspect(
+            compare_gradient(t, "maxout_backward", f"{name} (tied pieces)", got[name],
+                             expected[("dx", "dw", "db").index(name)], GRAD_TOL, name, [Suspect(
                 "wrong_at_kink", "{what} gives the gradient to every tied piece: on a tie only the first maximal "
                 "piece takes it (as np.argmax picks it)", every[name])])

@@ -1,7 +1,7 @@
 """Hidden tests of gradlab/regularizers.py: value and gradient of each penalty."""
 import numpy as np
 
-from autograder.checks.common import GRAD_TOL, check_value_call, rng_for
+from autograder.checks.common import GRAD_TOL, check_value_call, record_gradient, rng_for
 from autograder.checks.diagnosis import factor_two, ignored_arguments, region
 from autograder.checks.framework import CheckFailed, check, expect_array, expect_float, rel_error, unpack
 
@@ -51,6 +51,7 @@ def _regularizer_check(t, name, kwargs_cases):
                                             {"dW": (0, W)}, select=(0,))["dW"]
             result, _ = t.call(f"regularizers.{name}", W, **kwargs)
             R, dW = unpack(result, 2, name)
+            record_gradient(t, name, f"dW, {label}", dW, reference(W.copy(), **kwargs)[1])  # the case above judges it
             try:
                 expect_array(dW, numeric, 1e-5, "dW against centered differences of your R")
             except CheckFailed as failure:
