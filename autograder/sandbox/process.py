@@ -391,8 +391,12 @@ class Sandbox:
 
     def printed(self, reset=False):
         """What the children printed so far (since the last reset), decoded, with a note when it was
-        cut; with reset, the next call starts afresh (and keeps output_bytes again)."""
+        cut; with reset, the next call starts afresh (and keeps output_bytes again). The run
+        folder's random name reads as "submission" (a warning names the student's file by its
+        path): the same submission prints the same text."""
         text = self.output.decode("utf-8", errors="replace")
+        if self.run is not None:
+            text = text.replace(str(self.run), "submission")
         if self.output_seen > len(self.output):
             text += (f"\n[... {self.output_seen} bytes were printed in all; only the first "
                      f"{len(self.output)} are kept]")
