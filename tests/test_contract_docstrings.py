@@ -61,7 +61,7 @@ CONTRACT = [
     ("a gradient for every parameter, biases included", nets._loss_case, NETS[1:],
      "a key for every parameter, biases included"),
     ("biases are not regularized", nets.mlp_loss_gradient, NETS[1:], "biases are not regularized"),
-    ("the returned parameters are float arrays of their shapes", convergence._accuracy, ["optim.train"],
+    ("the returned parameters are float arrays of their shapes", convergence._trained, ["optim.train"],
      "Its params are updated, each staying a float array of its own shape"),
     ("softmax and logistic losses stay finite at 1e4", common.check_value_call,
      ["losses.softmax_loss", "losses.logistic_loss"], "finite for scores as large as 1e4"),
