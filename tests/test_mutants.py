@@ -1,21 +1,20 @@
-"""Feedback that names the bug: the diagnosis vocabulary and fingerprints, and the mutation suite
-(tests/mutants/): every mutant is killed, at least 90% get their expected diagnosis, and every
-correct variant keeps 100/100."""
+"""Feedback that names the bug: the diagnosis vocabulary and fingerprints, and every assignment's
+mutation suite (its spec's `mutants` folder, graded by tests/mutants/runner.py): every mutant is
+killed, at least 90% get their expected diagnosis, and every correct variant keeps full marks."""
 import ast
 import re
 
 import numpy as np
 import pytest
 
-from autograder import rubric
+from autograder import assignment, rubric
 from autograder.checks import framework
-from autograder import assignment
 from autograder.checks.diagnosis import SELF_EXPLAINING, Suspect, diagnose, region
 from mutants import runner
 from mutate import ROOT, diagnoses
+from results_schema import validate as validate_results
 
 DIAGNOSES = diagnoses()
-from results_schema import validate as validate_results
 
 # The codes the issue asks for; every one of them must be the expected diagnosis of some mutant.
 ISSUE_CODES = {
@@ -27,11 +26,25 @@ ISSUE_CODES = {
     "input_not_restored", "sampling_with_replacement", "rows_misaligned", "not_converged", "diverged", "unknown"}
 
 
-@pytest.fixture(scope="module")
-def report():
+# Every assignment with a mutation suite.
+SUITES = sorted(p.name for p in assignment.ASSIGNMENTS.iterdir()
+                if (p / assignment.SPEC).is_file() and (assignment.load(p.name).mutants / "mutants.toml").is_file())
+
+
+@pytest.fixture(scope="module", params=SUITES)
+def report(request):
     # Focused: each mutant faces the tests tagged with its function, the only ones that can kill
     # or judge it; `make mutants` grades everything against the whole rubric.
-    return runner.run(jobs=2, focused=True)
+    previous = assignment.current()
+    assignment.use(request.param)
+    try:
+        return runner.run(jobs=2, focused=True)
+    finally:
+        assignment.use(previous)
+
+
+def test_every_assignment_has_its_mutation_suite():
+    assert {"gradlab", "dropnorm"} <= set(SUITES)
 
 
 # -- the vocabulary ---------------------------------------------------------------------------------
@@ -163,7 +176,8 @@ def test_at_least_90_percent_get_their_expected_diagnosis(report):
 
 
 def test_every_correct_variant_scores_full_marks(report):
-    assert report.variants and {name: failed for name, (score, failed) in report.variants.items() if score != 100} == {}
+    assert report.variants and report.total > 0
+    assert {name: failed for name, (score, failed) in report.variants.items() if score != report.total} == {}
 
 
 def test_the_output_names_the_diagnosis_and_its_hint(report):

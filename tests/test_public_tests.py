@@ -1,9 +1,11 @@
-"""The public tests (solutions/tests/qN.py, shipped as assignment/tests/qN.py).
+"""The public tests (solutions/tests/qN.py, shipped as assignment/tests/qN.py, with the support
+code every handout shares, tools/handout/tests/support/).
 
 One definition, two runners: pytest and otter's grader.check run the same test functions
 and must agree. They pass on the reference solutions, fail on the stubs naming the function
 not done, and fail on a reference with a planted bug. Every run happens in a subprocess
-inside a temporary copy of solutions/ or assignment/, as a student would run them.
+inside a temporary copy of assignment/ or of its working copy with the solutions in, as a
+student would run them.
 """
 import ast
 import json
@@ -33,6 +35,13 @@ print(json.dumps(results))
 def _copy(source, tmp_path_factory):
     destination = tmp_path_factory.mktemp(source.name) / source.name
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns(*make_assignment.SKIP))
+    return destination
+
+
+def _solved(tmp_path_factory):
+    """A temporary working copy of the handout with the solutions in."""
+    destination = tmp_path_factory.mktemp("solutions") / "solutions"
+    make_assignment.build(destination, stubs=False)
     return destination
 
 
@@ -67,7 +76,7 @@ def _defined_tests():
 
 @pytest.fixture(scope="module")
 def solutions(tmp_path_factory):
-    return _copy(ROOT / "solutions", tmp_path_factory)
+    return _solved(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +119,7 @@ MUTATIONS = [
 
 @pytest.mark.parametrize("module, correct, wrong, test", MUTATIONS, ids=[m[3] for m in MUTATIONS])
 def test_public_tests_catch_a_planted_bug(module, correct, wrong, test, tmp_path_factory):
-    folder = _copy(ROOT / "solutions", tmp_path_factory)
+    folder = _solved(tmp_path_factory)
     path = folder / "gradlab" / module
     source = path.read_text()
     assert source.count(correct) == 1, f"the mutation target moved: update MUTATIONS for {module}"
@@ -131,7 +140,7 @@ def test_public_tests_use_their_own_numerical_gradient():
         return ({alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
                 | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
                 | {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names})
-    assert not any("gradlab" in name for name in imported(PUBLIC / "support" / "numeric.py"))
+    assert not any("gradlab" in name for name in imported(make_assignment.COMMON / "tests" / "support" / "numeric.py"))
     for path in PUBLIC.glob("q*.py"):
         if path.stem != "q4":  # q4 tests gradcheck itself
             assert "gradcheck" not in imported(path), f"{path.name} must not trust the student's gradcheck"
@@ -165,7 +174,7 @@ RAW_ERRORS = ("truth value of an array", "has no attribute", "cannot unpack", "n
 
 @pytest.mark.parametrize("module, correct, wrong, test, sentence", WRONG_TYPES, ids=[m[3] for m in WRONG_TYPES])
 def test_a_wrong_type_fails_with_a_sentence(module, correct, wrong, test, sentence, tmp_path_factory):
-    folder = _copy(ROOT / "solutions", tmp_path_factory)
+    folder = _solved(tmp_path_factory)
     path = folder / "gradlab" / module
     source = path.read_text()
     assert source.count(correct) == 1, f"the mutation target moved: update WRONG_TYPES for {module}"

@@ -1,8 +1,9 @@
-"""The student's submit command (solutions/submit.py, shipped as assignment/submit.py).
+"""The students' submit command (tools/handout/submit.py, shipped in every handout as submit.py,
+reading the package and modules from the handout's assignment.json).
 
 It refuses a package that does not import, warns about unfinished functions without
 blocking, and writes a zip of exactly the graded modules, which the grader accepts as is.
-Runs happen in temporary copies of solutions/ and assignment/.
+Runs happen in temporary copies: the handout, and its working copy with the solutions in.
 """
 import importlib.util
 import json
@@ -14,27 +15,41 @@ import zipfile
 
 import pytest
 
+from autograder import assignment
 from tools import make_assignment
 
 ROOT = make_assignment.ROOT
+ASSIGNMENTS = ["gradlab", "dropnorm"]
 
 
 def _load_submit():
-    spec = importlib.util.spec_from_file_location("submit", ROOT / "solutions" / "submit.py")
+    spec = importlib.util.spec_from_file_location("submit", make_assignment.COMMON / "submit.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 submit = _load_submit()
-EXPECTED = sorted(f"gradlab/{module}.py" for module in submit.MODULES)
+PACKAGE, MODULES = submit.settings(assignment.load().handout)  # the default assignment's
+EXPECTED = sorted(f"{PACKAGE}/{module}.py" for module in MODULES)
+
+
+def _expected(spec):
+    return sorted(f"{spec.package}/{module}.py" for module in submit.settings(spec.handout)[1])
 
 
 @pytest.fixture
 def copy_of(tmp_path):
-    def copy(name):
-        destination = tmp_path / name
-        shutil.copytree(ROOT / name, destination, ignore=shutil.ignore_patterns(*make_assignment.SKIP))
+    """copy(what, name=None): a temporary copy of the handout of the assignment name (default
+    the default one) if what is "assignment", of its working copy (the handout with the
+    solutions in) if what is "solutions"."""
+    def copy(what, name=None):
+        spec = assignment.load(name)
+        destination = tmp_path / f"{spec.name}-{what}"
+        if what == "assignment":
+            shutil.copytree(spec.handout, destination, ignore=shutil.ignore_patterns(*make_assignment.SKIP))
+        else:
+            make_assignment.build(destination, spec, stubs=False)
         return destination
     return copy
 
@@ -43,8 +58,20 @@ def _run(folder, *command):
     return subprocess.run(list(command), cwd=folder, capture_output=True, text=True, timeout=300)
 
 
-def test_submitted_modules_are_the_whole_package():
-    assert sorted(submit.MODULES) == sorted(path.stem for path in (ROOT / "solutions" / "gradlab").glob("*.py"))
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_submitted_modules_are_the_whole_package(name):
+    spec = assignment.load(name)
+    package, modules = submit.settings(spec.handout)
+    assert package == spec.package
+    assert sorted(modules) == sorted(path.stem for path in spec.reference_dir.glob("*.py"))
+    assert set(modules) == {"__init__", *spec.modules}
+
+
+def test_a_handout_without_its_settings_gets_a_sentence(copy_of, capsys):
+    folder = copy_of("assignment")
+    (folder / "assignment.json").unlink()
+    assert submit.main([], root=folder) == 1
+    assert "Cannot read assignment.json beside this tool" in capsys.readouterr().out
 
 
 def test_unfinished_functions_are_found_statically():
@@ -53,40 +80,47 @@ def test_unfinished_functions_are_found_statically():
         "def stub(x):\n    '''Doc.'''\n    raise NotImplementedError('stub is not implemented yet.')\n"
         "def bare():\n    raise NotImplementedError\n"
         "def started(x):\n    y = x\n    raise NotImplementedError\n"
+        "def checked(x):\n    if x is None:\n        raise ValueError('x')\n"
+        "    raise NotImplementedError('checked is not implemented yet. Hint: h.')\n"
+        "def borrowed(x):\n    y = x\n    raise NotImplementedError('other is not implemented yet.')\n"
         "def other():\n    raise ValueError('no')\n"
         "class A:\n    def method(self):\n        raise NotImplementedError()\n"
         "    def fine(self):\n        return 1\n"
         "raise_at_import = None\n"
     )
-    assert submit.unfinished_functions(source) == ["stub", "bare", "A.method"]
+    assert submit.unfinished_functions(source) == ["stub", "bare", "checked", "A.method"]
 
 
-def test_submit_builds_the_zip_of_the_solutions(copy_of):
-    folder = copy_of("solutions")
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_submit_builds_the_zip_of_the_solutions(copy_of, name):
+    folder = copy_of("solutions", name)
     run = _run(folder, sys.executable, "submit.py")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "warning" not in run.stdout
+    expected = _expected(assignment.load(name))
     with zipfile.ZipFile(folder / "submission.zip") as archive:
-        assert sorted(archive.namelist()) == EXPECTED
-        for name in EXPECTED:
-            assert archive.read(name) == (folder / name).read_bytes()
+        assert sorted(archive.namelist()) == expected
+        for member in expected:
+            assert archive.read(member) == (folder / member).read_bytes()
     first = (folder / "submission.zip").read_bytes()
     assert _run(folder, sys.executable, "submit.py").returncode == 0
     assert (folder / "submission.zip").read_bytes() == first, "the same files make the same zip"
 
 
-def test_make_submit_warns_about_every_stub_and_still_builds_the_zip(copy_of):
-    folder = copy_of("assignment")
+@pytest.mark.parametrize("name, at_least", [("gradlab", 40), ("dropnorm", 5)])
+def test_make_submit_warns_about_every_stub_and_still_builds_the_zip(copy_of, name, at_least):
+    spec = assignment.load(name)
+    folder = copy_of("assignment", name)
     run = _run(folder, "make", "-s", "submit", f"PYTHON={sys.executable}")
     assert run.returncode == 0, run.stdout + run.stderr
     stubs = set(re.findall(r"raise NotImplementedError\(['\"]([\w.]+) is not implemented yet",
-                           "".join(path.read_text() for path in (folder / "gradlab").glob("*.py"))))
-    warned = set(re.findall(r"gradlab/\w+\.py: (.*)", run.stdout))
+                           "".join(path.read_text() for path in (folder / spec.package).glob("*.py"))))
+    warned = set(re.findall(rf"{spec.package}/\w+\.py: (.*)", run.stdout))
     warned = {name for line in warned for name in line.split(", ")}
-    assert len(stubs) >= 40 and warned == stubs
+    assert len(stubs) >= at_least and warned == stubs
     assert f"{len(stubs)} functions are not done yet" in run.stdout
     with zipfile.ZipFile(folder / "submission.zip") as archive:
-        assert sorted(archive.namelist()) == EXPECTED
+        assert sorted(archive.namelist()) == _expected(spec)
 
 
 def test_submit_refuses_modules_that_do_not_import(copy_of, capsys):
@@ -109,23 +143,25 @@ def test_submit_leaves_out_other_files_and_says_so(copy_of, capsys):
     (folder / "gradlab" / "regularizers.py").unlink()
     assert submit.main([], root=folder) == 1, "a missing module blocks the submission"
     assert "gradlab/regularizers.py does not import: the file is missing" in capsys.readouterr().out
-    shutil.copy(ROOT / "solutions" / "gradlab" / "regularizers.py", folder / "gradlab")
+    shutil.copy(assignment.load().reference_dir / "regularizers.py", folder / "gradlab")
     assert submit.main(["--output", str(folder / "upload.zip")], root=folder) == 0
     assert "not submitted (the grader uses only the modules above): my_helpers.py" in capsys.readouterr().out
     with zipfile.ZipFile(folder / "upload.zip") as archive:
         assert sorted(archive.namelist()) == EXPECTED
 
 
-def test_the_grader_accepts_the_zip_as_is(copy_of, tmp_path):
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_grader_accepts_the_zip_as_is(copy_of, tmp_path, name):
     from autograder import submission  # the grader's reader of uploads
 
-    folder = copy_of("assignment")
+    spec = assignment.load(name)
+    folder = copy_of("assignment", name)
     assert _run(folder, sys.executable, "submit.py").returncode == 0
-    prepared = submission.prepare(folder / "submission.zip", tmp_path / "scratch")
-    assert prepared.notes == [] and prepared.missing == []
+    prepared = submission.prepare(folder / "submission.zip", tmp_path / "scratch", spec)
+    assert prepared.notes == [] and prepared.missing == [] and set(prepared.found) == set(spec.modules)
     for module, origin in prepared.found.items():
-        assert origin == f"gradlab/{module}.py"
-        assert (prepared.root / "gradlab" / f"{module}.py").read_bytes() == (folder / origin).read_bytes()
+        assert origin == f"{spec.package}/{module}.py"
+        assert (prepared.root / spec.package / f"{module}.py").read_bytes() == (folder / origin).read_bytes()
 
 
 def test_the_grader_gives_the_solutions_zip_full_marks(copy_of, tmp_path):
@@ -143,7 +179,7 @@ def test_submit_refuses_a_package_the_grader_does_not_have(copy_of, capsys, tmp_
     folder = copy_of("solutions")
     with open(folder / "gradlab" / "optim.py", "a") as handle:
         handle.write("\nimport matplotlib.pyplot as plt\nfrom os import path\nfrom . import data\n")
-    assert submit.foreign_imports((folder / "gradlab" / "optim.py").read_text()) == ["matplotlib"]
+    assert submit.foreign_imports((folder / "gradlab" / "optim.py").read_text(), "gradlab") == ["matplotlib"]
     assert submit.main([], root=folder) == 1
     out = capsys.readouterr().out
     sentence = "imports a package that is not installed on the grader: No module named 'matplotlib'"
@@ -151,7 +187,8 @@ def test_submit_refuses_a_package_the_grader_does_not_have(copy_of, capsys, tmp_
     # The grader says the same of the same module.
     from autograder import grade
     results, _ = grade.grade(folder)
-    assert results["extra_data"]["modules"]["optim"] == f"gradlab/optim.py {sentence}. Use only numpy and the standard library."
+    assert results["extra_data"]["modules"]["optim"] == \
+        f"gradlab/optim.py {sentence}. Use only numpy and the standard library."
 
 
 def test_numpy_is_pinned_to_one_version_everywhere():
@@ -161,6 +198,6 @@ def test_numpy_is_pinned_to_one_version_everywhere():
 
     dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     pins = [d for d in dependencies if d.startswith("numpy")]
-    handout = [line for line in (ROOT / "solutions" / "requirements.txt").read_text().splitlines()
+    handout = [line for line in (make_assignment.COMMON / "requirements.txt").read_text().splitlines()
                if line.startswith("numpy")]
     assert pins == handout == [f"numpy=={numpy.__version__}"]

@@ -1,7 +1,10 @@
 """Generate the student handout from the reference solutions: the single source.
 
 Every file under the assignment's solutions folder is copied to its handout folder (both named
-by its spec, autograder/assignment.py); in Python files each block fenced by
+by its spec, autograder/assignment.py), beside the files every handout shares (tools/handout/:
+the submit tool, the public tests' support code, pytest.ini, requirements.txt) and
+assignment.json, which tells the submit tool the package and its modules. In Python files of
+the solutions each block fenced by
 `### BEGIN SOLUTION` / `### END SOLUTION` becomes `raise NotImplementedError(...)` naming the
 enclosing function and quoting the block's `# HINT:` line. Docstrings, signatures and
 provided code stay as they are.
@@ -15,6 +18,7 @@ Usage: python -m tools.make_assignment [--check] [--assignment NAME|PATH]
   --check  compare instead of writing; exit 1 when the handout is stale.
 """
 import argparse
+import json
 import re
 import shutil
 import sys
@@ -30,6 +34,8 @@ BEGIN, END, HINT = "### BEGIN SOLUTION", "### END SOLUTION", "# HINT:"
 # Never copied: caches, and what running the notebook or the submit tool leaves behind.
 SKIP = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".OTTER_LOG", "submission.zip"}
 YOUR_CODE = "# YOUR CODE HERE"
+COMMON = ROOT / "tools" / "handout"  # the files every handout holds, whatever the assignment
+SETTINGS = "assignment.json"  # read by the submit tool: {"package": name, "modules": [...]}
 DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)|^(\s*)class\s+(\w+)")
 
 
@@ -119,23 +125,49 @@ def strip_notebook(text, origin="<notebook>"):
     return nbformat.writes(notebook) + "\n"
 
 
-def build(target, spec=None):
-    """Write the whole handout tree, generated from the solutions folder of the Assignment spec
-    (default the default one), into the folder target."""
-    source = (spec or assignment.load()).solutions
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if any(part in SKIP for part in relative.parts) or path.is_dir():
-            continue
+def settings(spec):
+    """The text of a handout's assignment.json: the package and the modules its zip holds
+    ("__init__", the package itself, among them), sorted."""
+    modules = sorted({"__init__", *spec.modules})
+    return json.dumps({"package": spec.package, "modules": modules}, indent=1) + "\n"
+
+
+def _sources(spec):
+    """dict relative path -> source path of every file a handout is made of: the shared files
+    (COMMON) and the assignment's solutions folder; a path in both is an error (two sources)."""
+    def files(root):
+        return {path.relative_to(root): path for path in sorted(root.rglob("*")) if path.is_file()
+                and not any(part in SKIP for part in path.relative_to(root).parts)}
+    common, own = files(COMMON), files(spec.solutions)
+    both = sorted(str(name) for name in common.keys() & own.keys())
+    if both or SETTINGS in own:
+        raise ValueError(f"{spec.solutions}: {', '.join(both) or SETTINGS} is also made by the generator "
+                         f"({COMMON}): remove it from the solutions")
+    return {**common, **own}
+
+
+def build(target, spec=None, stubs=True):
+    """Write the whole handout tree of the Assignment spec (default the default one) into the
+    folder target.
+
+    stubs: if True (the handout), the solution blocks of the solutions' .py files and notebooks
+    become stubs; if False, they are copied as they are (the reference's working copy: the
+    handout with the solutions in, where the master notebook, the public tests and the submit
+    tool run against the reference).
+    """
+    spec = spec or assignment.load()
+    for relative, path in _sources(spec).items():
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".py":
+        own = path.is_relative_to(spec.solutions)
+        if stubs and own and path.suffix == ".py":
             destination.write_text(strip_solutions(path.read_text(), str(relative)))
-        elif path.suffix == ".ipynb":
+        elif stubs and own and path.suffix == ".ipynb":
             text = strip_notebook(path.read_text(encoding="utf-8"), str(relative))
             destination.write_text(text, encoding="utf-8")
         else:
             shutil.copyfile(path, destination)
+    (target / SETTINGS).write_text(settings(spec))
 
 
 def differences(left, right):

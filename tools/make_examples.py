@@ -12,13 +12,14 @@
 - renamed_copy/<package>/*.py: complete/ copied and disguised (tools/disguise.py: local variables
   renamed, functions in another order): the planted pair the similarity report must flag.
 
-The zip is written by the student's own submit tool (<solutions>/submit.py, write_zip) when the
-assignment has one, so its layout is exactly what students upload.
+The zip is written by the students' own submit tool (tools/handout/submit.py, write_zip, with
+the modules their handout's assignment.json lists), so its layout is exactly what they upload.
 
 Usage: python -m tools.make_examples [--check] [--assignment NAME|PATH]
   --check  compare instead of writing; exit 1 when the examples are stale.
 """
 import importlib.util
+import json
 import sys
 import tempfile
 import zipfile
@@ -26,7 +27,8 @@ from pathlib import Path
 
 from autograder import assignment
 from tools.disguise import disguise
-from tools.make_assignment import BEGIN, END, HINT, differences, regenerate, strip_solutions
+from tools import make_assignment
+from tools.make_assignment import BEGIN, COMMON, END, HINT, differences, regenerate, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = "examples.toml"  # in the assignment's folder: half_done and mistakes
@@ -103,19 +105,13 @@ def _write(folder, texts):
 
 
 def _write_zip(spec, folder, path):
-    """The zip a student's `make submit` writes of folder/<package>/: with the assignment's own
-    submit tool (<solutions>/submit.py, its write_zip) when it has one, else <package>/<module>.py
-    for every module."""
-    tool = spec.solutions / "submit.py"
-    if tool.is_file():
-        loaded = importlib.util.spec_from_file_location(f"{spec.package}_submit", tool)
-        module = importlib.util.module_from_spec(loaded)
-        loaded.loader.exec_module(module)
-        module.write_zip(Path(folder), path, module.MODULES)
-        return
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in spec.modules:
-            archive.write(Path(folder) / spec.package / f"{name}.py", f"{spec.package}/{name}.py")
+    """The zip a student's `make submit` writes of folder/<package>/: by the handout's submit tool
+    (its write_zip), with the package and modules of the handout's assignment.json."""
+    loaded = importlib.util.spec_from_file_location("_handout_submit", COMMON / "submit.py")
+    tool = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(tool)
+    settings = json.loads(make_assignment.settings(spec))
+    tool.write_zip(Path(folder), path, settings["package"], settings["modules"])
 
 
 def build(target, spec=None):

@@ -5,13 +5,13 @@ variant of variants/ (the reference with some functions rewritten) as a submissi
 all with autograder.grade.grade in a pool of processes, and judges each mutant:
 - killed: it lost points on a test tagged with the function it breaks;
 - diagnosed: the test that judges it (see mutants.toml) names the expected diagnosis.
-Every variant must score 100/100.
+Every variant must score full marks (the rubric's total).
 
 Usage (`make mutants`): python tests/mutants/runner.py [--jobs N] [--only NAME ...] [--assignment A]
 (the suite is the assignment's, in the folder its spec's `mutants` names)
 Prints a table (mutant, points lost, tests failed, diagnosis given, expected diagnosis) and the
 totals; exits 1 unless every mutant is killed, at least 90% are diagnosed and every variant
-scores 100/100.
+scores full marks.
 """
 import argparse
 import multiprocessing
@@ -30,8 +30,6 @@ for path in (ROOT, ROOT / "tests"):  # the grader, and tests/mutate.py when run 
 
 from autograder import assignment, grade, rubric  # noqa: E402
 from mutate import copy_reference, diagnoses, reference, suite  # noqa: E402
-
-
 
 DIAGNOSED_SHARE = 0.9  # the issue's bar: at least 90% of the mutants get their expected diagnosis
 
@@ -72,6 +70,7 @@ class Verdict:
 class Report:
     verdicts: list
     variants: dict  # variant name -> (score, names of the tests it failed)
+    total: float  # the rubric's total: a variant's full marks
     seconds: float
     outputs: dict = field(default_factory=dict)  # mutant name -> results dict, for tests
 
@@ -87,7 +86,12 @@ class Report:
     def passed(self):
         """The suite's bar: all killed, >= 90% diagnosed, every variant at full marks."""
         return (self.killed == len(self.verdicts) and self.diagnosed >= DIAGNOSED_SHARE * len(self.verdicts)
-                and all(score == 100 for score, _ in self.variants.values()))
+                and self.full_marks == len(self.variants))
+
+    @property
+    def full_marks(self):
+        """How many variants scored the rubric's total."""
+        return sum(score == self.total for score, _ in self.variants.values())
 
 
 def load_catalog(path=None):
@@ -123,7 +127,7 @@ def variant_names():
 
 
 def build_mutant(mutant, dest):
-    """The reference with the mutant's edits, as a submission folder dest/gradlab; returns dest."""
+    """The reference with the mutant's edits, as a submission folder dest/<package>; returns dest."""
     dest.mkdir(parents=True)
     return copy_reference(dest, [(mutant.module, old, new) for old, new in mutant.edits])
 
@@ -164,6 +168,13 @@ def relevant_tests(mutant):
     return [t.id for t in rubric.load() if t.id in tagged_tests([mutant.function]) or t.id == mutant.test]
 
 
+def pool(jobs, spec=None):
+    """A pool of jobs spawned grading processes, each grading the Assignment spec (default the
+    current one): a spawned process starts with the default assignment, so each is told."""
+    folder = str((spec or assignment.current()).folder)
+    return multiprocessing.get_context("spawn").Pool(jobs, initializer=assignment.use, initargs=(folder,))
+
+
 def _grade(job):
     """Grade one folder in a pool worker. job: (upload, test ids or None for the whole rubric).
     Returns its results document."""
@@ -182,16 +193,17 @@ def run(jobs=2, only=None, focused=False):
     start = time.monotonic()
     mutants = [m for m in load_catalog() if not only or m.name in only]
     variants = [v for v in variant_names() if not only or v in only]
-    with tempfile.TemporaryDirectory(prefix="gradlab-mutants-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"{assignment.current().name}-mutants-") as scratch:
         work = [(build_mutant(m, Path(scratch) / "mutants" / m.name), relevant_tests(m) if focused else None)
                  for m in mutants]
         work += [(build_variant(v, Path(scratch) / "variants" / v), None) for v in variants]
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            documents = pool.map(_grade, work, chunksize=1)
+        with pool(jobs) as workers:
+            documents = workers.map(_grade, work, chunksize=1)
     verdicts = [judge(m, d) for m, d in zip(mutants, documents)]
     scores = {v: (d["score"], [t["extra_data"]["id"] for t in d["tests"] if t["status"] == "failed"])
               for v, d in zip(variants, documents[len(mutants):])}
-    return Report(verdicts, scores, time.monotonic() - start, {m.name: d for m, d in zip(mutants, documents)})
+    return Report(verdicts, scores, rubric.total(rubric.load()), time.monotonic() - start,
+                  {m.name: d for m, d in zip(mutants, documents)})
 
 
 def table(report):
@@ -205,13 +217,13 @@ def table(report):
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines += ["", "correct variants:"]
-    lines += [f"  {name}: {score:g}/100" + (f" (failed: {', '.join(failed)})" if failed else "")
+    lines += [f"  {name}: {score:g}/{report.total:g}" + (f" (failed: {', '.join(failed)})" if failed else "")
               for name, (score, failed) in report.variants.items()]
     n = len(report.verdicts)
     lines += ["", f"mutants: {n}; killed: {report.killed} ({report.killed / max(n, 1):.0%}); "
               f"correctly diagnosed: {report.diagnosed} ({report.diagnosed / max(n, 1):.0%}); "
-              f"survived: {n - report.killed}; variants at 100/100: "
-              f"{sum(score == 100 for score, _ in report.variants.values())} of {len(report.variants)}; "
+              f"survived: {n - report.killed}; variants at full marks ({report.total:g}): "
+              f"{report.full_marks} of {len(report.variants)}; "
               f"{report.seconds:.1f} s"]
     return "\n".join(lines)
 

@@ -14,7 +14,6 @@ mutation/latest.json); exits 1 when a non-equivalent mutant survives or an entry
 """
 import argparse
 import json
-import multiprocessing
 import random
 import shutil
 import sys
@@ -66,7 +65,7 @@ def _grade_one(mutant):
     if source is None:
         return None
     before, after = mutant.change(source)
-    scratch = Path(tempfile.mkdtemp(prefix="gradlab-score-"))
+    scratch = Path(tempfile.mkdtemp(prefix="mutation-score-"))
     try:
         original = (generated.reference() / f"{mutant.module}.py").read_text()
         copy_reference(scratch, [(mutant.module, original, source)])
@@ -96,8 +95,8 @@ def run(jobs=2, sample=None, seed=0, only=None, equivalent=None, progress=None):
     everything = generated.generate()
     mutants = select(everything, sample, seed, only)
     outcomes = []
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        for done, (mutant, graded) in enumerate(zip(mutants, pool.imap(_grade_one, mutants, chunksize=1)), 1):
+    with runner.pool(jobs) as workers:
+        for done, (mutant, graded) in enumerate(zip(mutants, workers.imap(_grade_one, mutants, chunksize=1)), 1):
             if progress and (done % 50 == 0 or done == len(mutants)):
                 progress(f"{done}/{len(mutants)} mutants graded, {time.monotonic() - start:.0f} s")
             if graded is None:

@@ -1,7 +1,7 @@
 """A trusted numerical gradient for the public tests.
 
-The tests check your analytic gradients against this module, never against your own
-gradlab.gradcheck: a bug there must not hide a bug elsewhere.
+The tests check your analytic gradients against this module, never against a gradient
+checker of your own package: a bug there must not hide a bug elsewhere.
 """
 import numpy as np
 

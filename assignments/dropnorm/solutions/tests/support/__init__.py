@@ -1,1 +1,0 @@
-../../../../../solutions/tests/support/__init__.py

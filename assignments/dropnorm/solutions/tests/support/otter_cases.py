@@ -1,1 +1,0 @@
-../../../../../solutions/tests/support/otter_cases.py
