@@ -13,12 +13,12 @@ SUBMISSIONS ?= $(if $(filter gradlab,$(ASSIGNMENT)),examples/submissions,assignm
 OUT ?= $(if $(filter gradlab,$(ASSIGNMENT)),reports,reports-$(notdir $(ASSIGNMENT)))
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv assignment check-assignment test grade clean gradescope examples check-examples browser slurm mutants mutation-score sandbox-user bench similarity
+.PHONY: help venv lint assignment check-assignment test grade clean gradescope examples check-examples browser slurm mutants mutation-score sandbox-user bench similarity
 
 help:
 	@echo "make grade       grade every submission in SUBMISSIONS (default $(SUBMISSIONS)) into OUT (default $(OUT))"
 	@echo "make similarity  rank the pairs of SUBMISSIONS that share code into OUT/similarity.json (THRESHOLD, ARCHIVE)"
-	@echo "make test        run the project's tests"
+	@echo "make test        run the project's tests (after make lint: ruff)"
 	@echo "make assignment  regenerate assignment/ from solutions/"
 	@echo "make mutants     grade the mutation suite (tests/mutants/) and print what the grader caught"
 	@echo "make mutation-score  every generated mutant of the solution blocks (cosmic-ray): score, survivors"
@@ -48,8 +48,12 @@ mutants: venv
 mutation-score: venv sandbox-user
 	$(PY) tests/mutants/score.py --jobs $(JOBS) $(A)
 
-test: venv browser slurm sandbox-user
+test: venv lint browser slurm sandbox-user
 	$(PY) -m pytest -q
+
+# The project's style (ruff, settings in pyproject.toml): part of `make test`, so CI holds it.
+lint: venv
+	$(PY) -m ruff check .
 
 clean:
 	rm -rf $(VENV) $(OUT) dist

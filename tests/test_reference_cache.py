@@ -77,8 +77,8 @@ def test_a_stale_or_damaged_folder_is_never_read(tmp_path, damage):
 
 def test_the_key_follows_the_grader_fingerprint(tmp_path):
     copy = tmp_path / "grader"
-    for part in ("assignments/gradlab", "solutions/gradlab"):
-        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__", "reference_cache"))
+    for folder in ("assignments/gradlab", "solutions/gradlab"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__", "reference_cache"))
     spec = assignment.load(copy / "assignments" / "gradlab")
     before = reference_cache.current_key(spec)
     assert before == reference_cache.current_key()  # a copy of the same files: the same key
@@ -113,8 +113,8 @@ def test_an_edited_reference_rebuilds_the_cache(tmp_path):
     """A copy of the grader whose reference trains differently: its cache, shipped stale, is
     rebuilt on the first grading, and the results carry the edited reference's runs."""
     copy = tmp_path / "grader"
-    for part in ("autograder", "assignments", "solutions/gradlab"):
-        shutil.copytree(ROOT / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for folder in ("autograder", "assignments", "solutions/gradlab"):
+        shutil.copytree(ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
     assert _run(copy, "reference-cache").returncode == 0
     assert _run(copy, "reference-cache", "--check").returncode == 0
     original = json.loads((copy / "assignments" / "gradlab" / "reference_cache" / "index.json").read_text())

@@ -184,7 +184,7 @@ def odd_class(folder):
         "plain": b"plain",
     }
     made.update({f"inject{i}": name.encode() for i, name in enumerate(INJECTIONS)})
-    for key, name in made.items():
+    for name in made.values():
         if name.endswith(b".zip"):
             folder.mkdir(parents=True, exist_ok=True)
             with zipfile.ZipFile(os.fsdecode(os.path.join(os.fsencode(folder), name)), "w") as archive:
@@ -206,8 +206,8 @@ def test_every_name_is_graded_or_refused_in_its_own_row(tmp_path, fast_grader):
     refused = {s: r for s, r in table.items() if r["status"] == "refused"}
     assert set(refused) == {"caf\\xe9", "\\xff" * 255, "na\\xefve", "jos\u00e9", "Ada", "ada", "Gradebook.CSV", "bob"}
     assert all(r["total"] == "" for r in refused.values())
-    messages = {r.student: r.message for r in gradebook.load_records(out, list(table),
-                                                                      json.loads((out / "batch.json").read_text())["refused"])}
+    refused_ids = json.loads((out / "batch.json").read_text())["refused"]
+    messages = {r.student: r.message for r in gradebook.load_records(out, list(table), refused_ids)}
     assert "not valid UTF-8" in messages["caf\\xe9"]
     assert "only by case or Unicode normalization" in messages["Ada"] and "'ada'" in messages["Ada"]
     assert "it has 2 submissions" in messages["jos\u00e9"] and "2 submissions (bob, bob.zip)" in messages["bob"]

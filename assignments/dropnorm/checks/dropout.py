@@ -70,7 +70,8 @@ def dropout_identity(t):
         with t.case(f"p={p}"):
             x = _x((5, 4), f"test {p}")
             draw = np.random.default_rng(3).random(x.shape)
-            check_value_call(t, FORWARD, (x, p, "test", 3), (x, None), count=2, suspects=lambda _, x=x, p=p: [
+            check_value_call(t, FORWARD, (x, p, "test", 3), (x, None), count=2,
+                             suspects=lambda _, x=x, p=p, draw=draw: [
                 Suspect("dropout_in_test_mode", "{what} equals x * p: inverted dropout scales in train mode, so test "
                         "mode returns x unchanged", x * p),
                 Suspect("dropout_in_test_mode", "{what} equals x with the train-mode mask applied: test mode drops "

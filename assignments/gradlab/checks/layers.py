@@ -165,7 +165,7 @@ def _activation_checks(layer, forward_edges, backward_edges):
                                  lambda x=x, kwargs=kwargs, dout=dout, layer=at_kink: [
                     region("wrong_at_kink", x == 0, "at inputs exactly 0"), *_negative_side(layer.name, x),
                     *ignored_arguments(getattr(t.ref.layers, f"{layer.name}_forward"), (x,), kwargs,
-                                       select=lambda grads: grads[0], call=layer_backward_of(t, layer, dout)),
+                                       select=lambda answer: answer[0], call=layer_backward_of(t, layer, dout)),
                     *_backward_suspects(t)(layer, dout, "dx")])
 
     return forward, backward
