@@ -218,3 +218,33 @@ def test_a_class_of_copies_is_listed_within_bounds(tmp_path, monkeypatch):
     shown = section(out)
     assert shown.count("<tr>") == 1 + 5 and "index page</a> lists 20" in shown and "The 20 highest of the 78" in shown
     assert (out / "similarity" / "index.html").read_text().count("<tr>") == 1 + 20
+
+
+@pytest.mark.parametrize("student", ["similarity", "similarity.json", "Similarity.JSON"])
+def test_a_student_id_equal_to_the_reports_outputs_is_refused(tmp_path, student):
+    from autograder.batch import names
+    from autograder.batch.entries import discover
+    from autograder.similarity.section import JSON, PAGES
+    assert set(names.OUTPUTS) == {JSON, PAGES}
+    assert "similarity report" in names.unsafe(student)
+    shutil.copytree(EXAMPLES / "complete", tmp_path / student)
+    shutil.copytree(EXAMPLES / "complete", tmp_path / "alice")
+    found, _ = discover(tmp_path)
+    assert {e.student: bool(e.problem) for e in found} == {student: True, "alice": False}
+
+
+def test_the_report_deletes_and_writes_only_its_own_outputs(tmp_path):
+    result = report.compare_class([("a", EXAMPLES / "complete"), ("b", EXAMPLES / "renamed_copy")], ASSIGNMENT)
+    out = tmp_path / "out"
+    report.write(out, result, ASSIGNMENT.graded)
+    report.write(out, result, ASSIGNMENT.graded)  # its own outputs are replaced
+    assert (out / "similarity" / "index.html").is_file()
+    for name in ("similarity", "similarity.json"):  # a student's graded folder of that name
+        other = tmp_path / f"other_{name}"
+        (other / name).mkdir(parents=True)
+        (other / name / "results.json").write_text("{}")
+        with pytest.raises(report.OutputError, match="nothing was written"):
+            report.write(other, result, ASSIGNMENT.graded)
+        assert sorted(p.name for p in other.rglob("*")) == sorted([name, "results.json"])
+    refused = run_similarity(EXAMPLES, "--out", tmp_path / "other_similarity")
+    assert refused.returncode == 2 and "did not write (results.json)" in refused.stderr
