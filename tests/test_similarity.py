@@ -248,3 +248,44 @@ def test_the_report_deletes_and_writes_only_its_own_outputs(tmp_path):
         assert sorted(p.name for p in other.rglob("*")) == sorted([name, "results.json"])
     refused = run_similarity(EXAMPLES, "--out", tmp_path / "other_similarity")
     assert refused.returncode == 2 and "did not write (results.json)" in refused.stderr
+
+
+def reference_texts():
+    return {m: ASSIGNMENT.module_path(ASSIGNMENT.solutions, m).read_text(encoding="utf-8") for m in ASSIGNMENT.graded}
+
+
+def after_every_statement(text, statement):
+    """text with statement (source) inserted after every statement of every function."""
+    import ast
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(node, (ast.Module, ast.ClassDef)) or not (isinstance(block, list) and block):
+                continue
+            block[:] = [s for old in block for s in (old, ast.parse(statement).body[0])]
+    return ast.unparse(tree)
+
+
+def test_cheap_disguises_change_nothing_once_normalized():
+    """Inserted no-ops, swapped operands and swapped independent statements leave the code as
+    compared (normalized, then tokenized: names are V) as it was."""
+    import ast
+    from autograder.similarity.compare import _fingerprint
+    from autograder.similarity.normalize import normalized
+    from tools import disguise
+    for module, text in reference_texts().items():
+        canonical = _fingerprint(text).filtered_code
+        swapped = ast.unparse(disguise._rewrite_blocks(disguise._SwapOperands().visit(ast.parse(text))))
+        for variant_text in (after_every_statement(text, "print(end='')"), after_every_statement(text, "pass"),
+                             after_every_statement(text, "_unused = 1"), swapped):
+            assert variant_text != text and _fingerprint(variant_text).filtered_code == canonical, module
+    assert normalized("def f(:\n") == "def f(:\n"  # text that does not parse is compared as it is
+
+
+def test_the_planted_copy_uses_the_cheap_disguises():
+    copy = (EXAMPLES / "renamed_copy" / ASSIGNMENT.package / "layers.py").read_text()
+    assert "    pass\n" in copy and "my_" in copy
+    complete = (EXAMPLES / "complete" / ASSIGNMENT.package / "layers.py").read_text()
+    assert "x.reshape(x.shape[0], -1) @ w + b" in complete and "b + x.reshape" in copy.replace("my_", "")
+

@@ -1,6 +1,10 @@
 """Fingerprints of the graded modules and the similarity of two uploads, with copydetect.
 
-copydetect's tokenizer replaces every name with V, function names with F and strings with S, and
+Every module (the handout's, the reference's, the students') is first put in canonical form
+(normalize.py: docstrings and no-op statements dropped, commutative operands and independent
+statements in a canonical order, the layout of ast.unparse), so what is compared, and shown on
+the pages, is that form. Then copydetect's tokenizer replaces every name with V, function
+names with F and strings with S, and
 drops comments, so renaming variables or rewording docstrings changes nothing; its k-gram
 fingerprints do not depend on the order of functions. Module files are compared only with the
 same module of the other upload (losses.py with losses.py).
@@ -25,18 +29,21 @@ import numpy as np
 from copydetect.detector import CodeFingerprint, compare_files
 from copydetect.utils import get_token_coverage
 
+from .normalize import normalized
+
 NOISE = 25  # k: the shortest match counted, in characters of tokenized code (copydetect's default)
 MIN_CHARS = 200  # tokenized characters (after boilerplate) a side needs for its share to count
 
 
 def _fingerprint(text, boilerplate=frozenset()):
-    """A CodeFingerprint of Python source text, without the k-grams in boilerplate (a set of
+    """A CodeFingerprint of Python source text in canonical form (its raw_code: the text
+    compared and shown), without the k-grams in boilerplate (a set of
     hashes), with two arrays added for fast comparison: starts (the positions of the k-grams
     kept, in the tokenized code) and keys (their hashes), and unique (the sorted distinct keys).
 
     Boilerplate is removed here rather than by copydetect, whose removal assumes the hashes of a
     file are unique and drops repeated k-grams of the student's own too."""
-    print_ = CodeFingerprint("module.py", NOISE, 1, filter=True, language="python", fp=io.StringIO(text))
+    print_ = CodeFingerprint("module.py", NOISE, 1, filter=True, language="python", fp=io.StringIO(normalized(text)))
     kept = {int(h): idx for h, idx in print_.hash_idx.items() if int(h) not in boilerplate}
     print_.hash_idx, print_.hashes = kept, set(kept)
     print_.token_coverage = get_token_coverage(kept, NOISE, len(print_.filtered_code))

@@ -83,7 +83,8 @@ def compare_class(students, sources, archive=(), threshold=THRESHOLD):
     hashes = compare.boilerplate(texts.read_folder("handout", "reference", sources.handout, sources).texts.values())
     cache = {}
     mine = [compare.fingerprints(texts.read_upload(n, "student", p, sources), hashes, cache) for n, p in students]
-    others = [compare.fingerprints(texts.read_folder("reference solution", "reference", sources.solutions, sources), hashes, cache)]
+    solutions = texts.read_folder("reference solution", "reference", sources.solutions, sources)
+    others = [compare.fingerprints(solutions, hashes, cache)]
     others += [compare.fingerprints(texts.read_upload(n, "archive", p, sources), hashes, cache) for n, p in archive]
     read = time.monotonic()
     pairs = compare.all_pairs(mine, others)
@@ -106,7 +107,8 @@ def document(result, modules):
                      "chars": f.chars, "notes": f.upload.notes} for f in result.students + result.others],
         "pairs": [{"rank": rank, "a": p.a.upload.name, "b": p.b.upload.name, "b_kind": p.b.upload.kind,
                    "score": round(p.score, 4),
-                   "modules": {m: {"a": round(x.share_a, 4), "b": round(x.share_b, 4)} for m, x in sorted(p.matches.items())},
+                   "modules": {m: {"a": round(x.share_a, 4), "b": round(x.share_b, 4)}
+                               for m, x in sorted(p.matches.items())},
                    "view": f"{PAGES}/{rank:03d}.html" if rank <= MAX_VIEWS else None}
                   for rank, p in enumerate(flagged[:MAX_PAIRS], 1)],
     }

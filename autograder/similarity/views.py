@@ -36,12 +36,14 @@ def pair_page(pair, rank, label):
     a, b = pair.a.upload, pair.b.upload
     body = [STYLE, f"<h1>Similarity #{rank}: {esc(label(a))} and {esc(label(b))}</h1>",
             f"<p>Score {pair.score:.0%}: the larger of the two sides' shares of their graded code found in the "
-            "other (names, strings and comments ignored; the handout's code never counts). This page is a lead "
+            "other (names, strings and comments ignored; the handout's code never counts). The code is shown as "
+            "compared: in canonical form (docstrings and no-op statements dropped, operands and independent "
+            "statements reordered, reformatted). This page is a lead "
             "for a person to read, not a verdict; it changes no score.</p>",
             '<p><a href="../summary.html">Class summary</a></p>']
     for module, match in sorted(pair.matches.items()):
         slices_a, slices_b = shared_slices(pair.a.prints[module], pair.b.prints[module])
         body += [f"<h2>{esc(module)}.py</h2>", '<div class="sides">',
-                 _side(label(a), match.share_a, a.texts[module], slices_a),
-                 _side(label(b), match.share_b, b.texts[module], slices_b), "</div>"]
+                 _side(label(a), match.share_a, pair.a.prints[module].raw_code, slices_a),
+                 _side(label(b), match.share_b, pair.b.prints[module].raw_code, slices_b), "</div>"]
     return page(f"Similarity #{rank}", "\n".join(body))
