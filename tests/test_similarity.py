@@ -289,3 +289,25 @@ def test_the_planted_copy_uses_the_cheap_disguises():
     complete = (EXAMPLES / "complete" / ASSIGNMENT.package / "layers.py").read_text()
     assert "x.reshape(x.shape[0], -1) @ w + b" in complete and "b + x.reshape" in copy.replace("my_", "")
 
+
+def strip_docstrings(text):
+    import ast
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
+                                                                                            ast.Constant):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def test_formatted_or_stripped_handouts_are_still_boilerplate(tmp_path):
+    formatted = write_upload(tmp_path / "formatted", {})
+    done = subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "--line-length", "79",
+                           str(formatted / ASSIGNMENT.package)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (formatted / ASSIGNMENT.package / "losses.py").read_text() != handout()["losses"]
+    stripped = write_upload(tmp_path / "stripped", {m: strip_docstrings(t) for m, t in handout().items()})
+    result = report.compare_class([("formatted", formatted), ("stripped", stripped)], ASSIGNMENT, threshold=0.0)
+    assert [f.chars for f in result.students] == [0, 0]
+    assert all(p.score == 0 and p.matches == {} for p in result.pairs)
