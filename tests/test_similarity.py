@@ -175,7 +175,7 @@ def test_the_shares_are_copydetects_own(compared):
     from copydetect.detector import compare_files
     result = compared[0]
     checked = 0
-    partial = [p for p in result.pairs if 0 < p.score < 1]  # independent solutions, the disguised copy
+    partial = [p for p in result.pairs if 0 < p.overall < 1]  # independent solutions, the disguised copy
     assert len(partial) >= 8
     for pair in result.pairs[:5] + partial:
         for module, match in pair.matches.items():
@@ -311,3 +311,23 @@ def test_formatted_or_stripped_handouts_are_still_boilerplate(tmp_path):
     result = report.compare_class([("formatted", formatted), ("stripped", stripped)], ASSIGNMENT, threshold=0.0)
     assert [f.chars for f in result.students] == [0, 0]
     assert all(p.score == 0 and p.matches == {} for p in result.pairs)
+
+
+def test_one_copied_module_is_not_diluted_by_the_rest(tmp_path):
+    """An honest submission but for one module copied from the reference is flagged for that
+    module; the same submission with its own version of that module is not."""
+    own = {}
+    for name in ("closure_autodiff", "einsum_layers", "functional_optim", "layer_dict_nets", "logsumexp_losses"):
+        own.update(variant(name))
+    copied = write_upload(tmp_path / "copied", {**own, "losses": reference_texts()["losses"]})
+    honest = write_upload(tmp_path / "honest", own)
+    result = report.compare_class([("copied", copied), ("honest", honest)], ASSIGNMENT)
+    with_reference = {p.a.upload.name: p for p in result.pairs if p.b.upload.kind == "reference"}
+    flagged = with_reference["copied"]
+    assert flagged.overall < THRESHOLD <= flagged.score and flagged.module == "losses"
+    assert with_reference["honest"].score < THRESHOLD and with_reference["honest"].module is None
+    out = tmp_path / "out"
+    doc = report.write(out, result, ASSIGNMENT.graded)
+    listed = [p for p in doc["pairs"] if p["a"] == "copied" and p["b_kind"] == "reference"][0]
+    assert listed["module"] == "losses" and listed["overall"] < listed["score"]
+    assert "(losses.py; " in section(out) and "losses.py alone" in (out / listed["view"]).read_text()

@@ -33,6 +33,8 @@ from .normalize import normalized
 
 NOISE = 25  # k: the shortest match counted, in characters of tokenized code (copydetect's default)
 MIN_CHARS = 200  # tokenized characters (after boilerplate) a side needs for its share to count
+MODULE_SHARE = 0.8  # one module shared this much sets the pair's score (a copied module is not diluted away)
+MIN_MODULE_CHARS = 300  # tokenized characters (after boilerplate) that module needs on that side
 
 
 def _fingerprint(text, boilerplate=frozenset()):
@@ -134,14 +136,20 @@ class Pair:
     """Two uploads compared.
 
     - a, b: Fingerprints.
-    - score: float in [0, 1], the larger of the two sides' shares over all their graded modules
-      (a side with fewer than MIN_CHARS to compare counts 0).
+    - overall: float in [0, 1], the larger of the two sides' shares over all their graded
+      modules (a side with fewer than MIN_CHARS to compare counts 0).
+    - module: str or None, the module that sets the score: the one whose share on a side (of
+      at least MIN_MODULE_CHARS there) is highest, when that share is at least MODULE_SHARE and
+      above overall.
+    - score: float in [0, 1], that module's share, or else overall.
     - matches: dict module -> Match, for the modules with shared code.
     """
     a: Fingerprints
     b: Fingerprints
     score: float
     matches: dict
+    overall: float = 0.0
+    module: str = None
 
 
 def _share(side, shared):
@@ -161,7 +169,22 @@ def compare(a, b, memo=None):
             matches[module] = Match(share_a, share_b)
             shared_a += share_a * pa.token_coverage
             shared_b += share_b * pb.token_coverage
-    return Pair(a, b, max(_share(a, shared_a), _share(b, shared_b)), matches)
+    overall = max(_share(a, shared_a), _share(b, shared_b))
+    best, module = _module_share(a, b, matches)
+    if best >= MODULE_SHARE and best > overall:
+        return Pair(a, b, best, matches, overall, module)
+    return Pair(a, b, overall, matches, overall)
+
+
+def _module_share(a, b, matches):
+    """(share, module): the highest share of one module on a side where it has at least
+    MIN_MODULE_CHARS to compare ((0.0, None) if none)."""
+    best = (0.0, None)
+    for module, match in sorted(matches.items()):
+        for side, share in ((a, match.share_a), (b, match.share_b)):
+            if side.prints[module].token_coverage >= MIN_MODULE_CHARS and share > best[0]:
+                best = (share, module)
+    return best
 
 
 def all_pairs(students, others=()):

@@ -98,6 +98,7 @@ def document(result, modules):
     return {
         "format": FORMAT,
         "settings": {"threshold": result.threshold, "k": compare.NOISE, "min_chars": compare.MIN_CHARS,
+                     "module_share": compare.MODULE_SHARE, "min_module_chars": compare.MIN_MODULE_CHARS,
                      "modules": list(modules)},
         "compared": {"students": len(result.students), "others": len(result.others), "pairs": len(result.pairs)},
         "seconds": round(result.seconds, 3),
@@ -106,7 +107,7 @@ def document(result, modules):
         "uploads": [{"name": f.upload.name, "kind": f.upload.kind, "modules": sorted(f.upload.texts),
                      "chars": f.chars, "notes": f.upload.notes} for f in result.students + result.others],
         "pairs": [{"rank": rank, "a": p.a.upload.name, "b": p.b.upload.name, "b_kind": p.b.upload.kind,
-                   "score": round(p.score, 4),
+                   "score": round(p.score, 4), "overall": round(p.overall, 4), "module": p.module,
                    "modules": {m: {"a": round(x.share_a, 4), "b": round(x.share_b, 4)}
                                for m, x in sorted(p.matches.items())},
                    "view": f"{PAGES}/{rank:03d}.html" if rank <= MAX_VIEWS else None}

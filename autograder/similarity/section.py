@@ -15,6 +15,13 @@ def _name(name, kind):
     return esc(name + KINDS.get(kind, ""))
 
 
+def _score(pair):
+    """A pair's score as shown: with the module that set it, when one did."""
+    if pair.get("module"):
+        return f"{pair['score']:.0%} ({esc(pair['module'])}.py; {pair['overall']:.0%} of all)"
+    return f"{pair['score']:.0%}"
+
+
 def body(doc, link, rows=None):
     """The section's HTML for a similarity.json document.
 
@@ -31,7 +38,7 @@ def body(doc, link, rows=None):
                                                  if doc["highest_unflagged"] is not None else "")
              + ". A score is a lead for a person to read, not a verdict; it changes no grade.</p>"]
     if shown:
-        cells = [[str(p["rank"]), esc(p["a"]), _name(p["b"], p["b_kind"]), f"{p['score']:.0%}",
+        cells = [[str(p["rank"]), esc(p["a"]), _name(p["b"], p["b_kind"]), _score(p),
                   esc(", ".join(f"{m} {s['a']:.0%}/{s['b']:.0%}" for m, s in p["modules"].items())),
                   f'<a href="{esc(link + p["view"].split("/", 1)[1])}">side by side</a>' if p["view"] else "–"]
                  for p in shown]

@@ -1,7 +1,7 @@
 """The side-by-side page of one pair: each module with shared code, the two files next to each
 other, the shared code highlighted. Every text from an upload is escaped."""
 from ..report.html import esc, page
-from .compare import shared_slices
+from .compare import MODULE_SHARE, shared_slices
 
 STYLE = """<style>
 body { max-width: 1600px; }
@@ -34,9 +34,12 @@ def _side(title, share, text, slices):
 def pair_page(pair, rank, label):
     """The HTML page of a compare.Pair ranked rank; label(upload) names a side."""
     a, b = pair.a.upload, pair.b.upload
+    why = (f"the share of {esc(pair.module)}.py alone found in the other (one module shared at least "
+           f"{MODULE_SHARE:.0%} sets the score; {pair.overall:.0%} of all the graded code)" if pair.module else
+           "the larger of the two sides' shares of their graded code found in the other")
     body = [STYLE, f"<h1>Similarity #{rank}: {esc(label(a))} and {esc(label(b))}</h1>",
-            f"<p>Score {pair.score:.0%}: the larger of the two sides' shares of their graded code found in the "
-            "other (names, strings and comments ignored; the handout's code never counts). The code is shown as "
+            f"<p>Score {pair.score:.0%}: {why} (names, strings and comments ignored; the handout's code never "
+            "counts). The code is shown as "
             "compared: in canonical form (docstrings and no-op statements dropped, operands and independent "
             "statements reordered, reformatted). This page is a lead "
             "for a person to read, not a verdict; it changes no score.</p>",
