@@ -192,6 +192,8 @@ def test_the_tas_page_states_the_codes_settings():
                     .split("\n## ", 1)[0].split())
     assert f"Every k-gram of {compare.NOISE} tokenized characters" in text
     assert f"fewer than {compare.MIN_CHARS} tokenized characters" in text
+    assert (f"one module of at least {compare.MIN_MODULE_CHARS} tokenized characters on a side has "
+            f"{compare.MODULE_SHARE:g} or more") in text
     assert f"(default {THRESHOLD:g}, `--threshold`)" in text and f"(the {report.MAX_VIEWS} highest)" in text
     assert f"longer than {texts.MAX_CHARS:,} characters" in text
     assert f"(the {section_module.ROWS} highest in `summary.html`, up to {report.MAX_PAIRS} on" in text

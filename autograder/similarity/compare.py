@@ -31,7 +31,7 @@ from copydetect.utils import get_token_coverage
 
 from .normalize import normalized
 
-NOISE = 25  # k: the shortest match counted, in characters of tokenized code (copydetect's default)
+NOISE = 40  # k: the shortest match counted, in tokenized characters (measured: docs/tas.md, "Similarity")
 MIN_CHARS = 200  # tokenized characters (after boilerplate) a side needs for its share to count
 MODULE_SHARE = 0.8  # one module shared this much sets the pair's score (a copied module is not diluted away)
 MIN_MODULE_CHARS = 300  # tokenized characters (after boilerplate) that module needs on that side
