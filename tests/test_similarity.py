@@ -333,3 +333,13 @@ def test_one_copied_module_is_not_diluted_by_the_rest(tmp_path):
     listed = [p for p in doc["pairs"] if p["a"] == "copied" and p["b_kind"] == "reference"][0]
     assert listed["module"] == "losses" and listed["overall"] < listed["score"]
     assert "(losses.py; " in section(out) and "losses.py alone" in (out / listed["view"]).read_text()
+
+
+def test_every_note_is_on_the_pages(compared):
+    from autograder.report.html import esc
+    _, doc, out = compared
+    notes = [(u["name"], n) for u in doc["uploads"] for n in u["notes"]]
+    assert any("not UTF-8" in n for _, n in notes)  # a note that is not about a file left out
+    index, summary = (out / "similarity" / "index.html").read_text(), section(out)
+    for name, note in notes:
+        assert f"{esc(name)}: {esc(note)}" in index and f"{esc(name)}: {esc(note)}" in summary

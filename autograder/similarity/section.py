@@ -8,7 +8,8 @@ from ..report.html import esc, table
 JSON = "similarity.json"
 PAGES = "similarity"
 KINDS = {"student": "", "reference": "", "archive": " (earlier term)"}
-ROWS = 50  # pairs shown in summary.html; the index page shows every pair listed
+ROWS = 50  # pairs (and notes) shown in summary.html; the index page shows every pair listed
+MAX_NOTES = 1000  # notes on the uploads listed on the index page (every one is in similarity.json)
 
 
 def _name(name, kind):
@@ -50,11 +51,11 @@ def body(doc, link, rows=None):
     if len(pairs) < flagged:
         parts.append(f'<p class="muted">The {len(pairs)} highest of the {flagged} are listed (on the index page and in '
                      f"{esc(JSON)}).</p>")
-    notes = [(u, n) for u in doc["uploads"] for n in u["notes"] if "not compared" in n or "could not" in n]
+    notes, limit = [(u, n) for u in doc["uploads"] for n in u["notes"]], MAX_NOTES if rows is None else rows
     if notes:
-        parts.append("<p>Left out of the comparison:</p><ul>"
-                     + "".join(f"<li>{_name(u['name'], u['kind'])}: {esc(n)}</li>" for u, n in notes[:ROWS])
-                     + (f"<li>... and {len(notes) - ROWS} more (in {esc(JSON)})</li>" if len(notes) > ROWS else "")
+        parts.append("<p>Notes on the uploads (what was left out of the comparison, converted or missing):</p><ul>"
+                     + "".join(f"<li>{_name(u['name'], u['kind'])}: {esc(n)}</li>" for u, n in notes[:limit])
+                     + (f"<li>... and {len(notes) - limit} more (in {esc(JSON)})</li>" if len(notes) > limit else "")
                      + "</ul>")
     return "\n".join(parts)
 
