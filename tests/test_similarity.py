@@ -196,6 +196,8 @@ def test_the_tas_page_states_the_codes_settings():
             f"{compare.MODULE_SHARE:g} or more") in text
     assert f"(default {THRESHOLD:g}, `--threshold`)" in text and f"(the {report.MAX_VIEWS} highest)" in text
     assert f"longer than {texts.MAX_CHARS:,} characters" in text
+    from autograder.similarity import views
+    assert f"at most {views.SHOWN:,} characters of a module" in text
     assert f"(the {section_module.ROWS} highest in `summary.html`, up to {report.MAX_PAIRS} on" in text
 
 
@@ -343,3 +345,17 @@ def test_every_note_is_on_the_pages(compared):
     index, summary = (out / "similarity" / "index.html").read_text(), section(out)
     for name, note in notes:
         assert f"{esc(name)}: {esc(note)}" in index and f"{esc(name)}: {esc(note)}" in summary
+
+
+def test_pages_show_a_bounded_part_of_very_large_modules(tmp_path):
+    from autograder.similarity import texts, views
+    reference = reference_texts()
+    large = {m: reference[m] * (190_000 // len(reference[m])) for m in ("layers", "autodiff")}
+    assert all(views.SHOWN * 5 < len(t) <= texts.MAX_CHARS for t in large.values())
+    uploads = [write_upload(tmp_path / name, {**reference, **large}) for name in ("a", "b")]
+    out = tmp_path / "out"
+    doc = report.write(out, report.compare_class([("a", uploads[0]), ("b", uploads[1])], ASSIGNMENT),
+                       ASSIGNMENT.graded)
+    page = (out / doc["pairs"][0]["view"]).read_text()
+    assert set(doc["pairs"][0]["modules"]) >= set(large) and "more characters not shown" in page
+    assert len(page.encode("utf-8")) < 4 * len(large) * views.SHOWN + 2 * sum(map(len, reference.values()))

@@ -1,7 +1,10 @@
 """The side-by-side page of one pair: each module with shared code, the two files next to each
-other, the shared code highlighted. Every text from an upload is escaped."""
+other, the shared code highlighted. Every text from an upload is escaped; each side shows at
+most SHOWN characters of a module, so a page stays small whatever was uploaded."""
 from ..report.html import esc, page
 from .compare import MODULE_SHARE, shared_slices
+
+SHOWN = 30_000  # characters of a module shown per side (the reference's longest is about 11,000)
 
 STYLE = """<style>
 body { max-width: 1600px; }
@@ -27,8 +30,10 @@ def highlighted(text, slices):
 
 
 def _side(title, share, text, slices):
+    shown, rest = text[:SHOWN], len(text) - SHOWN
+    cut = f'<p class="muted">... {rest:,} more characters not shown (all were compared).</p>' if rest > 0 else ""
     return (f"<div><h3>{esc(title)}: {share:.0%} shared</h3>"
-            f"<pre><code>{highlighted(text, slices)}</code></pre></div>")
+            f"<pre><code>{highlighted(shown, slices)}</code></pre>{cut}</div>")
 
 
 def pair_page(pair, rank, label):
