@@ -334,7 +334,7 @@ def test_one_copied_module_is_not_diluted_by_the_rest(tmp_path):
     doc = report.write(out, result, ASSIGNMENT.graded)
     listed = [p for p in doc["pairs"] if p["a"] == "copied" and p["b_kind"] == "reference"][0]
     assert listed["module"] == "losses" and listed["overall"] < listed["score"]
-    assert "(losses.py; " in section(out) and "losses.py alone" in (out / listed["view"]).read_text()
+    assert "score set by losses.py (" in section(out) and "losses.py alone" in (out / listed["view"]).read_text()
 
 
 def test_every_note_is_on_the_pages(compared):

@@ -16,11 +16,12 @@ def _name(name, kind):
     return esc(name + KINDS.get(kind, ""))
 
 
-def _score(pair):
-    """A pair's score as shown: with the module that set it, when one did."""
+def _modules(pair):
+    """A pair's modules and shares as shown, first the module that set the score when one did."""
+    shares = ", ".join(f"{m} {s['a']:.0%}/{s['b']:.0%}" for m, s in pair["modules"].items())
     if pair.get("module"):
-        return f"{pair['score']:.0%} ({esc(pair['module'])}.py; {pair['overall']:.0%} of all)"
-    return f"{pair['score']:.0%}"
+        return f"score set by {pair['module']}.py ({pair['overall']:.0%} of all the code); {shares}"
+    return shares
 
 
 def body(doc, link, rows=None):
@@ -39,8 +40,8 @@ def body(doc, link, rows=None):
                                                  if doc["highest_unflagged"] is not None else "")
              + ". A score is a lead for a person to read, not a verdict; it changes no grade.</p>"]
     if shown:
-        cells = [[str(p["rank"]), esc(p["a"]), _name(p["b"], p["b_kind"]), _score(p),
-                  esc(", ".join(f"{m} {s['a']:.0%}/{s['b']:.0%}" for m, s in p["modules"].items())),
+        cells = [[str(p["rank"]), esc(p["a"]), _name(p["b"], p["b_kind"]), f"{p['score']:.0%}",
+                  esc(_modules(p)),
                   f'<a href="{esc(link + p["view"].split("/", 1)[1])}">side by side</a>' if p["view"] else "–"]
                  for p in shown]
         parts.append(table(["#", "Student", "Shares code with", "Score", "Modules (shares of each side)", "View"],
