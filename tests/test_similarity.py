@@ -359,3 +359,12 @@ def test_pages_show_a_bounded_part_of_very_large_modules(tmp_path):
     page = (out / doc["pairs"][0]["view"]).read_text()
     assert set(doc["pairs"][0]["modules"]) >= set(large) and "more characters not shown" in page
     assert len(page.encode("utf-8")) < 4 * len(large) * views.SHOWN + 2 * sum(map(len, reference.values()))
+
+
+def test_a_module_that_does_not_parse_still_has_the_handout_removed(tmp_path):
+    broken = write_upload(tmp_path / "broken", {m: t + "\ndef broken(:\n" for m, t in handout().items()})
+    from autograder.similarity.compare import NOISE
+    result = report.compare_class([("broken", broken)], ASSIGNMENT)
+    # Only the k-grams that reach the added line are its own (3415 characters before the fix).
+    assert all(p.token_coverage <= 2 * NOISE for p in result.students[0].prints.values())
+    assert result.pairs[0].score == 0

@@ -37,15 +37,16 @@ MODULE_SHARE = 0.8  # one module shared this much sets the pair's score (a copie
 MIN_MODULE_CHARS = 300  # tokenized characters (after boilerplate) that module needs on that side
 
 
-def _fingerprint(text, boilerplate=frozenset()):
-    """A CodeFingerprint of Python source text in canonical form (its raw_code: the text
-    compared and shown), without the k-grams in boilerplate (a set of
+def _fingerprint(text, boilerplate=frozenset(), canonical=True):
+    """A CodeFingerprint of Python source text in canonical form (or as it is, if not
+    canonical; its raw_code: the text compared and shown), without the k-grams in boilerplate (a set of
     hashes), with two arrays added for fast comparison: starts (the positions of the k-grams
     kept, in the tokenized code) and keys (their hashes), and unique (the sorted distinct keys).
 
     Boilerplate is removed here rather than by copydetect, whose removal assumes the hashes of a
     file are unique and drops repeated k-grams of the student's own too."""
-    print_ = CodeFingerprint("module.py", NOISE, 1, filter=True, language="python", fp=io.StringIO(normalized(text)))
+    source = normalized(text) if canonical else text
+    print_ = CodeFingerprint("module.py", NOISE, 1, filter=True, language="python", fp=io.StringIO(source))
     kept = {int(h): idx for h, idx in print_.hash_idx.items() if int(h) not in boilerplate}
     print_.hash_idx, print_.hashes = kept, set(kept)
     print_.token_coverage = get_token_coverage(kept, NOISE, len(print_.filtered_code))
@@ -89,10 +90,12 @@ def shared_slices(pa, pb):
 
 
 def boilerplate(texts):
-    """The set of k-gram hashes of the handout's modules (iterable of source texts)."""
+    """The set of k-gram hashes of the handout's modules (iterable of source texts), in
+    canonical form and as written (for a student's module that does not parse, compared as
+    written)."""
     hashes = set()
     for text in texts:
-        hashes |= _fingerprint(text).hashes
+        hashes |= _fingerprint(text).hashes | _fingerprint(text, canonical=False).hashes
     return frozenset(hashes)
 
 
