@@ -122,7 +122,8 @@ def test_pairs_are_ranked_and_the_document_is_as_documented(compared):
     _, doc, out = compared
     assert doc["format"] == 1 and doc["settings"]["threshold"] == 0.0
     scores = [p["score"] for p in doc["pairs"]]
-    assert scores == sorted(scores, reverse=True) and [p["rank"] for p in doc["pairs"]] == list(range(1, len(scores) + 1))
+    assert scores == sorted(scores, reverse=True)
+    assert [p["rank"] for p in doc["pairs"]] == list(range(1, len(scores) + 1))
     assert json.loads((out / "similarity.json").read_text()) == doc
     for p in doc["pairs"][:3]:
         assert (out / p["view"]).read_text().startswith("<!DOCTYPE html>")
@@ -130,7 +131,8 @@ def test_pairs_are_ranked_and_the_document_is_as_documented(compared):
 
 
 def test_pages_escape_what_students_wrote(tmp_path):
-    code = f'def leak(x):\n    """{HOSTILE}"""\n    y = x + 1  # {HOSTILE}\n    return "{HOSTILE}" * y * y * y + str(y)\n' * 12
+    code = (f'def leak(x):\n    """{HOSTILE}"""\n    y = x + 1  # {HOSTILE}\n'
+            f'    return "{HOSTILE}" * y * y * y + str(y)\n') * 12
     name = "x<img src=x onerror=alert(1)>"
     folder = tmp_path / "class"
     write_upload(folder / name, {"losses": code})

@@ -80,13 +80,14 @@ def _touches(statement):
     return written, read
 
 
-def _segment_order(statements):
+def _segment_order(statements, touches):
     """Simple statements (no barrier among them) in canonical order, in O(n log n): each
     statement waits for the last writer of every name it touches and, when it writes a name,
-    for the readers of that name since its last write (which implies every dependence)."""
+    for the readers of that name since its last write (which implies every dependence).
+    touches: the statements' _touches, computed once by the caller."""
     waits_for = [set() for _ in statements]
     last_write, readers = {}, {}
-    for i, (written, read) in enumerate(_touches(s) for s in statements):
+    for i, (written, read) in enumerate(touches):
         for name in written | read:
             if name in last_write:
                 waits_for[i].add(last_write[name])
@@ -118,13 +119,15 @@ def _segment_order(statements):
 def _ordered(statements):
     """statements in the canonical order that keeps every dependence (see the module's doc):
     the runs of simple statements between barriers (if, for, return, ...) are ordered alone."""
-    out, run = [], []
+    out, run, touches = [], [], []
     for statement in statements + [None]:
-        if statement is not None and _touches(statement) is not None:
+        touched = None if statement is None else _touches(statement)
+        if touched is not None:
             run.append(statement)
+            touches.append(touched)
             continue
-        out += _segment_order(run)
-        run = []
+        out += _segment_order(run, touches)
+        run, touches = [], []
         if statement is not None:
             out.append(statement)
     return out
