@@ -122,7 +122,8 @@ def test_pairs_are_ranked_and_the_document_is_as_documented(compared):
     _, doc, out = compared
     assert doc["format"] == 1 and doc["settings"]["threshold"] == 0.0
     scores = [p["score"] for p in doc["pairs"]]
-    assert scores == sorted(scores, reverse=True) and [p["rank"] for p in doc["pairs"]] == list(range(1, len(scores) + 1))
+    assert scores == sorted(scores, reverse=True)
+    assert [p["rank"] for p in doc["pairs"]] == list(range(1, len(scores) + 1))
     assert json.loads((out / "similarity.json").read_text()) == doc
     for p in doc["pairs"][:3]:
         assert (out / p["view"]).read_text().startswith("<!DOCTYPE html>")
@@ -130,7 +131,8 @@ def test_pairs_are_ranked_and_the_document_is_as_documented(compared):
 
 
 def test_pages_escape_what_students_wrote(tmp_path):
-    code = f'def leak(x):\n    """{HOSTILE}"""\n    y = x + 1  # {HOSTILE}\n    return "{HOSTILE}" * y * y * y + str(y)\n' * 12
+    code = (f'def leak(x):\n    """{HOSTILE}"""\n    y = x + 1  # {HOSTILE}\n'
+            f'    return "{HOSTILE}" * y * y * y + str(y)\n') * 12
     name = "x<img src=x onerror=alert(1)>"
     folder = tmp_path / "class"
     write_upload(folder / name, {"losses": code})
@@ -175,7 +177,7 @@ def test_the_shares_are_copydetects_own(compared):
     from copydetect.detector import compare_files
     result = compared[0]
     checked = 0
-    partial = [p for p in result.pairs if 0 < p.score < 1]  # independent solutions, the disguised copy
+    partial = [p for p in result.pairs if 0 < p.overall < 1]  # independent solutions, the disguised copy
     assert len(partial) >= 8
     for pair in result.pairs[:5] + partial:
         for module, match in pair.matches.items():
@@ -192,8 +194,12 @@ def test_the_tas_page_states_the_codes_settings():
                     .split("\n## ", 1)[0].split())
     assert f"Every k-gram of {compare.NOISE} tokenized characters" in text
     assert f"fewer than {compare.MIN_CHARS} tokenized characters" in text
+    assert (f"one module of at least {compare.MIN_MODULE_CHARS} tokenized characters on a side has "
+            f"{compare.MODULE_SHARE:g} or more") in text
     assert f"(default {THRESHOLD:g}, `--threshold`)" in text and f"(the {report.MAX_VIEWS} highest)" in text
     assert f"longer than {texts.MAX_CHARS:,} characters" in text
+    from autograder.similarity import views
+    assert f"at most {views.SHOWN:,} characters of a module" in text
     assert f"(the {section_module.ROWS} highest in `summary.html`, up to {report.MAX_PAIRS} on" in text
 
 
@@ -218,3 +224,149 @@ def test_a_class_of_copies_is_listed_within_bounds(tmp_path, monkeypatch):
     shown = section(out)
     assert shown.count("<tr>") == 1 + 5 and "index page</a> lists 20" in shown and "The 20 highest of the 78" in shown
     assert (out / "similarity" / "index.html").read_text().count("<tr>") == 1 + 20
+
+
+@pytest.mark.parametrize("student", ["similarity", "similarity.json", "Similarity.JSON"])
+def test_a_student_id_equal_to_the_reports_outputs_is_refused(tmp_path, student):
+    from autograder.batch import names
+    from autograder.batch.entries import discover
+    from autograder.similarity.section import JSON, PAGES
+    assert set(names.OUTPUTS) == {JSON, PAGES}
+    assert "similarity report" in names.unsafe(student)
+    shutil.copytree(EXAMPLES / "complete", tmp_path / student)
+    shutil.copytree(EXAMPLES / "complete", tmp_path / "alice")
+    found, _ = discover(tmp_path)
+    assert {e.student: bool(e.problem) for e in found} == {student: True, "alice": False}
+
+
+def test_the_report_deletes_and_writes_only_its_own_outputs(tmp_path):
+    result = report.compare_class([("a", EXAMPLES / "complete"), ("b", EXAMPLES / "renamed_copy")], ASSIGNMENT)
+    out = tmp_path / "out"
+    report.write(out, result, ASSIGNMENT.graded)
+    report.write(out, result, ASSIGNMENT.graded)  # its own outputs are replaced
+    assert (out / "similarity" / "index.html").is_file()
+    for name in ("similarity", "similarity.json"):  # a student's graded folder of that name
+        other = tmp_path / f"other_{name}"
+        (other / name).mkdir(parents=True)
+        (other / name / "results.json").write_text("{}")
+        with pytest.raises(report.OutputError, match="nothing was written"):
+            report.write(other, result, ASSIGNMENT.graded)
+        assert sorted(p.name for p in other.rglob("*")) == sorted([name, "results.json"])
+    refused = run_similarity(EXAMPLES, "--out", tmp_path / "other_similarity")
+    assert refused.returncode == 2 and "did not write (results.json)" in refused.stderr
+
+
+def reference_texts():
+    return {m: ASSIGNMENT.module_path(ASSIGNMENT.solutions, m).read_text(encoding="utf-8") for m in ASSIGNMENT.graded}
+
+
+def after_every_statement(text, statement):
+    """text with statement (source) inserted after every statement of every function."""
+    import ast
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(node, (ast.Module, ast.ClassDef)) or not (isinstance(block, list) and block):
+                continue
+            block[:] = [s for old in block for s in (old, ast.parse(statement).body[0])]
+    return ast.unparse(tree)
+
+
+def test_cheap_disguises_change_nothing_once_normalized():
+    """Inserted no-ops, swapped operands and swapped independent statements leave the code as
+    compared (normalized, then tokenized: names are V) as it was."""
+    import ast
+    from autograder.similarity.compare import _fingerprint
+    from autograder.similarity.normalize import normalized
+    from tools import disguise
+    for module, text in reference_texts().items():
+        canonical = _fingerprint(text).filtered_code
+        swapped = ast.unparse(disguise._rewrite_blocks(disguise._SwapOperands().visit(ast.parse(text))))
+        for variant_text in (after_every_statement(text, "print(end='')"), after_every_statement(text, "pass"),
+                             after_every_statement(text, "_unused = 1"), swapped):
+            assert variant_text != text and _fingerprint(variant_text).filtered_code == canonical, module
+    assert normalized("def f(:\n") == "def f(:\n"  # text that does not parse is compared as it is
+
+
+def test_the_planted_copy_uses_the_cheap_disguises():
+    copy = (EXAMPLES / "renamed_copy" / ASSIGNMENT.package / "layers.py").read_text()
+    assert "    pass\n" in copy and "my_" in copy
+    complete = (EXAMPLES / "complete" / ASSIGNMENT.package / "layers.py").read_text()
+    assert "x.reshape(x.shape[0], -1) @ w + b" in complete and "b + x.reshape" in copy.replace("my_", "")
+
+
+def strip_docstrings(text):
+    import ast
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value,
+                                                                                            ast.Constant):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def test_formatted_or_stripped_handouts_are_still_boilerplate(tmp_path):
+    formatted = write_upload(tmp_path / "formatted", {})
+    done = subprocess.run([sys.executable, "-m", "ruff", "format", "-q", "--line-length", "79",
+                           str(formatted / ASSIGNMENT.package)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (formatted / ASSIGNMENT.package / "losses.py").read_text() != handout()["losses"]
+    stripped = write_upload(tmp_path / "stripped", {m: strip_docstrings(t) for m, t in handout().items()})
+    result = report.compare_class([("formatted", formatted), ("stripped", stripped)], ASSIGNMENT, threshold=0.0)
+    assert [f.chars for f in result.students] == [0, 0]
+    assert all(p.score == 0 and p.matches == {} for p in result.pairs)
+
+
+def test_one_copied_module_is_not_diluted_by_the_rest(tmp_path):
+    """An honest submission but for one module copied from the reference is flagged for that
+    module; the same submission with its own version of that module is not."""
+    own = {}
+    for name in ("closure_autodiff", "einsum_layers", "functional_optim", "layer_dict_nets", "logsumexp_losses"):
+        own.update(variant(name))
+    copied = write_upload(tmp_path / "copied", {**own, "losses": reference_texts()["losses"]})
+    honest = write_upload(tmp_path / "honest", own)
+    result = report.compare_class([("copied", copied), ("honest", honest)], ASSIGNMENT)
+    with_reference = {p.a.upload.name: p for p in result.pairs if p.b.upload.kind == "reference"}
+    flagged = with_reference["copied"]
+    assert flagged.overall < THRESHOLD <= flagged.score and flagged.module == "losses"
+    assert with_reference["honest"].score < THRESHOLD and with_reference["honest"].module is None
+    out = tmp_path / "out"
+    doc = report.write(out, result, ASSIGNMENT.graded)
+    listed = [p for p in doc["pairs"] if p["a"] == "copied" and p["b_kind"] == "reference"][0]
+    assert listed["module"] == "losses" and listed["overall"] < listed["score"]
+    assert "score set by losses.py (" in section(out) and "losses.py alone" in (out / listed["view"]).read_text()
+
+
+def test_every_note_is_on_the_pages(compared):
+    from autograder.report.html import esc
+    _, doc, out = compared
+    notes = [(u["name"], n) for u in doc["uploads"] for n in u["notes"]]
+    assert any("not UTF-8" in n for _, n in notes)  # a note that is not about a file left out
+    index, summary = (out / "similarity" / "index.html").read_text(), section(out)
+    for name, note in notes:
+        assert f"{esc(name)}: {esc(note)}" in index and f"{esc(name)}: {esc(note)}" in summary
+
+
+def test_pages_show_a_bounded_part_of_very_large_modules(tmp_path):
+    from autograder.similarity import texts, views
+    reference = reference_texts()
+    large = {m: reference[m] * (190_000 // len(reference[m])) for m in ("layers", "autodiff")}
+    assert all(views.SHOWN * 5 < len(t) <= texts.MAX_CHARS for t in large.values())
+    uploads = [write_upload(tmp_path / name, {**reference, **large}) for name in ("a", "b")]
+    out = tmp_path / "out"
+    doc = report.write(out, report.compare_class([("a", uploads[0]), ("b", uploads[1])], ASSIGNMENT),
+                       ASSIGNMENT.graded)
+    page = (out / doc["pairs"][0]["view"]).read_text()
+    assert set(doc["pairs"][0]["modules"]) >= set(large) and "more characters not shown" in page
+    assert len(page.encode("utf-8")) < 4 * len(large) * views.SHOWN + 2 * sum(map(len, reference.values()))
+
+
+def test_a_module_that_does_not_parse_still_has_the_handout_removed(tmp_path):
+    broken = write_upload(tmp_path / "broken", {m: t + "\ndef broken(:\n" for m, t in handout().items()})
+    from autograder.similarity.compare import NOISE
+    result = report.compare_class([("broken", broken)], ASSIGNMENT)
+    # Only the k-grams that reach the added line are its own (3415 characters before the fix).
+    assert all(p.token_coverage <= 2 * NOISE for p in result.students[0].prints.values())
+    assert result.pairs[0].score == 0

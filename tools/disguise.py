@@ -1,5 +1,8 @@
 """Disguise a module's source as a student who copied it would: rename the local variables of
-every function and reverse the order of the top-level functions.
+every function, reverse the order of the top-level functions, then, on the syntax tree, swap
+the operands of + and *, swap adjacent independent assignments and insert a `pass` after
+every other statement of each function (the text is then ast.unparse's: comments are gone and
+the layout is new). Every change keeps what the code computes.
 
 Used by tools/make_examples.py for the planted copy the similarity report must find. The text
 is rewritten from its syntax tree's positions, never run. Parameters keep their names (callers
@@ -49,7 +52,8 @@ def reverse_functions(text):
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     starts = [min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1 for node in tree.body]
-    chunks = [(node, "".join(lines[start:end])) for node, start, end in zip(tree.body, starts, starts[1:] + [len(lines)])]
+    ends = starts[1:] + [len(lines)]
+    chunks = [(node, "".join(lines[start:end])) for node, start, end in zip(tree.body, starts, ends)]
     head = "".join(lines[:starts[0]]) if starts else text
     out, run = [head], []
     for node, chunk in chunks + [(None, "")]:
@@ -62,6 +66,68 @@ def reverse_functions(text):
     return "".join(out).rstrip("\n") + "\n"
 
 
+SEQUENCES = (ast.Constant, ast.JoinedStr, ast.Tuple, ast.List, ast.ListComp, ast.Starred)
+
+
+class _SwapOperands(ast.NodeTransformer):
+    """a + b -> b + a and a * b -> b * a (one level each: the same floats), unless an operand
+    may be a sequence (a literal tuple, list or string, whose + and * do not commute)."""
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, (ast.Add, ast.Mult)) and not any(
+                isinstance(n, SEQUENCES) and not (isinstance(n, ast.Constant) and isinstance(n.value, (int, float)))
+                for n in (node.left, node.right)):
+            node.left, node.right = node.right, node.left
+        return node
+
+
+def _independent(first, second):
+    """Whether two statements are assignments to distinct plain names that neither reads, with
+    no method called on a name the other touches (so their order cannot matter)."""
+    if not all(isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name)
+               for s in (first, second)):
+        return False
+    def reads(s):
+        return {n.id for n in ast.walk(s.value) if isinstance(n, ast.Name)}
+    def called(s):
+        return {n.func.value.id for n in ast.walk(s.value) if isinstance(n, ast.Call)
+                and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)} - {"np", "math"}
+    a, b = first.targets[0].id, second.targets[0].id
+    touched_a, touched_b = reads(first) | {a}, reads(second) | {b}
+    return a != b and a not in reads(second) and b not in reads(first) and not (
+        called(first) & touched_b or called(second) & touched_a)
+
+
+def _rewrite_blocks(tree):
+    """Swap adjacent independent assignments and insert `pass` after every other statement,
+    in every block of every function."""
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(function):
+            for name in ("body", "orelse", "finalbody"):
+                block = getattr(node, name, None)
+                if not (isinstance(block, list) and block and isinstance(block[0], ast.stmt)):
+                    continue
+                i = 0
+                while i < len(block) - 1:
+                    if _independent(block[i], block[i + 1]):
+                        block[i], block[i + 1] = block[i + 1], block[i]
+                        i += 1
+                    i += 1
+                out = []
+                for j, statement in enumerate(block):
+                    out.append(statement)
+                    docstring = isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
+                    if j % 2 == 1 and not docstring and not isinstance(statement, (ast.Return, ast.Raise, ast.Continue,
+                                                                                   ast.Break)):
+                        out.append(ast.Pass())
+                block[:] = out
+    return tree
+
+
 def disguise(text, prefix=PREFIX):
-    """A module's text with its locals renamed (prefix + name) and its functions reordered."""
-    return reverse_functions(rename_locals(text, prefix))
+    """A module's text with its locals renamed (prefix + name), its functions reordered, its
+    operands and independent assignments swapped and `pass` statements inserted."""
+    tree = ast.parse(reverse_functions(rename_locals(text, prefix)))
+    return ast.unparse(_rewrite_blocks(_SwapOperands().visit(tree))) + "\n"

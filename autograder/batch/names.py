@@ -4,13 +4,15 @@ A student's id is the entry's name (without .zip), normalized to NFC so that a n
 macOS (NFD) and on Linux (NFC) is one id. Two ids that are equal once case is ignored would
 overwrite each other on a case-insensitive file system (macOS, Windows), so they are refused
 together. An id must be usable as one folder name in OUT: valid UTF-8, at most NAME_BYTES
-bytes, no '/' or NUL, not '.' or '..', and not a class file's name.
+bytes, no '/' or NUL, not '.' or '..', not a class file's name, and not one of the names the
+similarity report writes in OUT (OUTPUTS: a student's folder there would be replaced by it).
 """
 import hashlib
 import os
 import unicodedata
 
 NAME_BYTES = 255  # the file-name limit of ext4, XFS, APFS and NTFS
+OUTPUTS = ("similarity", "similarity.json")  # written in OUT by the similarity report (similarity/section.py)
 
 
 def display(name):
@@ -32,6 +34,8 @@ def unsafe(student):
         return "it is not a plain folder name"
     if student.startswith("."):
         return "it starts with '.' (hidden)"
+    if collision_key(student) in {collision_key(name) for name in OUTPUTS}:
+        return "its id is the name of the similarity report's output in OUT; rename it"
     try:
         size = len(student.encode("utf-8"))
     except UnicodeEncodeError:

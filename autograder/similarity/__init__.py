@@ -15,4 +15,6 @@ shows the matching code side by side. It never changes a score.
 - command.py: `python -m autograder similarity`.
 """
 
-THRESHOLD = 0.5  # the default score from which a pair is listed: the examples' planted copy scores 0.99, independent correct variants at most 0.35
+# The default score from which a pair is listed, measured (docs/tas.md): disguised copies of
+# whole submissions score at least 0.86, independent honest solutions at most 0.45.
+THRESHOLD = 0.6

@@ -40,7 +40,11 @@ def _run(args):
     from . import report  # here: the command line loads copydetect only for this command
     assignment = sources.current()
     result = report.compare_class(students, assignment, archive, args.threshold)
-    doc = report.write(args.out, result, assignment.graded)
+    try:
+        doc = report.write(args.out, result, assignment.graded)
+    except report.OutputError as error:
+        print(f"similarity: {error}", file=sys.stderr)
+        return 2
     _refresh_summary(args.out)
     for line in refused:
         print(f"  not compared: {line}", file=sys.stderr)

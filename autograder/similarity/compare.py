@@ -1,6 +1,10 @@
 """Fingerprints of the graded modules and the similarity of two uploads, with copydetect.
 
-copydetect's tokenizer replaces every name with V, function names with F and strings with S, and
+Every module (the handout's, the reference's, the students') is first put in canonical form
+(normalize.py: docstrings and no-op statements dropped, commutative operands and independent
+statements in a canonical order, the layout of ast.unparse), so what is compared, and shown on
+the pages, is that form. Then copydetect's tokenizer replaces every name with V, function
+names with F and strings with S, and
 drops comments, so renaming variables or rewording docstrings changes nothing; its k-gram
 fingerprints do not depend on the order of functions. Module files are compared only with the
 same module of the other upload (losses.py with losses.py).
@@ -25,18 +29,24 @@ import numpy as np
 from copydetect.detector import CodeFingerprint, compare_files
 from copydetect.utils import get_token_coverage
 
-NOISE = 25  # k: the shortest match counted, in characters of tokenized code (copydetect's default)
+from .normalize import normalized
+
+NOISE = 40  # k: the shortest match counted, in tokenized characters (measured: docs/tas.md, "Similarity")
 MIN_CHARS = 200  # tokenized characters (after boilerplate) a side needs for its share to count
+MODULE_SHARE = 0.8  # one module shared this much sets the pair's score (a copied module is not diluted away)
+MIN_MODULE_CHARS = 300  # tokenized characters (after boilerplate) that module needs on that side
 
 
-def _fingerprint(text, boilerplate=frozenset()):
-    """A CodeFingerprint of Python source text, without the k-grams in boilerplate (a set of
+def _fingerprint(text, boilerplate=frozenset(), canonical=True):
+    """A CodeFingerprint of Python source text in canonical form (or as it is, if not
+    canonical; its raw_code: the text compared and shown), without the k-grams in boilerplate (a set of
     hashes), with two arrays added for fast comparison: starts (the positions of the k-grams
     kept, in the tokenized code) and keys (their hashes), and unique (the sorted distinct keys).
 
     Boilerplate is removed here rather than by copydetect, whose removal assumes the hashes of a
     file are unique and drops repeated k-grams of the student's own too."""
-    print_ = CodeFingerprint("module.py", NOISE, 1, filter=True, language="python", fp=io.StringIO(text))
+    source = normalized(text) if canonical else text
+    print_ = CodeFingerprint("module.py", NOISE, 1, filter=True, language="python", fp=io.StringIO(source))
     kept = {int(h): idx for h, idx in print_.hash_idx.items() if int(h) not in boilerplate}
     print_.hash_idx, print_.hashes = kept, set(kept)
     print_.token_coverage = get_token_coverage(kept, NOISE, len(print_.filtered_code))
@@ -80,10 +90,12 @@ def shared_slices(pa, pb):
 
 
 def boilerplate(texts):
-    """The set of k-gram hashes of the handout's modules (iterable of source texts)."""
+    """The set of k-gram hashes of the handout's modules (iterable of source texts), in
+    canonical form and as written (for a student's module that does not parse, compared as
+    written)."""
     hashes = set()
     for text in texts:
-        hashes |= _fingerprint(text).hashes
+        hashes |= _fingerprint(text).hashes | _fingerprint(text, canonical=False).hashes
     return frozenset(hashes)
 
 
@@ -127,14 +139,20 @@ class Pair:
     """Two uploads compared.
 
     - a, b: Fingerprints.
-    - score: float in [0, 1], the larger of the two sides' shares over all their graded modules
-      (a side with fewer than MIN_CHARS to compare counts 0).
+    - overall: float in [0, 1], the larger of the two sides' shares over all their graded
+      modules (a side with fewer than MIN_CHARS to compare counts 0).
+    - module: str or None, the module that sets the score: the one whose share on a side (of
+      at least MIN_MODULE_CHARS there) is highest, when that share is at least MODULE_SHARE and
+      above overall.
+    - score: float in [0, 1], that module's share, or else overall.
     - matches: dict module -> Match, for the modules with shared code.
     """
     a: Fingerprints
     b: Fingerprints
     score: float
     matches: dict
+    overall: float = 0.0
+    module: str = None
 
 
 def _share(side, shared):
@@ -154,7 +172,22 @@ def compare(a, b, memo=None):
             matches[module] = Match(share_a, share_b)
             shared_a += share_a * pa.token_coverage
             shared_b += share_b * pb.token_coverage
-    return Pair(a, b, max(_share(a, shared_a), _share(b, shared_b)), matches)
+    overall = max(_share(a, shared_a), _share(b, shared_b))
+    best, module = _module_share(a, b, matches)
+    if best >= MODULE_SHARE and best > overall:
+        return Pair(a, b, best, matches, overall, module)
+    return Pair(a, b, overall, matches, overall)
+
+
+def _module_share(a, b, matches):
+    """(share, module): the highest share of one module on a side where it has at least
+    MIN_MODULE_CHARS to compare ((0.0, None) if none)."""
+    best = (0.0, None)
+    for module, match in sorted(matches.items()):
+        for side, share in ((a, match.share_a), (b, match.share_b)):
+            if side.prints[module].token_coverage >= MIN_MODULE_CHARS and share > best[0]:
+                best = (share, module)
+    return best
 
 
 def all_pairs(students, others=()):

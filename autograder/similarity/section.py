@@ -8,11 +8,20 @@ from ..report.html import esc, table
 JSON = "similarity.json"
 PAGES = "similarity"
 KINDS = {"student": "", "reference": "", "archive": " (earlier term)"}
-ROWS = 50  # pairs shown in summary.html; the index page shows every pair listed
+ROWS = 50  # pairs (and notes) shown in summary.html; the index page shows every pair listed
+MAX_NOTES = 1000  # notes on the uploads listed on the index page (every one is in similarity.json)
 
 
 def _name(name, kind):
     return esc(name + KINDS.get(kind, ""))
+
+
+def _modules(pair):
+    """A pair's modules and shares as shown, first the module that set the score when one did."""
+    shares = ", ".join(f"{m} {s['a']:.0%}/{s['b']:.0%}" for m, s in pair["modules"].items())
+    if pair.get("module"):
+        return f"score set by {pair['module']}.py ({pair['overall']:.0%} of all the code); {shares}"
+    return shares
 
 
 def body(doc, link, rows=None):
@@ -32,7 +41,7 @@ def body(doc, link, rows=None):
              + ". A score is a lead for a person to read, not a verdict; it changes no grade.</p>"]
     if shown:
         cells = [[str(p["rank"]), esc(p["a"]), _name(p["b"], p["b_kind"]), f"{p['score']:.0%}",
-                  esc(", ".join(f"{m} {s['a']:.0%}/{s['b']:.0%}" for m, s in p["modules"].items())),
+                  esc(_modules(p)),
                   f'<a href="{esc(link + p["view"].split("/", 1)[1])}">side by side</a>' if p["view"] else "–"]
                  for p in shown]
         parts.append(table(["#", "Student", "Shares code with", "Score", "Modules (shares of each side)", "View"],
@@ -43,11 +52,11 @@ def body(doc, link, rows=None):
     if len(pairs) < flagged:
         parts.append(f'<p class="muted">The {len(pairs)} highest of the {flagged} are listed (on the index page and in '
                      f"{esc(JSON)}).</p>")
-    notes = [(u, n) for u in doc["uploads"] for n in u["notes"] if "not compared" in n or "could not" in n]
+    notes, limit = [(u, n) for u in doc["uploads"] for n in u["notes"]], MAX_NOTES if rows is None else rows
     if notes:
-        parts.append("<p>Left out of the comparison:</p><ul>"
-                     + "".join(f"<li>{_name(u['name'], u['kind'])}: {esc(n)}</li>" for u, n in notes[:ROWS])
-                     + (f"<li>... and {len(notes) - ROWS} more (in {esc(JSON)})</li>" if len(notes) > ROWS else "")
+        parts.append("<p>Notes on the uploads (what was left out of the comparison, converted or missing):</p><ul>"
+                     + "".join(f"<li>{_name(u['name'], u['kind'])}: {esc(n)}</li>" for u, n in notes[:limit])
+                     + (f"<li>... and {len(notes) - limit} more (in {esc(JSON)})</li>" if len(notes) > limit else "")
                      + "</ul>")
     return "\n".join(parts)
 

@@ -5,8 +5,7 @@ perturbing one weight at a time.
 """
 import numpy as np
 
-
-def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
+def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-05, seed=0):
     """Compare an analytic gradient with centered differences at a few random entries.
 
     Inputs:
@@ -21,23 +20,29 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=0):
     - errors: float64 array (an np.ndarray, not a list) of shape (num_checks,), the relative error
       |numerical - analytic| / max(1e-8, |numerical| + |analytic|) at each entry drawn; never NaN.
     """
-    my_rng = np.random.default_rng(seed)
     my_errors = np.zeros(num_checks)
+    pass
+    my_rng = np.random.default_rng(seed)
     for my_i in range(num_checks):
-        my_ix = tuple(int(my_rng.integers(my_n)) for my_n in x.shape)
+        my_ix = tuple((int(my_rng.integers(my_n)) for my_n in x.shape))
         my_old = x[my_ix]
+        pass
         try:
-            x[my_ix] = my_old + h
+            x[my_ix] = h + my_old
             my_f_plus = f(x)
+            pass
             x[my_ix] = my_old - h
             my_f_minus = f(x)
+            pass
         finally:
             x[my_ix] = my_old
-        my_numeric = (my_f_plus - my_f_minus) / (2 * h)
         my_analytic = analytic_grad[my_ix]
-        my_errors[my_i] = abs(my_numeric - my_analytic) / max(1e-8, abs(my_numeric) + abs(my_analytic))
+        pass
+        my_numeric = (my_f_plus - my_f_minus) / (h * 2)
+        my_errors[my_i] = abs(my_numeric - my_analytic) / max(1e-08, abs(my_analytic) + abs(my_numeric))
+        pass
+    pass
     return my_errors
-
 
 def rel_error(a, b):
     """Largest relative error between two arrays.
@@ -50,12 +55,12 @@ def rel_error(a, b):
 
     The input arrays are not modified.
     """
-    a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+    pass
+    a = np.asarray(a, dtype=float)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-08, np.abs(b) + np.abs(a))))
 
-
-def numerical_gradient_array(f, x, dout, h=1e-5):
+def numerical_gradient_array(f, x, dout, h=1e-05):
     """Centered-difference gradient of sum(f(x) * dout) with respect to x.
 
     This checks a layer's backward pass: dout plays the upstream gradient.
@@ -70,20 +75,23 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     - grad: float64 array with the shape of x.
     """
     my_grad = np.zeros(x.shape, dtype=float)
+    pass
     for my_ix in np.ndindex(x.shape):
         my_old = x[my_ix]
         try:
-            x[my_ix] = my_old + h
+            x[my_ix] = h + my_old
             my_f_plus = np.array(f(x), dtype=float)
+            pass
             x[my_ix] = my_old - h
             my_f_minus = np.array(f(x), dtype=float)
+            pass
         finally:
             x[my_ix] = my_old
-        my_grad[my_ix] = np.sum((my_f_plus - my_f_minus) * dout) / (2 * h)
+        pass
+        my_grad[my_ix] = np.sum(dout * (my_f_plus - my_f_minus)) / (h * 2)
     return my_grad
 
-
-def numerical_gradient(f, x, h=1e-5, method="centered"):
+def numerical_gradient(f, x, h=1e-05, method='centered'):
     """Numerical gradient of a scalar function, one entry of x at a time.
 
     Inputs:
@@ -96,20 +104,25 @@ def numerical_gradient(f, x, h=1e-5, method="centered"):
     Returns:
     - grad: float64 array with the shape of x.
     """
-    if method not in ("centered", "forward"):
+    if method not in ('centered', 'forward'):
         raise ValueError(f"method must be 'centered' or 'forward', got {method!r}")
+    pass
+    my_fx = f(x) if method == 'forward' else None
     my_grad = np.zeros(x.shape, dtype=float)
-    my_fx = f(x) if method == "forward" else None
+    pass
     for my_ix in np.ndindex(x.shape):
         my_old = x[my_ix]
         try:
-            x[my_ix] = my_old + h
+            x[my_ix] = h + my_old
             my_f_plus = f(x)
-            if method == "centered":
+            pass
+            if method == 'centered':
                 x[my_ix] = my_old - h
-                my_grad[my_ix] = (my_f_plus - f(x)) / (2 * h)
+                my_grad[my_ix] = (my_f_plus - f(x)) / (h * 2)
+                pass
             else:
                 my_grad[my_ix] = (my_f_plus - my_fx) / h
         finally:
             x[my_ix] = my_old
+        pass
     return my_grad

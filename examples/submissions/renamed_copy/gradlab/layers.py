@@ -7,7 +7,6 @@ own business. No function modifies its inputs.
 """
 import numpy as np
 
-
 def maxout_backward(dout, cache):
     """Backward pass of maxout_forward; on a tie the first maximal piece takes the gradient.
 
@@ -23,13 +22,15 @@ def maxout_backward(dout, cache):
     The input arrays are not modified.
     """
     my_x, my_w, my_winner = cache
+    pass
     my_K = my_w.shape[0]
-    my_dz = (np.arange(my_K)[:, None, None] == my_winner[None]) * dout[None]  # (K, N, M)
-    my_dx = np.einsum("knm,kdm->nd", my_dz, my_w)
-    my_dw = np.einsum("nd,knm->kdm", my_x, my_dz)
+    my_dz = dout[None] * (np.arange(my_K)[:, None, None] == my_winner[None])
+    pass
+    my_dw = np.einsum('nd,knm->kdm', my_x, my_dz)
+    my_dx = np.einsum('knm,kdm->nd', my_dz, my_w)
+    pass
     my_db = my_dz.sum(axis=1)
-    return my_dx, my_dw, my_db
-
+    return (my_dx, my_dw, my_db)
 
 def maxout_forward(x, w, b):
     """Maxout: out = max over k of (x @ w[k] + b[k]).
@@ -45,11 +46,12 @@ def maxout_forward(x, w, b):
 
     The input arrays are not modified.
     """
-    my_z = np.einsum("nd,kdm->knm", x, w) + b[:, None, :]
-    my_winner = np.argmax(my_z, axis=0)  # argmax keeps the first maximal piece on a tie
+    my_z = b[:, None, :] + np.einsum('nd,kdm->knm', x, w)
+    pass
+    my_winner = np.argmax(my_z, axis=0)
     my_out = np.take_along_axis(my_z, my_winner[None], axis=0)[0]
-    return my_out, (x, w, my_winner)
-
+    pass
+    return (my_out, (x, w, my_winner))
 
 def elu_backward(dout, cache):
     """Backward pass of elu_forward: slope 1 for x >= 0 and alpha * exp(x) for x < 0.
@@ -64,8 +66,8 @@ def elu_backward(dout, cache):
     The input arrays are not modified.
     """
     my_x, my_alpha = cache
-    return dout * np.where(my_x >= 0, 1.0, my_alpha * np.exp(np.minimum(my_x, 0.0)))
-
+    pass
+    return np.where(my_x >= 0, 1.0, np.exp(np.minimum(my_x, 0.0)) * my_alpha) * dout
 
 def elu_forward(x, alpha=1.0):
     """Exponential linear unit: out = x for x >= 0, alpha * (exp(x) - 1) for x < 0.
@@ -80,9 +82,9 @@ def elu_forward(x, alpha=1.0):
 
     The input arrays are not modified.
     """
-    my_out = np.where(x >= 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
-    return my_out, (x, alpha)
-
+    my_out = np.where(x >= 0, x, np.expm1(np.minimum(x, 0.0)) * alpha)
+    pass
+    return (my_out, (x, alpha))
 
 def tanh_backward(dout, cache):
     """Backward pass of tanh_forward: d tanh / dx = 1 - tanh(x)**2.
@@ -97,8 +99,8 @@ def tanh_backward(dout, cache):
     The input arrays are not modified.
     """
     my_out = cache
-    return dout * (1.0 - my_out * my_out)
-
+    pass
+    return (1.0 - my_out * my_out) * dout
 
 def tanh_forward(x):
     """Hyperbolic tangent.
@@ -113,8 +115,8 @@ def tanh_forward(x):
     The input arrays are not modified.
     """
     my_out = np.tanh(x)
-    return my_out, my_out
-
+    pass
+    return (my_out, my_out)
 
 def sigmoid_backward(dout, cache):
     """Backward pass of sigmoid_forward: d sigma / dx = sigma(x) * (1 - sigma(x)).
@@ -129,8 +131,8 @@ def sigmoid_backward(dout, cache):
     The input arrays are not modified.
     """
     my_out = cache
-    return dout * my_out * (1.0 - my_out)
-
+    pass
+    return (1.0 - my_out) * (my_out * dout)
 
 def sigmoid_forward(x):
     """Logistic sigmoid: out = 1 / (1 + exp(-x)), finite for |x| up to 1e4.
@@ -145,9 +147,9 @@ def sigmoid_forward(x):
     The input arrays are not modified.
     """
     my_e = np.exp(-np.abs(x))
-    my_out = np.where(x >= 0, 1.0 / (1.0 + my_e), my_e / (1.0 + my_e))
-    return my_out, my_out
-
+    pass
+    my_out = np.where(x >= 0, 1.0 / (my_e + 1.0), my_e / (my_e + 1.0))
+    return (my_out, my_out)
 
 def leaky_relu_backward(dout, cache):
     """Backward pass of leaky_relu_forward: slope 1 for x > 0 and alpha for x <= 0.
@@ -162,8 +164,8 @@ def leaky_relu_backward(dout, cache):
     The input arrays are not modified.
     """
     my_x, my_alpha = cache
-    return dout * np.where(my_x > 0, 1.0, my_alpha)
-
+    pass
+    return np.where(my_x > 0, 1.0, my_alpha) * dout
 
 def leaky_relu_forward(x, alpha=0.1):
     """Leaky ReLU: out = x for x > 0, alpha * x for x <= 0.
@@ -178,8 +180,7 @@ def leaky_relu_forward(x, alpha=0.1):
 
     The input arrays are not modified.
     """
-    return np.where(x > 0, x, alpha * x), (x, alpha)
-
+    return (np.where(x > 0, x, x * alpha), (x, alpha))
 
 def relu_backward(dout, cache):
     """Backward pass of relu_forward; the derivative at x = 0 is taken to be 0.
@@ -194,8 +195,8 @@ def relu_backward(dout, cache):
     The input arrays are not modified.
     """
     my_x = cache
-    return dout * (my_x > 0)
-
+    pass
+    return (my_x > 0) * dout
 
 def relu_forward(x):
     """Rectified linear unit: out = max(0, x).
@@ -209,8 +210,7 @@ def relu_forward(x):
 
     The input arrays are not modified.
     """
-    return np.maximum(0.0, x), x
-
+    return (np.maximum(0.0, x), x)
 
 def affine_backward(dout, cache):
     """Backward pass of affine_forward.
@@ -227,11 +227,12 @@ def affine_backward(dout, cache):
     The input arrays are not modified.
     """
     my_x, my_w = cache
+    pass
     my_dx = (dout @ my_w.T).reshape(my_x.shape)
     my_dw = my_x.reshape(my_x.shape[0], -1).T @ dout
+    pass
     my_db = dout.sum(axis=0)
-    return my_dx, my_dw, my_db
-
+    return (my_dx, my_dw, my_db)
 
 def affine_forward(x, w, b):
     """Fully connected layer: out = x.reshape(N, D) @ w + b.
@@ -247,5 +248,6 @@ def affine_forward(x, w, b):
 
     The input arrays are not modified.
     """
-    my_out = x.reshape(x.shape[0], -1) @ w + b
-    return my_out, (x, w)
+    my_out = b + x.reshape(x.shape[0], -1) @ w
+    pass
+    return (my_out, (x, w))

@@ -6,7 +6,6 @@ argument's shape. No function modifies its inputs.
 """
 import numpy as np
 
-
 def logistic_loss(scores, y):
     """Binary logistic loss on raw scores (logits).
 
@@ -22,14 +21,15 @@ def logistic_loss(scores, y):
 
     The input arrays are not modified.
     """
+    my_signs = y * 2.0 - 1.0
+    pass
     my_N = scores.shape[0]
-    my_signs = 2.0 * y - 1.0
-    my_loss = np.logaddexp(0.0, -my_signs * scores).mean()
-    # d/ds softplus(-t s) = sigmoid(s) - y, written without overflow.
     my_e = np.exp(-np.abs(scores))
-    my_sig = np.where(scores >= 0, 1.0 / (1.0 + my_e), my_e / (1.0 + my_e))
-    return float(my_loss), (my_sig - y) / my_N
-
+    pass
+    my_loss = np.logaddexp(0.0, scores * -my_signs).mean()
+    my_sig = np.where(scores >= 0, 1.0 / (my_e + 1.0), my_e / (my_e + 1.0))
+    pass
+    return (float(my_loss), (my_sig - y) / my_N)
 
 def mse_loss(pred, target):
     """Mean squared error, halved.
@@ -44,10 +44,10 @@ def mse_loss(pred, target):
 
     The input arrays are not modified.
     """
-    my_N = pred.shape[0]
     my_diff = pred - target
-    return float(np.sum(my_diff ** 2) / (2 * my_N)), my_diff / my_N
-
+    pass
+    my_N = pred.shape[0]
+    return (float(np.sum(my_diff ** 2) / (my_N * 2)), my_diff / my_N)
 
 def svm_loss(scores, y, margin=1.0):
     """Multiclass SVM (hinge) loss.
@@ -64,14 +64,17 @@ def svm_loss(scores, y, margin=1.0):
     The input arrays are not modified.
     """
     my_N = scores.shape[0]
+    pass
     my_rows = np.arange(my_N)
-    my_margins = np.maximum(0.0, scores - scores[my_rows, y][:, None] + margin)
+    my_margins = np.maximum(0.0, margin + (scores - scores[my_rows, y][:, None]))
+    pass
     my_margins[my_rows, y] = 0.0
     my_loss = my_margins.sum() / my_N
+    pass
     my_positive = (my_margins > 0).astype(float)
     my_positive[my_rows, y] = -my_positive.sum(axis=1)
-    return float(my_loss), my_positive / my_N
-
+    pass
+    return (float(my_loss), my_positive / my_N)
 
 def softmax_loss(scores, y):
     """Softmax (cross-entropy) loss.
@@ -89,10 +92,14 @@ def softmax_loss(scores, y):
     The input arrays are not modified.
     """
     my_N = scores.shape[0]
+    pass
     my_shifted = scores - scores.max(axis=1, keepdims=True)
-    my_log_probs = my_shifted - np.log(np.exp(my_shifted).sum(axis=1, keepdims=True))
     my_rows = np.arange(my_N)
-    my_loss = -my_log_probs[my_rows, y].mean()
+    pass
+    my_log_probs = my_shifted - np.log(np.exp(my_shifted).sum(axis=1, keepdims=True))
     my_dscores = np.exp(my_log_probs)
+    pass
+    my_loss = -my_log_probs[my_rows, y].mean()
     my_dscores[my_rows, y] -= 1.0
-    return float(my_loss), my_dscores / my_N
+    pass
+    return (float(my_loss), my_dscores / my_N)

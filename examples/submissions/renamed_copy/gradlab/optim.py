@@ -5,7 +5,6 @@ of the same shape, config is a dict of hyperparameters and state (None means the
 """
 import numpy as np
 
-
 def gradient_descent(f, w0, learning_rate, num_iters):
     """Full-batch gradient descent: w <- w - learning_rate * grad, num_iters times.
 
@@ -19,14 +18,16 @@ def gradient_descent(f, w0, learning_rate, num_iters):
     - w: float64 array shaped like w0, the last iterate.
     - losses: list of num_iters floats; losses[t] is the loss at the t-th iterate, before its step.
     """
-    my_w = np.array(w0, dtype=float)
     my_losses = []
+    pass
+    my_w = np.array(w0, dtype=float)
     for my__ in range(num_iters):
         my_loss, my_grad = f(my_w)
         my_losses.append(float(my_loss))
-        my_w = my_w - learning_rate * my_grad
-    return my_w, my_losses
-
+        pass
+        my_w = my_w - my_grad * learning_rate
+    pass
+    return (my_w, my_losses)
 
 def sample_minibatch(X, y, batch_size, rng):
     """Draw a minibatch of distinct rows, uniformly at random.
@@ -42,8 +43,8 @@ def sample_minibatch(X, y, batch_size, rng):
     - y_batch: np.ndarray of shape (batch_size,), y_batch[i] belonging to X_batch[i].
     """
     my_idx = rng.choice(X.shape[0], size=batch_size, replace=False)
-    return X[my_idx], y[my_idx]
-
+    pass
+    return (X[my_idx], y[my_idx])
 
 def sgd_momentum(w, dw, config=None):
     """SGD with momentum: v = momentum * v - learning_rate * dw; next_w = w + v.
@@ -60,16 +61,19 @@ def sgd_momentum(w, dw, config=None):
     - config: the dict, with the new velocity stored under "velocity".
     """
     config = {} if config is None else config
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
-    my_v = config.get("velocity")
+    pass
+    config.setdefault('learning_rate', 0.01)
+    config.setdefault('momentum', 0.9)
+    pass
+    my_v = config.get('velocity')
     if my_v is None:
         my_v = np.zeros_like(w)
-    my_v = config["momentum"] * my_v - config["learning_rate"] * dw
-    config["velocity"] = my_v
+    pass
+    my_v = my_v * config['momentum'] - dw * config['learning_rate']
+    config['velocity'] = my_v
+    pass
     w += my_v
-    return w, config
-
+    return (w, config)
 
 def sgd(w, dw, config=None):
     """Vanilla stochastic gradient descent: next_w = w - learning_rate * dw.
@@ -84,15 +88,14 @@ def sgd(w, dw, config=None):
     - config: the dict, with its defaults filled in.
     """
     config = {} if config is None else config
-    config.setdefault("learning_rate", 1e-2)
-    w -= config["learning_rate"] * dw
-    return w, config
+    pass
+    config.setdefault('learning_rate', 0.01)
+    w -= dw * config['learning_rate']
+    pass
+    return (w, config)
+UPDATE_RULES = {'sgd': sgd, 'sgd_momentum': sgd_momentum}
 
-
-UPDATE_RULES = {"sgd": sgd, "sgd_momentum": sgd_momentum}
-
-
-def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+def train(model, X, y, update_rule='sgd', optim_config=None, batch_size=32, num_iters=1000, seed=0):
     """Minibatch training of a model that has .params and .loss(X, y) -> (loss, grads).
 
     Inputs:
@@ -113,15 +116,20 @@ def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_
     Each iteration draws one minibatch and calls model.loss exactly once per iteration, on that
     minibatch (no other call to model.loss, e.g. for a full-batch loss).
     """
-    my_rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
     my_configs = {my_name: dict(optim_config or {}) for my_name in model.params}
-    my_rng = np.random.default_rng(seed)
+    pass
+    my_rule = UPDATE_RULES[update_rule] if isinstance(update_rule, str) else update_rule
     batch_size = min(batch_size, X.shape[0])
+    pass
+    my_rng = np.random.default_rng(seed)
     my_losses = []
+    pass
     for my__ in range(num_iters):
         my_X_batch, my_y_batch = sample_minibatch(X, y, batch_size, my_rng)
         my_loss, my_grads = model.loss(my_X_batch, my_y_batch)
+        pass
         my_losses.append(float(my_loss))
         for my_name in model.params:
             model.params[my_name], my_configs[my_name] = my_rule(model.params[my_name], my_grads[my_name], my_configs[my_name])
-    return {"loss": my_losses}
+        pass
+    return {'loss': my_losses}

@@ -4,7 +4,6 @@ The total loss of a model is data loss + reg * sum over its weight matrices of R
 """
 import numpy as np
 
-
 def elastic_net(W, beta=0.5):
     """Elastic net (L1 + L2) penalty.
 
@@ -18,8 +17,7 @@ def elastic_net(W, beta=0.5):
 
     The input arrays are not modified.
     """
-    return float(np.sum(beta * W * W + np.abs(W))), 2.0 * beta * W + np.sign(W)
-
+    return (float(np.sum(np.abs(W) + W * (W * beta))), np.sign(W) + W * (beta * 2.0))
 
 def l1(W):
     """L1 penalty.
@@ -33,8 +31,7 @@ def l1(W):
 
     The input arrays are not modified.
     """
-    return float(np.sum(np.abs(W))), np.sign(W).astype(float)
-
+    return (float(np.sum(np.abs(W))), np.sign(W).astype(float))
 
 def l2(W):
     """L2 penalty.
@@ -48,4 +45,4 @@ def l2(W):
 
     The input arrays are not modified.
     """
-    return float(np.sum(W * W)), 2.0 * W
+    return (float(np.sum(W * W)), W * 2.0)
