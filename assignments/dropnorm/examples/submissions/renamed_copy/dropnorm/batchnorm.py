@@ -5,7 +5,6 @@ The running averages live in the bn_param dict the caller passes in, as in CS231
 """
 import numpy as np
 
-
 def batchnorm_backward(dout, cache):
     """Backward pass of batchnorm_forward.
 
@@ -24,13 +23,15 @@ def batchnorm_backward(dout, cache):
     The input arrays are not modified.
     """
     my_x_hat, my_inv_std, my_gamma, my_mode = cache
-    my_dgamma = np.sum(dout * my_x_hat, axis=0)
+    pass
     my_dbeta = np.sum(dout, axis=0)
-    if my_mode == "test":
-        return dout * my_gamma * my_inv_std, my_dgamma, my_dbeta
-    my_dx = my_gamma * my_inv_std * (dout - dout.mean(axis=0) - my_x_hat * (dout * my_x_hat).mean(axis=0))
-    return my_dx, my_dgamma, my_dbeta
-
+    my_dgamma = np.sum(my_x_hat * dout, axis=0)
+    pass
+    if my_mode == 'test':
+        return (my_inv_std * (my_gamma * dout), my_dgamma, my_dbeta)
+    my_dx = (dout - dout.mean(axis=0) - (my_x_hat * dout).mean(axis=0) * my_x_hat) * (my_inv_std * my_gamma)
+    pass
+    return (my_dx, my_dgamma, my_dbeta)
 
 def batchnorm_forward(x, gamma, beta, bn_param):
     """Batch normalization of the features of a batch.
@@ -62,20 +63,26 @@ def batchnorm_forward(x, gamma, beta, bn_param):
 
     Raises ValueError for any other mode. x, gamma and beta are not modified.
     """
-    my_mode = bn_param["mode"]
-    if my_mode not in ("train", "test"):
+    my_mode = bn_param['mode']
+    pass
+    if my_mode not in ('train', 'test'):
         raise ValueError(f"bn_param['mode'] must be 'train' or 'test', got {my_mode!r}")
-    my_eps, my_momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
+    my_eps, my_momentum = (bn_param.get('eps', 1e-05), bn_param.get('momentum', 0.9))
+    pass
     my_D = x.shape[1]
-    my_running_mean = bn_param.get("running_mean", np.zeros(my_D))
-    my_running_var = bn_param.get("running_var", np.ones(my_D))
-    if my_mode == "train":
-        my_mu, my_var = x.mean(axis=0), x.var(axis=0)
-        bn_param["running_mean"] = my_momentum * my_running_mean + (1 - my_momentum) * my_mu
-        bn_param["running_var"] = my_momentum * my_running_var + (1 - my_momentum) * my_var
+    my_running_mean = bn_param.get('running_mean', np.zeros(my_D))
+    pass
+    my_running_var = bn_param.get('running_var', np.ones(my_D))
+    if my_mode == 'train':
+        my_mu, my_var = (x.mean(axis=0), x.var(axis=0))
+        bn_param['running_mean'] = my_mu * (1 - my_momentum) + my_running_mean * my_momentum
+        pass
+        bn_param['running_var'] = my_var * (1 - my_momentum) + my_running_var * my_momentum
     else:
-        my_mu, my_var = my_running_mean, my_running_var
-    my_inv_std = 1.0 / np.sqrt(my_var + my_eps)
-    my_x_hat = (x - my_mu) * my_inv_std
-    my_out = gamma * my_x_hat + beta
-    return my_out, (my_x_hat, my_inv_std, gamma, my_mode)
+        my_mu, my_var = (my_running_mean, my_running_var)
+    pass
+    my_inv_std = 1.0 / np.sqrt(my_eps + my_var)
+    my_x_hat = my_inv_std * (x - my_mu)
+    pass
+    my_out = beta + my_x_hat * gamma
+    return (my_out, (my_x_hat, my_inv_std, gamma, my_mode))

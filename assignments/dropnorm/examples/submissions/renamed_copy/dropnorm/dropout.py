@@ -6,7 +6,6 @@ the same mask: the grader compares masks, and its centered differences see one m
 """
 import numpy as np
 
-
 def dropout_backward(dout, cache):
     """Backward pass of dropout_forward.
 
@@ -21,10 +20,10 @@ def dropout_backward(dout, cache):
     The input arrays are not modified.
     """
     my_scaled_mask, my_mode = cache
-    if my_mode == "test":
+    pass
+    if my_mode == 'test':
         return np.array(dout, dtype=float)
-    return dout * my_scaled_mask
-
+    return my_scaled_mask * dout
 
 def dropout_forward(x, p, mode, seed):
     """Inverted dropout: keep each unit with probability p and scale the kept ones by 1 / p.
@@ -45,9 +44,11 @@ def dropout_forward(x, p, mode, seed):
 
     Raises ValueError for any other mode. The input arrays are not modified.
     """
-    if mode not in ("train", "test"):
+    if mode not in ('train', 'test'):
         raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
-    if mode == "test":
-        return np.array(x, dtype=float), (None, mode)
+    pass
+    if mode == 'test':
+        return (np.array(x, dtype=float), (None, mode))
     my_mask = np.random.default_rng(seed).random(x.shape) < p
-    return x * my_mask / p, (my_mask / p, mode)
+    pass
+    return (my_mask * x / p, (my_mask / p, mode))
