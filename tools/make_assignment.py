@@ -188,7 +188,7 @@ def _shown(path):
         return path
 
 
-def regenerate(argv, folders, build_into, stale=differences):
+def regenerate(argv, folders, build_into, stale=differences, target_name="assignment"):
     """The command line shared by the generators: rebuild target, or with --check compare.
 
     Inputs:
@@ -197,6 +197,7 @@ def regenerate(argv, folders, build_into, stale=differences):
       generated from (named in the messages).
     - build_into: function (folder, spec) writing a fresh tree into the folder it is given.
     - stale: function (fresh, current) -> list of differing paths.
+    - target_name: the make target that regenerates it (named in the message).
 
     Returns: the exit code, 1 when --check finds target stale.
     """
@@ -213,7 +214,9 @@ def regenerate(argv, folders, build_into, stale=differences):
         if args.check:
             found = stale(fresh, target) if target.exists() else [f"{name}/ (missing)"]
             if found:
-                print(f"{name}/ is stale; regenerate it (make). Differs: " + ", ".join(found))
+                default = spec.name == assignment.load().name
+                remedy = f"make {target_name}" + ("" if default else f" ASSIGNMENT={spec.name}")
+                print(f"{name}/ is stale; regenerate it ({remedy}). Differs: " + ", ".join(found))
                 return 1
             print(f"{name}/ is up to date")
             return 0

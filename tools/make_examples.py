@@ -146,7 +146,7 @@ def stale(fresh, current):
 
 
 def main(argv=None):
-    return regenerate(argv, lambda spec: (spec.examples, spec.solutions), build, stale)
+    return regenerate(argv, lambda spec: (spec.examples, spec.solutions), build, stale, "examples")
 
 
 if __name__ == "__main__":
