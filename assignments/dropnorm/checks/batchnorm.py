@@ -99,6 +99,20 @@ def batchnorm_running(t):
             for key in ("running_mean", "running_var"):
                 expect_array(_running_after(after, key), reference[key], 1e-7, f"bn_param[{key!r}]",
                              lambda key=key, x=x, p=bn_param: _running_suspects(x, p, key))
+            _expect_new_arrays(t, (x, gamma, beta, bn_param))
+
+
+def _expect_new_arrays(t, args):
+    """The running averages the caller passed in bn_param stay as they were: train mode stores
+    new arrays (an update in place would change the caller's arrays, e.g. a model's saved copy)."""
+    bn_param = args[3]
+    held = t.request({"op": "call_keeps_state", "target": FORWARD, "args": list(args), "state": 3},
+                     FORWARD).get("held")
+    for key in ("running_mean", "running_var"):
+        if key in bn_param and not (isinstance(held, dict) and np.array_equal(held.get(key), bn_param[key])):
+            raise CheckFailed(f"the array passed as bn_param[{key!r}] was changed in place: train mode stores the "
+                              "updated average as a new array (running = momentum * running + ...), leaving the "
+                              "caller's array as it was", "mutates_input")
 
 
 @check("batchnorm_forward.test_mode", points=2, visibility="visible", functions=["batchnorm_forward"],
