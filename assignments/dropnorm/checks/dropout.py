@@ -47,9 +47,12 @@ def expect_seeded_mask(got, x, p, seed):
 @check("dropout_forward.train", points=3, visibility="visible", functions=["dropout_forward"],
        name="dropout_forward: train mode, the mask from the seed")
 def dropout_train(t):
-    for label, shape, p, seed in TRAIN_CASES:
+    # the last case: float32 x gives float64 out; p = 0.5 scales exactly in float32 too
+    cases = [(label, _x(shape, seed), p, seed) for label, shape, p, seed in TRAIN_CASES]
+    cases.append(("float32 x of shape (3, 4), p=0.5: out is float64", _x((3, 4), "float32").astype(np.float32),
+                  0.5, 4))
+    for label, x, p, seed in cases:
         with t.case(label):
-            x = _x(shape, seed)
             expected = t.ref.dropout.dropout_forward(x.copy(), p, "train", seed)[0]
             result, _ = t.call(FORWARD, x, p, "train", seed)
             expect_seeded_mask(unpack(result, 2, "dropout_forward")[0], x, p, seed)

@@ -49,5 +49,6 @@ def dropout_forward(x, p, mode, seed):
         raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
     if mode == "test":
         return np.array(x, dtype=float), (None, mode)
+    x = np.asarray(x, dtype=np.float64)  # float64 out for float32 x as well
     my_mask = np.random.default_rng(seed).random(x.shape) < p
     return x * my_mask / p, (my_mask / p, mode)
