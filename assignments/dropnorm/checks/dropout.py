@@ -73,7 +73,8 @@ def dropout_identity(t):
         with t.case(f"p={p}"):
             x = _x((5, 4), f"test {p}")
             draw = np.random.default_rng(3).random(x.shape)
-            check_value_call(t, FORWARD, (x, p, "test", 3), (x, None), count=2, suspects=lambda _, x=x, p=p: [
+            check_value_call(t, FORWARD, (x, p, "test", 3), (x, None), count=2,
+                             suspects=lambda _, x=x, p=p, draw=draw: [
                 Suspect("dropout_in_test_mode", "{what} equals x * p: inverted dropout scales in train mode, so test "
                         "mode returns x unchanged", x * p),
                 Suspect("dropout_in_test_mode", "{what} equals x with the train-mode mask applied: test mode drops "
@@ -117,7 +118,9 @@ def _backward_suspects(check, dout, name):
     return [Suspect("dropout_not_inverted", "{what} equals dout * mask: divide by p as the forward pass does",
                     dout * mask),
             Suspect("dropout_scaled_by_1_minus_p", "{what} equals dout * mask / (1 - p): p is the KEEP probability, "
-                    "divide by p", dout * mask / (1 - p))]
+                    "divide by p", dout * mask / (1 - p)),
+            Suspect("dropout_backward_ignores_mask", "{what} equals dout / p, unmasked: multiply by the forward "
+                    "pass's mask (kept in the cache), as the dropped units have no gradient", dout / p)]
 
 
 def _gradient(label, x, p, mode, seed):

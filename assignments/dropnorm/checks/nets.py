@@ -3,6 +3,7 @@ gradients with batchnorm and dropout, and the running averages it keeps."""
 import numpy as np
 
 from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_for
+from autograder.checks.diagnosis import Suspect
 from autograder.checks.framework import CheckFailed, check, describe, expect_array, expect_float, unpack
 
 DIMS = [4, 6, 5, 3]
@@ -38,6 +39,13 @@ def _grads(grads, ref_grads):
     return grads
 
 
+def _swapped(name, ref_grads):
+    """Suspects: the gradient of another parameter of the same shape stored under this name."""
+    return [Suspect("gradients_swapped", f"{{what}} equals the expected grads['{other}']: the gradients of {name} and "
+                    f"{other} are exchanged (check the order of the backward pass's outputs)", value)
+            for other, value in ref_grads.items() if other != name and value.shape == ref_grads[name].shape]
+
+
 @check("DeepMLP.scores", points=2, visibility="visible", functions=["DeepMLP"],
        name="DeepMLP: test-mode scores (running averages, no dropout)")
 def deep_mlp_scores(t):
@@ -63,7 +71,8 @@ def deep_mlp_gradient(t):
             expect_float(loss, ref_loss, VALUE_TOL, "loss")
             grads = _grads(grads, ref_grads)
             for name in ref_grads:
-                error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']", n=len(y))
+                error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']",
+                                     lambda name=name, ref_grads=ref_grads: _swapped(name, ref_grads), n=len(y))
                 record = t.figures.setdefault("rel_error", {})
                 record[name] = max(error, record.get(name, 0.0))
             # Along one random direction per parameter: is the gradient the derivative of the
