@@ -14,6 +14,9 @@ DIAGNOSES = {
     "batchnorm_unbiased_variance": "the variance is divided by N - 1 (unbiased) where the contract says N (np.var)",
     "batchnorm_running_average_not_updated": "train mode does not update bn_param's running_mean and running_var",
     "batchnorm_momentum_swapped": "the running average weighs the batch by momentum and the old value by 1 - momentum",
+    "batchnorm_running_average_updated_in_test_mode": "a test-mode pass changes the running averages (they change "
+                                                      "only in train mode)",
+    "batchnorm_running_average_updated_twice": "one train pass updates the running averages twice",
     "batchnorm_batch_stats_in_test_mode": "test mode normalizes with the batch's statistics, not the running ones",
     "batchnorm_dx_missing_mean_terms": "dx is dout * gamma / sqrt(var + eps) alone: the terms through the batch mean "
                                        "and variance are missing",

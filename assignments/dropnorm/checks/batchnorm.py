@@ -142,7 +142,7 @@ def batchnorm_test_mode(t):
                 got = after[3].get(key) if isinstance(after, (list, tuple)) and isinstance(after[3], dict) else None
                 if not (isinstance(got, np.ndarray) and np.array_equal(got, bn_param[key])):
                     raise CheckFailed(f"test mode changed bn_param[{key!r}]: the running averages change only in "
-                                      "train mode", "state_leaks_between_calls")
+                                      "train mode", "batchnorm_running_average_updated_in_test_mode")
 
 
 @check("batchnorm_forward.statistics", points=1, visibility="after_due_date", functions=["batchnorm_forward"],

@@ -46,7 +46,10 @@ def _swapped(name, ref_grads):
             for other, value in ref_grads.items() if other != name and value.shape == ref_grads[name].shape]
 
 
-@check("DeepMLP.scores", points=2, visibility="visible", functions=["DeepMLP"],
+# The layers DeepMLP calls are among each check's functions, so that a failure names a failing
+# layer as its likely cause (a wrong dropout mask shows first in dropout_forward's own tests).
+@check("DeepMLP.scores", points=2, visibility="visible", functions=["DeepMLP", "batchnorm_forward",
+                                                                     "dropout_forward"],
        name="DeepMLP: test-mode scores (running averages, no dropout)")
 def deep_mlp_scores(t):
     for seed, (label, config) in enumerate(CONFIGS.items()):
@@ -58,7 +61,9 @@ def deep_mlp_scores(t):
 
 
 @check("DeepMLP.loss.gradient", points=4, visibility="after_due_date", functions=["DeepMLP", "batchnorm_backward",
-                                                                                   "dropout_backward"],
+                                                                                   "dropout_backward",
+                                                                                   "batchnorm_forward",
+                                                                                   "dropout_forward"],
        name="DeepMLP: train-mode loss and gradients")
 def deep_mlp_gradient(t):
     for seed, (label, config) in enumerate(CONFIGS.items()):
@@ -104,6 +109,31 @@ def deep_mlp_running(t):
                     or not all(isinstance(p, dict) for p in got):
                 raise CheckFailed(f"model.bn_params should be a list of {len(reference.bn_params)} dicts, one per "
                                   f"hidden layer; got {describe(got)}", "wrong_type")
-            for i, (mine, want) in enumerate(zip(got, reference.bn_params), start=1):
+            trained = _model(t, config, 20)[1]  # the values after one train pass, for the suspects
+            trained.loss(X.copy(), y, seed=SEED)
+            for i, (mine, want) in enumerate(zip(got, reference.bn_params)):
                 for key in ("running_mean", "running_var"):
-                    expect_array(mine.get(key), want[key], VALUE_TOL, f"bn_params[{i - 1}][{key!r}]")
+                    start, after = init_running(key, want[key].shape), trained.bn_params[i][key]
+                    expect_array(mine.get(key), want[key], VALUE_TOL, f"bn_params[{i}][{key!r}]",
+                                 lambda s=start, a=after, train=with_labels: _running_suspects(s, a, train))
+
+
+def init_running(key, shape):
+    """A fresh DeepMLP's running average (the docstring's zeros and ones)."""
+    return np.zeros(shape) if key == "running_mean" else np.ones(shape)
+
+
+def _running_suspects(start, after, train, momentum=0.9):
+    """Suspects of a running average that started at `start` and is `after` after one correct
+    train pass: the batch statistic is b = (after - momentum * start) / (1 - momentum)."""
+    batch = (after - momentum * start) / (1 - momentum)
+    if not train:
+        return [Suspect("batchnorm_running_average_updated_in_test_mode", "{what} changed in a test-mode pass, as "
+                        "one train pass changes it: loss(X) must run batchnorm with bn_param['mode'] = 'test'", after)]
+    return [Suspect("batchnorm_running_average_not_updated", "{what} still holds its initial value: the train pass "
+                    "passes each layer's bn_param to batchnorm_forward, which stores the update", start),
+            Suspect("batchnorm_running_average_updated_twice", "{what} is updated twice in one train pass (batchnorm_"
+                    "forward called twice on a layer?): the running averages are updated once per pass",
+                    momentum * after + (1 - momentum) * batch),
+            Suspect("batchnorm_momentum_swapped", "{what} is (1 - momentum) * running + momentum * batch: the old "
+                    "value keeps the weight momentum", (1 - momentum) * start + momentum * batch)]
