@@ -24,5 +24,8 @@ DIAGNOSES = {
     "batchnorm_eps_outside_sqrt": "the input is divided by sqrt(var) + eps where the contract says sqrt(var + eps)",
     "batchnorm_dgamma_wrong": "dgamma is not the batch sum of dout * x_hat (e.g. x in place of x_hat)",
     "batchnorm_dbeta_wrong": "dbeta is not the batch sum of dout",
+    "net_dropout_seed_wrong": "DeepMLP's dropout masks are not drawn with seed=(seed, i) for hidden layer i",
+    "net_dropout_misplaced": "DeepMLP's dropout is not (only) after each hidden activation (before it, or on the "
+                             "scores)",
     "gradients_swapped": "the gradients of two parameters are exchanged (e.g. grads['gamma1'] and grads['beta1'])",
 }

@@ -6,6 +6,8 @@ from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, rng_fo
 from autograder.checks.diagnosis import Suspect
 from autograder.checks.framework import CheckFailed, check, describe, expect_array, expect_float, unpack
 
+from . import net_mistakes
+
 DIMS = [4, 6, 5, 3]
 SEED = 7  # the loss's seed: the dropout masks, the same at every evaluation
 CONFIGS = {  # label -> DeepMLP keyword arguments
@@ -16,14 +18,14 @@ CONFIGS = {  # label -> DeepMLP keyword arguments
 }
 
 
-def _model(t, config, seed):
+def _model(t, config, seed, dims=DIMS):
     """(init dict for the sandbox, reference model) with the same hand-set parameters: gamma and
     beta away from ones and zeros, biases non-zero, so that every contract detail shows."""
-    reference = t.ref.nets.DeepMLP(DIMS, seed=seed, **config)
+    reference = t.ref.nets.DeepMLP(dims, seed=seed, **config)
     rng = rng_for("DeepMLP", seed, sorted(config.items()))
     for name, value in reference.params.items():
         reference.params[name] = value + 0.5 * rng.standard_normal(value.shape)
-    init = {"args": [DIMS], "kwargs": {**config, "seed": seed}, "params": dict(reference.params)}
+    init = {"args": [dims], "kwargs": {**config, "seed": seed}, "params": dict(reference.params)}
     return init, reference
 
 
@@ -57,7 +59,8 @@ def deep_mlp_scores(t):
             init, reference = _model(t, config, seed)
             X, _ = _batch(seed)
             scores, _ = t.call("nets.DeepMLP.loss", X, init=init)
-            expect_array(scores, reference.loss(X.copy()), VALUE_TOL, "scores")
+            expect_array(scores, reference.loss(X.copy()), VALUE_TOL, "scores",
+                         lambda reference=reference, X=X: net_mistakes.suspects(t.ref, reference, X))
 
 
 @check("DeepMLP.loss.gradient", points=4, visibility="after_due_date", functions=["DeepMLP", "batchnorm_backward",
@@ -73,7 +76,9 @@ def deep_mlp_gradient(t):
             ref_loss, ref_grads = reference.loss(X.copy(), y, seed=SEED)
             result, _ = t.call("nets.DeepMLP.loss", X, y, seed=SEED, init=init)
             loss, grads = unpack(result, 2, "DeepMLP.loss")
-            expect_float(loss, ref_loss, VALUE_TOL, "loss")
+            fresh = _model(t, config, seed + 10)[1]  # reference.loss changed its running averages
+            expect_float(loss, ref_loss, VALUE_TOL, "loss",
+                         lambda fresh=fresh, X=X, y=y: net_mistakes.suspects(t.ref, fresh, X, y, SEED))
             grads = _grads(grads, ref_grads)
             for name in ref_grads:
                 error = expect_array(grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']",
@@ -90,6 +95,31 @@ def deep_mlp_gradient(t):
                 expect_float(float(np.sum(grads[name] * direction)), slope, NUMERIC_TOL,
                              f"grads['{name}'] along a random direction, against centered differences of your loss",
                              floor=1e-4)
+
+
+# (label, dims, DeepMLP keyword arguments, loss's seed): three hidden layers, so that every
+# seeding of the masks but (seed, i) shows; seeds not 0, so that an ignored seed shows.
+LAYOUT_CASES = [("relu, dropout p=0.5, train mode", [4, 6, 5, 5, 3], {"dropout": 0.5}, 3),
+                ("tanh, batchnorm and dropout p=0.8, train mode", [4, 6, 5, 5, 3],
+                 {"activation": "tanh", "normalization": "batchnorm", "dropout": 0.8}, 11)]
+
+
+@check("DeepMLP.layout", points=4, visibility="visible", functions=["DeepMLP", "dropout_forward", "batchnorm_forward"],
+       name="DeepMLP: dropout after each hidden activation, seeded (seed, i); test mode in every layer")
+def deep_mlp_layout(t):
+    for case, (label, dims, config, seed) in enumerate(LAYOUT_CASES):
+        init, reference = _model(t, config, case + 30, dims)
+        fresh = _model(t, config, case + 30, dims)[1]  # for the suspects: reference.loss changes its state
+        X, y = _batch(case + 30)
+        with t.case(label):
+            result, _ = t.call("nets.DeepMLP.loss", X, y, seed=seed, init=init)
+            loss = unpack(result, 2, "DeepMLP.loss")[0]
+            expect_float(loss, reference.loss(X.copy(), y, seed=seed)[0], VALUE_TOL, "loss",
+                         lambda fresh=fresh, X=X, y=y, seed=seed: net_mistakes.suspects(t.ref, fresh, X, y, seed))
+        with t.case(f"{label.rsplit(',', 1)[0]}, test mode: no dropout, the running averages"):
+            scores, _ = t.call("nets.DeepMLP.loss", X, init=init)
+            expect_array(scores, fresh.loss(X.copy()), VALUE_TOL, "scores",
+                         lambda fresh=fresh, X=X: net_mistakes.suspects(t.ref, fresh, X))
 
 
 @check("DeepMLP.running_averages", points=1, visibility="visible", functions=["DeepMLP", "batchnorm_forward"],
