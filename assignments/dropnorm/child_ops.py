@@ -35,4 +35,16 @@ def train(request, env):
     return {"history": env.plain(history), **_state(model, env)}
 
 
-OPS = {"loss_state": loss_state, "train": train}
+def call_keeps_state(request, env):
+    """{"op": "call_keeps_state", "target": ..., "args": [...], "state": INDEX}: call target(*args)
+    and answer the arrays that the dict argument args[INDEX] held before the call, as those very
+    objects are after it: a function that stores new arrays leaves them as they were, one that
+    updates them in place does not."""
+    args = env.materialize(request["args"])
+    state = args[request["state"]]
+    held = {key: value for key, value in state.items() if hasattr(value, "shape")}
+    env.resolve(request["target"])(*args)
+    return {"held": env.plain(held)}
+
+
+OPS = {"loss_state": loss_state, "train": train, "call_keeps_state": call_keeps_state}

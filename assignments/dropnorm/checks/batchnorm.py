@@ -45,11 +45,18 @@ def _normalized(x, gamma, beta, mean, var, eps):
     return gamma * (x - mean) / np.sqrt(var + eps) + beta
 
 
+def _eps_outside(x, gamma, beta, mean, var, eps):
+    """The output of the mistake 1 / (sqrt(var) + eps)."""
+    return Suspect("batchnorm_eps_outside_sqrt", "{what} divides by sqrt(var) + eps: eps is added to the variance "
+                   "inside the square root, sqrt(var + eps)", gamma * (x - mean) / (np.sqrt(var) + eps) + beta)
+
+
 def _train_out_suspects(x, gamma, beta, bn_param):
-    mean, _, unbiased, eps, _, _ = _statistics(x, bn_param)
+    mean, var, unbiased, eps, _, _ = _statistics(x, bn_param)
     return [Suspect("batchnorm_unbiased_variance", "{what} is normalized with the unbiased variance (divided by "
                     "N - 1): the contract uses the biased one, np.var(x, axis=0)",
-                    _normalized(x, gamma, beta, mean, unbiased, eps))]
+                    _normalized(x, gamma, beta, mean, unbiased, eps)),
+            _eps_outside(x, gamma, beta, mean, var, eps)]
 
 
 def _running_suspects(x, bn_param, key):
@@ -99,6 +106,20 @@ def batchnorm_running(t):
             for key in ("running_mean", "running_var"):
                 expect_array(_running_after(after, key), reference[key], 1e-7, f"bn_param[{key!r}]",
                              lambda key=key, x=x, p=bn_param: _running_suspects(x, p, key))
+            _expect_new_arrays(t, (x, gamma, beta, bn_param))
+
+
+def _expect_new_arrays(t, args):
+    """The running averages the caller passed in bn_param stay as they were: train mode stores
+    new arrays (an update in place would change the caller's arrays, e.g. a model's saved copy)."""
+    bn_param = args[3]
+    held = t.request({"op": "call_keeps_state", "target": FORWARD, "args": list(args), "state": 3},
+                     FORWARD).get("held")
+    for key in ("running_mean", "running_var"):
+        if key in bn_param and not (isinstance(held, dict) and np.array_equal(held.get(key), bn_param[key])):
+            raise CheckFailed(f"the array passed as bn_param[{key!r}] was changed in place: train mode stores the "
+                              "updated average as a new array (running = momentum * running + ...), leaving the "
+                              "caller's array as it was", "mutates_input")
 
 
 @check("batchnorm_forward.test_mode", points=2, visibility="visible", functions=["batchnorm_forward"],
@@ -112,15 +133,16 @@ def batchnorm_test_mode(t):
             mean, var, _, eps, _, _ = _statistics(x, bn_param)
             _, after = t.call(FORWARD, x, gamma, beta, bn_param)
             check_value_call(t, FORWARD, (x, gamma, beta, bn_param), (expected, None), count=2,
-                             suspects=lambda _, x=x, g=gamma, b=beta, m=mean, v=var, e=eps: [Suspect(
+                             suspects=lambda _, x=x, g=gamma, b=beta, m=mean, v=var, e=eps, p=bn_param: [Suspect(
                                  "batchnorm_batch_stats_in_test_mode", "{what} is normalized with the batch's own "
                                  "mean and variance: test mode uses bn_param's running_mean and running_var",
-                                 _normalized(x, g, b, m, v, e))])
+                                 _normalized(x, g, b, m, v, e)),
+                                 _eps_outside(x, g, b, p["running_mean"], p["running_var"], e)])
             for key in ("running_mean", "running_var"):
                 got = after[3].get(key) if isinstance(after, (list, tuple)) and isinstance(after[3], dict) else None
                 if not (isinstance(got, np.ndarray) and np.array_equal(got, bn_param[key])):
                     raise CheckFailed(f"test mode changed bn_param[{key!r}]: the running averages change only in "
-                                      "train mode", "state_leaks_between_calls")
+                                      "train mode", "batchnorm_running_average_updated_in_test_mode")
 
 
 @check("batchnorm_forward.statistics", points=1, visibility="after_due_date", functions=["batchnorm_forward"],
@@ -153,6 +175,14 @@ def batchnorm_statistics(t):
                               "batchnorm_unbiased_variance" if unbiased else "unknown")
 
 
+def _dx(dout, gamma, inv_std, x_hat, train, mean_term=True, variance_term=True):
+    """dx of batch normalization from its parts; without a term, or with a wrong part, a known mistake."""
+    if not train:
+        return dout * gamma * inv_std
+    mean_part, variance_part = dout.mean(axis=0), x_hat * (dout * x_hat).mean(axis=0)
+    return gamma * inv_std * (dout - mean_term * mean_part - variance_term * variance_part)
+
+
 def _backward_suspects(x, gamma, bn_param):
     """function(name, dout) -> suspects of the backward pass, in bn_param's mode."""
     mean, var, _, eps, _, running = _statistics(x, bn_param)
@@ -161,16 +191,27 @@ def _backward_suspects(x, gamma, bn_param):
         mean, var = running
     inv_std = 1.0 / np.sqrt(var + eps)
     x_hat = (x - mean) * inv_std
+    inv_outside = 1.0 / (np.sqrt(var) + eps)  # the forward pass's mistake, carried into the cache
 
     def suspects(check, dout, name):
-        if name == "dx" and not train:
-            return []
         if name == "dx":
-            return [Suspect("batchnorm_dx_missing_mean_terms", "{what} equals dout * gamma / sqrt(var + eps): in "
-                            "train mode the batch mean and variance depend on x, and dx needs their terms",
-                            dout * gamma * inv_std),
-                    Suspect("batchnorm_dx_missing_mean_terms", "{what} has the term through the batch mean but not "
-                            "the one through the batch variance", gamma * inv_std * (dout - dout.mean(axis=0)))]
+            found = [Suspect("batchnorm_dx_missing_gamma", "{what} lacks the factor gamma: out = gamma * x_hat + "
+                             "beta, so the gradient reaching x_hat is dout * gamma",
+                             _dx(dout, 1.0, inv_std, x_hat, train)),
+                     Suspect("batchnorm_eps_outside_sqrt", "{what} is the gradient with 1 / (sqrt(var) + eps) in place "
+                             "of 1 / sqrt(var + eps): eps goes inside the square root",
+                             _dx(dout, gamma, inv_outside, (x - mean) * inv_outside, train))]
+            if train:
+                found += [Suspect("batchnorm_dx_missing_mean_terms", "{what} equals dout * gamma / sqrt(var + eps): in "
+                                  "train mode the batch mean and variance depend on x, and dx needs their terms",
+                                  _dx(dout, gamma, inv_std, x_hat, train, False, False)),
+                          Suspect("batchnorm_dx_missing_mean_terms", "{what} has the term through the batch mean but "
+                                  "not the one through the batch variance", _dx(dout, gamma, inv_std, x_hat, train,
+                                                                               variance_term=False)),
+                          Suspect("batchnorm_dx_missing_mean_terms", "{what} has the term through the batch variance "
+                                  "but not the one through the batch mean (- mean over the batch of dout * gamma)",
+                                  _dx(dout, gamma, inv_std, x_hat, train, mean_term=False))]
+            return found
         if name == "dgamma":
             return [Suspect("batchnorm_dgamma_wrong", "{what} equals sum(dout * x): dgamma sums dout * x_hat, the "
                             "normalized input", np.sum(dout * x, axis=0)),

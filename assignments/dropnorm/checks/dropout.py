@@ -2,7 +2,7 @@
 expectation property and the backward pass."""
 import numpy as np
 
-from autograder.checks.common import LayerGradient, check_layer_gradient, check_value_call, rng_for
+from autograder.checks.common import GRAD_TOL, LayerGradient, check_layer_gradient, check_value_call, rng_for
 from autograder.checks.diagnosis import Suspect, relabel
 from autograder.checks.framework import CheckFailed, check, expect_array, unpack
 
@@ -47,9 +47,13 @@ def expect_seeded_mask(got, x, p, seed):
 @check("dropout_forward.train", points=3, visibility="visible", functions=["dropout_forward"],
        name="dropout_forward: train mode, the mask from the seed")
 def dropout_train(t):
-    for label, shape, p, seed in TRAIN_CASES:
+    # the last case: float32 x gives float64 out; p = 0.25 scales exactly in float32 too (a power
+    # of 2), and 1 - p differs from p
+    cases = [(label, _x(shape, seed), p, seed) for label, shape, p, seed in TRAIN_CASES]
+    cases.append(("float32 x of shape (3, 4), p=0.25: out is float64", _x((3, 4), "float32").astype(np.float32),
+                  0.25, 4))
+    for label, x, p, seed in cases:
         with t.case(label):
-            x = _x(shape, seed)
             expected = t.ref.dropout.dropout_forward(x.copy(), p, "train", seed)[0]
             result, _ = t.call(FORWARD, x, p, "train", seed)
             expect_seeded_mask(unpack(result, 2, "dropout_forward")[0], x, p, seed)
@@ -115,7 +119,9 @@ def _backward_suspects(check, dout, name):
     return [Suspect("dropout_not_inverted", "{what} equals dout * mask: divide by p as the forward pass does",
                     dout * mask),
             Suspect("dropout_scaled_by_1_minus_p", "{what} equals dout * mask / (1 - p): p is the KEEP probability, "
-                    "divide by p", dout * mask / (1 - p))]
+                    "divide by p", dout * mask / (1 - p)),
+            Suspect("dropout_backward_ignores_mask", "{what} equals dout / p, unmasked: multiply by the forward "
+                    "pass's mask (kept in the cache), as the dropped units have no gradient", dout / p)]
 
 
 def _gradient(label, x, p, mode, seed):
@@ -125,12 +131,35 @@ def _gradient(label, x, p, mode, seed):
                          suspects=_backward_suspects if mode == "train" else None)
 
 
+def _check_on_own_mask(t, check):
+    """A student's dropout_forward that draws another mask than the reference's (failed in its
+    own tests) must not cost the backward pass: when it differs, dx is compared with the
+    derivative of the student's own forward pass, out / x entry by entry (x has no zeros), at
+    the same dout; the reference's check runs otherwise."""
+    (x,), extra = check.inputs, check.extra
+    expected_out = t.ref.dropout.dropout_forward(x.copy(), extra["p"], extra["mode"], extra["seed"])[0]
+    dout = rng_for(check.name, "dout").standard_normal(x.shape)  # as check_layer_gradient draws it
+    out, dx, _ = t.forward_backward(check.forward, check.backward, (x,), dout, **extra)
+    own = isinstance(out, np.ndarray) and out.shape == x.shape and out.dtype == np.float64 and \
+        np.all(np.isfinite(out)) and not np.allclose(out, expected_out, rtol=1e-12, atol=0)
+    if not own:
+        check_layer_gradient(t, check)
+        return
+    scaled_mask = out / x
+    expect_array(dx, dout * scaled_mask, GRAD_TOL, "dx against dout * (out / x) of your own dropout_forward (it "
+                 "differs from the reference's for this seed: see dropout_forward's tests)",
+                 lambda: [Suspect("dropout_backward_ignores_mask", "{what}: dx equals dout / p, unmasked: multiply by "
+                                  "the forward pass's mask (kept in the cache)", dout / check.extra["p"]),
+                          Suspect("dropout_not_inverted", "{what}: dx equals dout * mask: divide by p as the forward "
+                                  "pass does", dout * (scaled_mask != 0))])
+
+
 @check("dropout_backward.gradient", points=3, visibility="after_due_date", functions=["dropout_backward",
                                                                                       "dropout_forward"],
        name="dropout_backward: gradient check with the same mask")
 def dropout_gradient(t):
     for label, shape, p, seed in TRAIN_CASES:
         with t.case(f"train mode, {label}"):
-            check_layer_gradient(t, _gradient(label, _x(shape, seed + 10), p, "train", seed))
+            _check_on_own_mask(t, _gradient(label, _x(shape, seed + 10), p, "train", seed))
     with t.case("test mode"):
         check_layer_gradient(t, _gradient("test mode", _x((4, 5), 20), 0.5, "test", 0))

@@ -32,6 +32,7 @@ def dropout_forward(x, p, mode, seed):
     # HINT: draw the mask with rng.random(x.shape) < p, then scale by 1 / p (inverted dropout).
     if mode == "test":
         return np.array(x, dtype=float), (None, mode)
+    x = np.asarray(x, dtype=np.float64)  # float64 out for float32 x as well
     mask = np.random.default_rng(seed).random(x.shape) < p
     return x * mask / p, (mask / p, mode)
     ### END SOLUTION

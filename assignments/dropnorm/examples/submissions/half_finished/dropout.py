@@ -30,6 +30,7 @@ def dropout_forward(x, p, mode, seed):
         raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
     if mode == "test":
         return np.array(x, dtype=float), (None, mode)
+    x = np.asarray(x, dtype=np.float64)  # float64 out for float32 x as well
     mask = np.random.default_rng(seed).random(x.shape) < p
     return x * mask / p, (mask / p, mode)
 

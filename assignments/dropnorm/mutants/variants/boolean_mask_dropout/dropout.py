@@ -4,6 +4,7 @@
 def dropout_forward(x, p, mode, seed):
     if mode not in ("train", "test"):
         raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    x = np.asarray(x, dtype=np.float64)  # float64 out, float32 x included
     if mode == "test":
         return x.copy(), {"mode": mode}
     rng = np.random.default_rng(seed)

@@ -49,6 +49,7 @@ def dropout_forward(x, p, mode, seed):
     pass
     if mode == 'test':
         return (np.array(x, dtype=float), (None, mode))
-    my_mask = np.random.default_rng(seed).random(x.shape) < p
+    x = np.asarray(x, dtype=np.float64)
     pass
+    my_mask = np.random.default_rng(seed).random(x.shape) < p
     return (my_mask * x / p, (my_mask / p, mode))
