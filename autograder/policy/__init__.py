@@ -149,11 +149,12 @@ def table(path):
 
 
 @lru_cache(maxsize=8)
-def _load(path):
-    from .. import assignment, reference_cache
-    rubric_file = assignment.current().rubric_file
-    if path is None or Path(path).resolve() == rubric_file.resolve():
-        if not rubric_file.exists():
+def _load(path, current):
+    """The Policy of the rubric file at path; current: whether it is the current assignment's own,
+    whose [policy] reference_cache keeps (keyed by both: the current assignment can change)."""
+    from .. import reference_cache
+    if current:
+        if not Path(path).exists():
             return parse_table({})
         return parse_table(reference_cache.entry("policy").values["table"])
     return parse_table(table(path))
@@ -163,4 +164,7 @@ def load(path=None):
     """The Policy of a rubric file (default: the current assignment's rubric.toml, whose [policy] is
     parsed once, with table(), and kept by reference_cache). Raises ValueError on a malformed
     [policy] table."""
-    return _load(None if path is None else str(path))
+    from .. import assignment
+    own = assignment.current().rubric_file.resolve()
+    chosen = own if path is None else Path(path).resolve()
+    return _load(str(chosen), chosen == own)
