@@ -34,6 +34,12 @@ def layout(bundle, tmp_path):
     """A copy of Gradescope's /autograder: source/ unpacked from the zip, run_autograder copied
     beside it, an empty results/; returns (root, a function that runs run_autograder)."""
     root = tmp_path / "autograder"
+    return root, unpacked(bundle, root)
+
+
+def unpacked(bundle, root):
+    """Gradescope's /autograder at root from a bundle; returns run_autograder(submission, meta=None)
+    -> its results.json, checked against the schema."""
     with zipfile.ZipFile(bundle) as archive:
         archive.extractall(root / "source")
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
@@ -50,7 +56,7 @@ def layout(bundle, tmp_path):
         results = json.loads((root / "results" / "results.json").read_text())
         validate_results(results)
         return results
-    return root, run_autograder
+    return run_autograder
 
 
 def flat_upload(tmp_path, example):
@@ -185,3 +191,19 @@ def test_before_the_due_date_the_output_tells_only_of_visible_tests(layout, tmp_
     assert "/ 100" not in results["output"]
     expected, _ = grade.grade(EXAMPLES / "half_finished")
     assert results["score"] == expected["score"]  # the total is there for the staff; Gradescope hides it
+
+
+def test_the_second_assignment_has_its_own_bundle_that_grades_it(tmp_path):
+    """dropnorm's bundle (built by --assignment) holds only dropnorm, defaults to it, and its
+    run_autograder grades dropnorm's complete example to full marks of dropnorm's own total."""
+    path = tmp_path / "dropnorm-autograder.zip"
+    done = subprocess.run([sys.executable, "-m", "autograder", "gradescope-bundle", "--assignment", "dropnorm",
+                           "--out", str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("assignments/DEFAULT").decode().split() == ["dropnorm"]
+        assert not any(name.startswith(("assignments/gradlab/", "solutions/gradlab/")) for name in archive.namelist())
+    spec = assignment.load("dropnorm")
+    results = unpacked(path, tmp_path / "autograder")(spec.examples / "complete" / spec.package)
+    assert results["extra_data"]["assignment"] == "dropnorm"
+    assert results["score"] == sum(test["max_score"] for test in results["tests"]) > 0
