@@ -373,6 +373,12 @@ CASES = (
     Hostile("huge_shape", ("relu_forward",), [("layers", "relu_forward", """
         return np.broadcast_to(np.float64(0.0), (1 << 20, 1 << 20)), x
         """)], diagnoses=("wrong_type",)),
+    Hostile("bincount_bomb", ("sample_minibatch",), [("optim", "sample_minibatch", """
+        # A label naming a row no data has, 3e7, with a row to match: np.bincount(labels) would be 240 MB+
+        index = np.array(y[rng.choice(X.shape[0], size=batch_size, replace=False)], dtype=np.int64)
+        index[0] = 30_000_000
+        return np.stack([index, -index], axis=1).astype(float), index
+        """)], diagnoses=("rows_misaligned",), says="whole numbers from 0 to", max_seconds=60),
     Hostile("odd_values", ("sgd",), [("optim", "sgd", """
         nested = []
         for _ in range(500):

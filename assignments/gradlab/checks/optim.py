@@ -91,6 +91,17 @@ def _indexed_rows(n):
     return np.stack([index, -index], axis=1), np.arange(n)
 
 
+def _row_index(labels, n, what):
+    """The row indices that labels name (the fixtures' labels are row indices 0..n-1), checked
+    before anything is sized or indexed by them: a number the child chose must not size an array."""
+    if labels.dtype.kind not in "iuf" or not np.all(np.isfinite(labels)) \
+            or not np.array_equal(labels, np.round(labels)) or labels.min(initial=0) < 0 \
+            or labels.max(initial=0) >= n:
+        raise CheckFailed(f"{what} must hold labels of rows of y (whole numbers from 0 to {n - 1} here); got "
+                          f"{describe(labels)}", "rows_misaligned")
+    return labels.astype(np.int64)
+
+
 def _draw(t, X, y, batch_size, seed):
     result, _ = t.call("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed})
     X_batch, y_batch = unpack(result, 2, "sample_minibatch")
@@ -99,10 +110,11 @@ def _draw(t, X, y, batch_size, seed):
             raise CheckFailed(f"{what}: got {describe(got)}, expected an array of shape {shape}", "wrong_type")
         if got.shape != shape:
             raise CheckFailed(f"{what}: expected an array of shape {shape}, got {describe(got)}", "wrong_shape")
-    if not np.array_equal(X_batch[:, 0], y_batch) or not np.array_equal(X_batch[:, 1], -X_batch[:, 0]):
+    index = _row_index(y_batch, len(X), "y_batch")
+    if not np.array_equal(X_batch, X[index]):
         raise CheckFailed("X_batch and y_batch rows do not belong together (X[i] and y[i] must stay aligned)",
                           "rows_misaligned")
-    if len(set(y_batch.tolist())) != batch_size:
+    if len(set(index.tolist())) != batch_size:
         raise CheckFailed(f"the batch repeats rows: {sorted(y_batch.tolist())}", "sampling_with_replacement")
     return y_batch
 
