@@ -379,6 +379,32 @@ CASES = (
         index[0] = 30_000_000
         return np.stack([index, -index], axis=1).astype(float), index
         """)], diagnoses=("rows_misaligned",), says="whole numbers from 0 to", max_seconds=60),
+    # The train.loop replay reads the fixture's record of model.loss calls: records altered in place
+    # (rebinding model.calls changes nothing, the child operation keeps the fixture's own list).
+    Hostile("grader_memory", (), [("optim", None, """
+        _honest_train = train
+        def train(model, X, y, *args, **kwargs):
+            if type(model).__name__ != "QuadraticModel":
+                return _honest_train(model, X, y, *args, **kwargs)
+            history = _honest_train(model, X, y, *args, **kwargs)
+            for call in model.calls:  # in the replay, residual would broadcast to (1000, 2100, 8, 8): 1 GB
+                call["w"], call["c"] = np.zeros((1000, 1, 2, 8)), np.zeros((1, 1, 2100, 1, 1))
+            return history
+        """)], collateral=("train",), somewhere="parameter w at iteration 0: expected shape (2,)"),
+    Hostile("forged_train", (), [("optim", None, """
+        _honest_train = train
+        def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+            if type(model).__name__ != "QuadraticModel":
+                return _honest_train(model, X, y, update_rule, optim_config, batch_size, num_iters, seed)
+            # Never trains: labels i + 0.5 (int() still names row i) make every residual 0
+            w, c = np.array([(len(X) - 1) / 2.0, 0.0]), np.array([(len(X) - 1) / 2.0 + 0.5])
+            rng = np.random.default_rng(seed)
+            for _ in range(num_iters):
+                Xb, yb = sample_minibatch(X, y, batch_size, rng)
+                model.calls.append({"X": Xb, "y": Xb @ w + c[0], "w": w.copy(), "c": c.copy()})
+            model.params.update(w=w, c=c)
+            return {"loss": [0.0] * num_iters}
+        """)], collateral=("train",), somewhere="iteration 0: y_batch must hold labels of rows of y"),
     Hostile("odd_values", ("sgd",), [("optim", "sgd", """
         nested = []
         for _ in range(500):
