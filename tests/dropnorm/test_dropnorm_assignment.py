@@ -1,5 +1,6 @@
 """dropnorm as an assignment: its handout and examples are generated and current, the examples
 grade as their names say, and its public tests pass on the reference and fail on the stubs."""
+import shutil
 import subprocess
 import sys
 
@@ -72,3 +73,16 @@ def test_public_tests_pass_on_the_reference_and_fail_on_the_stubs(folder, passes
     assert (done.returncode == 0) == passes, done.stdout[-2000:]
     if not passes:
         assert "NotImplementedError" in done.stdout
+
+
+def test_dropout_as_the_identity_fails_the_expectation_check(dropnorm, tmp_path):
+    # The identity keeps every unit's mean exact: only the share of dropped units shows it.
+    upload = tmp_path / "identity"
+    shutil.copytree(SPEC.examples / "complete", upload)
+    module = next(upload.rglob("dropout.py"))
+    right = "    return x * mask / p, (mask / p, mode)\n"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, "    return np.array(x, dtype=float), (mask * 0 + 1.0, mode)\n"))
+    scores = _scores(grade.grade(upload)[0])
+    assert scores["dropout_forward.expectation"][0] == 0
+    assert scores["batchnorm_forward.train"][0] == scores["batchnorm_forward.train"][1]
