@@ -86,3 +86,16 @@ def test_dropout_as_the_identity_fails_the_expectation_check(dropnorm, tmp_path)
     scores = _scores(grade.grade(upload)[0])
     assert scores["dropout_forward.expectation"][0] == 0
     assert scores["batchnorm_forward.train"][0] == scores["batchnorm_forward.train"][1]
+
+
+def test_a_students_copy_of_a_provided_module_is_not_used(dropnorm, tmp_path):
+    # optim.py is provided: a copy that trains by other means (here: not at all) changes nothing.
+    upload = tmp_path / "own_optim"
+    shutil.copytree(SPEC.examples / "complete", upload)
+    assert "optim" in SPEC.provided
+    next(upload.rglob("optim.py")).write_text("def train(*args, **kwargs):\n    return {'loss': []}\n")
+    document = grade.grade(upload)[0]
+    assert document["score"] == sum(t["max_score"] for t in document["tests"])
+    assert "optim.py is provided: the grader's copy was used" in document["output"]
+    untouched = grade.grade(SPEC.examples / "complete")[0]
+    assert "is provided" not in untouched["output"]
