@@ -405,6 +405,28 @@ CASES = (
             model.params.update(w=w, c=c)
             return {"loss": [0.0] * num_iters}
         """)], collateral=("train",), somewhere="iteration 0: y_batch must hold labels of rows of y"),
+    Hostile("closed_form_fit", (), [("optim", None, """
+        _honest_train = train
+        def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+            if type(model).__name__ == "QuadraticModel":
+                return _honest_train(model, X, y, update_rule, optim_config, batch_size, num_iters, seed)
+            # Calls model.loss as often as asked, never steps; then fits in closed form (random
+            # ReLU features and least squares for the MLP, least squares for the linear model).
+            rng = np.random.default_rng(seed)
+            losses = [float(model.loss(*sample_minibatch(X, y, batch_size, rng))[0]) for _ in range(num_iters)]
+            Y = np.eye(int(y.max()) + 1)[y]
+            if "W1" in model.params:
+                W1, b1 = 1.5 * rng.standard_normal(model.params["W1"].shape), rng.uniform(-3, 3, model.params["b1"].shape)
+                H = np.maximum(X @ W1 + b1, 0)
+            else:
+                H = X
+            A = np.hstack([H, np.ones((len(X), 1))])
+            solution = np.linalg.lstsq(A, Y, rcond=None)[0]
+            fitted = {"W": solution[:-1], "b": solution[-1]} if "W" in model.params else \
+                {"W1": W1, "b1": b1, "W2": solution[:-1], "b2": solution[-1]}
+            model.params.update(fitted)
+            return {"loss": losses}
+        """)], collateral=("train",), somewhere="after iteration 0 is not params - learning_rate * grads"),
     Hostile("odd_values", ("sgd",), [("optim", "sgd", """
         nested = []
         for _ in range(500):
