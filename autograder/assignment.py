@@ -43,7 +43,7 @@ class Assignment(collections.namedtuple("Assignment", _FIELDS)):
     - name: str, the assignment's name; title: str, a line for reports.
     - package: str, the package students submit (their upload holds <package>/<module>.py).
     - graded: tuple of str, the modules graded; provided: tuple of str, modules handed out
-      complete (the grader's copy is used when the student's is missing).
+      complete (the grader's copy is always used: submission.prepare ignores a student's).
     - folder: Path of the assignment's folder.
     - solutions: Path of the folder holding <package>/ (the reference), the master notebook
       and the public tests; handout: Path where the student's copy is generated; examples: Path

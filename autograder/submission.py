@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 # The package and its modules come from the assignment's spec (assignment.py): spec.package,
-# spec.modules (graded, then provided: a student's copy of a provided one is used when present).
+# spec.modules (graded, then provided). The provided modules are always the grader's own copies
+# (the handout's code, unchanged, from the reference package): a student's copy is ignored, so a
+# submission cannot change what the contract gives every student (e.g. an optim.py that trains).
 MAX_FILE_BYTES = 1 << 20
 MAX_TOTAL_BYTES = 64 << 20
 MAX_MEMBERS = 5000
@@ -308,6 +310,23 @@ def _content(source):
         raise OSError(str(error)) from None  # encrypted, unknown compression, corrupt
 
 
+def _copy_provided(spec, module, package, prepared, uploaded):
+    """Put the grader's copy of provided module into package; uploaded: the upload's file's reader
+    (as in files) or None; a note if that copy differs."""
+    source = spec.reference_dir / f"{module}.py"
+    data = source.read_bytes()
+    if b"### BEGIN SOLUTION" in data:  # a provided module is handed out as it is: never a solution
+        raise ValueError(f"{source}: a provided module holds a solution block")
+    (package / f"{module}.py").write_bytes(data)
+    prepared.found[module] = "(provided by the grader)"
+    try:
+        changed = uploaded is not None and _content(uploaded).replace(b"\r\n", b"\n") != data
+    except OSError:
+        changed = True
+    if changed:
+        prepared.notes.append(f"{module}.py is provided: the grader's copy was used, not the uploaded one")
+
+
 def prepare(upload, scratch, spec=None):
     """Copy the expected modules of an upload into scratch/<package>/.
 
@@ -345,7 +364,11 @@ def prepare(upload, scratch, spec=None):
     package.mkdir(parents=True)
     (package / "__init__.py").write_text('"""The submission, as copied by the grader."""\n')
     prepared = Prepared(root=scratch, graded=spec.graded, notes=notes)
+    for module in spec.provided:
+        _copy_provided(spec, module, package, prepared, files[chosen[module]] if module in chosen else None)
     for module, relative in chosen.items():
+        if module in spec.provided:
+            continue
         try:
             data = _content(files[relative])
         except OSError as error:

@@ -128,10 +128,39 @@ def train(request, env):
     spec = request["model"]
     model_class = MODELS.get(spec["target"]) or env.resolve(spec["target"])
     model = model_class(*env.materialize(spec.get("args", [])), **env.materialize(spec.get("kwargs", {})))
+    # The record list the fixture made, held here: a train that rebinds model.calls does not replace it.
+    record = getattr(model, "calls", None)
+    steps = _record_steps(model, request.get("record", []))
     history = env.resolve("optim.train")(model, *env.materialize(request["args"]),
                                          **env.materialize(request["kwargs"]))
-    return {"history": env.plain(history), "params": env.plain(dict(model.params)),
-            "calls": env.plain(getattr(model, "calls", []))}
+    calls = record if isinstance(record, list) else getattr(model, "calls", [])
+    answer = {"history": env.plain(history), "params": env.plain(dict(model.params)), "calls": env.plain(calls)}
+    if steps is not None:
+        answer["steps"] = env.plain(steps)
+    return answer
+
+
+def _record_steps(model, wanted):
+    """Wrap model.loss (made before the student's train runs) to record every call's loss and, at
+    the call numbers in wanted, the parameters it saw and the gradients it returned, so that the
+    grader can see that training went through model.loss and its updates.
+
+    Returns None if nothing is wanted, else the dict the record fills: "losses" (the loss of
+    every call, in order) and "seen" (a list of [call number, params, grads])."""
+    if not wanted:
+        return None
+    steps, loss, wanted = {"losses": [], "seen": []}, model.loss, set(wanted)
+
+    def recording(*args, **kwargs):
+        number = len(steps["losses"])
+        before = {name: np.array(value) for name, value in model.params.items()} if number in wanted else None
+        value, grads = loss(*args, **kwargs)
+        steps["losses"].append(value)
+        if before is not None:
+            steps["seen"].append([number, before, {name: np.array(g) for name, g in dict(grads).items()}])
+        return value, grads
+    model.loss = recording
+    return steps
 
 
 def autodiff(request, env):

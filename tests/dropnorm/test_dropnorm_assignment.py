@@ -1,5 +1,6 @@
 """dropnorm as an assignment: its handout and examples are generated and current, the examples
 grade as their names say, and its public tests pass on the reference and fail on the stubs."""
+import shutil
 import subprocess
 import sys
 
@@ -74,3 +75,29 @@ def test_public_tests_pass_on_the_reference_and_fail_on_the_stubs(stubs, tmp_pat
     assert (done.returncode == 0) == (not stubs), done.stdout[-2000:]
     if stubs:
         assert "NotImplementedError" in done.stdout
+
+
+def test_dropout_as_the_identity_fails_the_expectation_check(dropnorm, tmp_path):
+    # The identity keeps every unit's mean exact: only the share of dropped units shows it.
+    upload = tmp_path / "identity"
+    shutil.copytree(SPEC.examples / "complete", upload)
+    module = next(upload.rglob("dropout.py"))
+    right = "    return x * mask / p, (mask / p, mode)\n"
+    assert right in module.read_text()
+    module.write_text(module.read_text().replace(right, "    return np.array(x, dtype=float), (mask * 0 + 1.0, mode)\n"))
+    scores = _scores(grade.grade(upload)[0])
+    assert scores["dropout_forward.expectation"][0] == 0
+    assert scores["batchnorm_forward.train"][0] == scores["batchnorm_forward.train"][1]
+
+
+def test_a_students_copy_of_a_provided_module_is_not_used(dropnorm, tmp_path):
+    # optim.py is provided: a copy that trains by other means (here: not at all) changes nothing.
+    upload = tmp_path / "own_optim"
+    shutil.copytree(SPEC.examples / "complete", upload)
+    assert "optim" in SPEC.provided
+    next(upload.rglob("optim.py")).write_text("def train(*args, **kwargs):\n    return {'loss': []}\n")
+    document = grade.grade(upload)[0]
+    assert document["score"] == sum(t["max_score"] for t in document["tests"])
+    assert "optim.py is provided: the grader's copy was used" in document["output"]
+    untouched = grade.grade(SPEC.examples / "complete")[0]
+    assert "is provided" not in untouched["output"]

@@ -373,6 +373,60 @@ CASES = (
     Hostile("huge_shape", ("relu_forward",), [("layers", "relu_forward", """
         return np.broadcast_to(np.float64(0.0), (1 << 20, 1 << 20)), x
         """)], diagnoses=("wrong_type",)),
+    Hostile("bincount_bomb", ("sample_minibatch",), [("optim", "sample_minibatch", """
+        # A label naming a row no data has, 3e7, with a row to match: np.bincount(labels) would be 240 MB+
+        index = np.array(y[rng.choice(X.shape[0], size=batch_size, replace=False)], dtype=np.int64)
+        index[0] = 30_000_000
+        return np.stack([index, -index], axis=1).astype(float), index
+        """)], diagnoses=("rows_misaligned",), says="whole numbers from 0 to", max_seconds=60),
+    # The train.loop replay reads the fixture's record of model.loss calls: records altered in place
+    # (rebinding model.calls changes nothing, the child operation keeps the fixture's own list).
+    Hostile("grader_memory", (), [("optim", None, """
+        _honest_train = train
+        def train(model, X, y, *args, **kwargs):
+            if type(model).__name__ != "QuadraticModel":
+                return _honest_train(model, X, y, *args, **kwargs)
+            history = _honest_train(model, X, y, *args, **kwargs)
+            for call in model.calls:  # in the replay, residual would broadcast to (1000, 2100, 8, 8): 1 GB
+                call["w"], call["c"] = np.zeros((1000, 1, 2, 8)), np.zeros((1, 1, 2100, 1, 1))
+            return history
+        """)], collateral=("train",), somewhere="parameter w at iteration 0: expected shape (2,)"),
+    Hostile("forged_train", (), [("optim", None, """
+        _honest_train = train
+        def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+            if type(model).__name__ != "QuadraticModel":
+                return _honest_train(model, X, y, update_rule, optim_config, batch_size, num_iters, seed)
+            # Never trains: labels i + 0.5 (int() still names row i) make every residual 0
+            w, c = np.array([(len(X) - 1) / 2.0, 0.0]), np.array([(len(X) - 1) / 2.0 + 0.5])
+            rng = np.random.default_rng(seed)
+            for _ in range(num_iters):
+                Xb, yb = sample_minibatch(X, y, batch_size, rng)
+                model.calls.append({"X": Xb, "y": Xb @ w + c[0], "w": w.copy(), "c": c.copy()})
+            model.params.update(w=w, c=c)
+            return {"loss": [0.0] * num_iters}
+        """)], collateral=("train",), somewhere="iteration 0: y_batch must hold labels of rows of y"),
+    Hostile("closed_form_fit", (), [("optim", None, """
+        _honest_train = train
+        def train(model, X, y, update_rule="sgd", optim_config=None, batch_size=32, num_iters=1000, seed=0):
+            if type(model).__name__ == "QuadraticModel":
+                return _honest_train(model, X, y, update_rule, optim_config, batch_size, num_iters, seed)
+            # Calls model.loss as often as asked, never steps; then fits in closed form (random
+            # ReLU features and least squares for the MLP, least squares for the linear model).
+            rng = np.random.default_rng(seed)
+            losses = [float(model.loss(*sample_minibatch(X, y, batch_size, rng))[0]) for _ in range(num_iters)]
+            Y = np.eye(int(y.max()) + 1)[y]
+            if "W1" in model.params:
+                W1, b1 = 1.5 * rng.standard_normal(model.params["W1"].shape), rng.uniform(-3, 3, model.params["b1"].shape)
+                H = np.maximum(X @ W1 + b1, 0)
+            else:
+                H = X
+            A = np.hstack([H, np.ones((len(X), 1))])
+            solution = np.linalg.lstsq(A, Y, rcond=None)[0]
+            fitted = {"W": solution[:-1], "b": solution[-1]} if "W" in model.params else \
+                {"W1": W1, "b1": b1, "W2": solution[:-1], "b2": solution[-1]}
+            model.params.update(fitted)
+            return {"loss": losses}
+        """)], collateral=("train",), somewhere="after iteration 0 is not params - learning_rate * grads"),
     Hostile("odd_values", ("sgd",), [("optim", "sgd", """
         nested = []
         for _ in range(500):

@@ -89,17 +89,26 @@ def dropout_expectation(t):
     within 0.1 * |x| of x. Its standard deviation is |x| sqrt((1 - p) / (4000 p)): 0.024 |x| for
     p = 0.3, 0.008 |x| for p = 0.8, so the tolerance is over 4 of them; the mask's seeds are
     fixed, so the verdict is the same at every run. This holds for any mask drawn with the right
-    probability, whichever way it is drawn."""
+    probability, whichever way it is drawn. The share of zeros (dropped units) must also be within
+    0.05 of 1 - p, so that an identity, whose means are exact, fails."""
     for p in (0.3, 0.8):
         with t.case(f"p={p}"):
             row = np.array([2.0, -1.0, 0.5, 3.0, -2.5])
             x = np.tile(row, (100, 1))
-            means = []
+            means, dropped = [], 0
             for seed in range(40):
                 result, _ = t.call(FORWARD, x, p, "train", 1000 + seed)
                 out = unpack(result, 2, "dropout_forward")[0]
                 expect_array(out, x, np.inf, "out")  # only its form: an array of x's shape, finite float64
                 means.append(out.mean(axis=0))
+                dropped += int(np.count_nonzero(out == 0))
+            # x has no zero, so the zeros are the dropped units: an identity keeps every mean too
+            share = dropped / (40 * x.size)
+            t.figures.setdefault("dropped_share", {})[f"p={p}"] = share
+            if abs(share - (1 - p)) > 0.05:  # sd of the share over 20,000 units: under 0.004
+                raise CheckFailed(f"train mode zeroed {share:.1%} of the units over 40 masks, expected about "
+                                  f"1 - p = {1 - p:.0%}: keep each unit with probability p, drop the others",
+                                  "unknown")
             mean = np.mean(means, axis=0)
             worst = int(np.argmax(np.abs(mean - row) / np.abs(row)))
             t.figures.setdefault("mean_over_masks", {})[f"p={p}"] = mean.tolist()

@@ -123,6 +123,62 @@ def _boundary(t, kind, name, seed, model, X, y, accuracy, ref_accuracy):
                               reference_classes, X, y, accuracy, ref_accuracy))
 
 
+def _recorded(kind):
+    """The calls of model.loss the child records (0-based): the first two, two in the middle, the last."""
+    n = CONFIGS[kind]["num_iters"]
+    return [0, 1, n // 2, n // 2 + 1, n - 1]
+
+
+def _expect_arrays(got, like, what):
+    """got must be a dict holding like's keys (others are ignored, as _trained does), each a finite
+    float array of like's shape."""
+    if not isinstance(got, dict) or not set(like) <= set(got):
+        raise CheckFailed(f"{what}: got {describe(got)}, expected a dict with keys {sorted(like)}", "wrong_type")
+    for key, value in like.items():
+        array = got[key]
+        if not isinstance(array, np.ndarray) or array.shape != value.shape or array.dtype.kind != "f" \
+                or not np.all(np.isfinite(array)):
+            raise CheckFailed(f"{what}['{key}']: got {describe(array)}, expected finite floats of shape {value.shape}",
+                              "wrong_shape")
+
+
+def _expect_trained_through_loss(t, kind, seed, steps, losses, params):
+    """Training must go through model.loss and the update rule: model.loss called once per
+    iteration, history['loss'] the losses it returned, and at the recorded iterations the next
+    parameters equal params - learning_rate * grads (sgd) with the grads that call returned.
+    So a train that fits the parameters by other means (e.g. in closed form) fails."""
+    n, rate = CONFIGS[kind]["num_iters"], CONFIGS[kind]["optim_config"]["learning_rate"]
+    if not isinstance(steps, dict) or not isinstance(steps.get("losses"), list) \
+            or not isinstance(steps.get("seen"), list):
+        raise CheckFailed(f"the record of the model's loss calls is {describe(steps)}: do not replace model.loss")
+    calls = steps["losses"]
+    if len(calls) != n:
+        raise CheckFailed(f"model.loss was called {len(calls)} times in {n} iterations: train must train the model "
+                          "through model.loss, calling it exactly once per iteration")
+    if not isinstance(losses, list) or len(losses) != n or not all(
+            isinstance(a, (int, float)) and isinstance(b, (int, float)) and (a == b or abs(a - b) <= 1e-12 * abs(b))
+            for a, b in zip(losses, calls)):
+        raise CheckFailed("history['loss'] is not the list of the losses model.loss returned, one per iteration")
+    like = new_model(t.ref, kind, seed).params
+    seen = {}
+    for item in steps["seen"]:
+        if not isinstance(item, list) or len(item) != 3 or not isinstance(item[0], int):
+            raise CheckFailed(f"the record of the model's loss calls holds {describe(item)}: do not replace it")
+        _expect_arrays(item[1], like, f"params at iteration {item[0]}")
+        _expect_arrays(item[2], like, f"the grads model.loss returned at iteration {item[0]}")
+        seen[item[0]] = item[1:]
+    _expect_arrays(params, like, "params after training")
+    for step in _recorded(kind)[::2]:
+        if step not in seen or (step + 1 < n and step + 1 not in seen):
+            raise CheckFailed(f"the record of the model's loss calls lacks iteration {step}: do not replace it")
+        (before, grads), after = seen[step], seen[step + 1][0] if step + 1 < n else params
+        for key in like:
+            if not np.allclose(after[key], before[key] - rate * grads[key], rtol=1e-9, atol=1e-12):
+                raise CheckFailed(f"params['{key}'] after iteration {step} is not params - learning_rate * grads "
+                                  "with the grads model.loss returned there: train must update every parameter "
+                                  "with the update rule (here sgd), once per iteration")
+
+
 def _convergence(t, name):
     kind = MODELS[name]
     for seed in SEEDS:
@@ -131,7 +187,8 @@ def _convergence(t, name):
             args = [[2, 32, 2]] if kind == "MLP" else [2, 2]
             answer = t.request({"op": "train", "model": {"target": f"nets.{kind}", "args": args,
                                                          "kwargs": {"seed": seed}},
-                                "args": [X, y], "kwargs": {**CONFIGS[kind], "seed": seed}}, "optim.train", timeout=10)
+                                "args": [X, y], "kwargs": {**CONFIGS[kind], "seed": seed},
+                                "record": _recorded(kind)}, "optim.train", timeout=10)
             losses = answer["history"].get("loss") if isinstance(answer["history"], dict) else None
             model = _trained(t.ref, kind, answer["params"], seed)
             with np.errstate(all="ignore"):
@@ -142,6 +199,7 @@ def _convergence(t, name):
             t.record(TrainingRun(name, seed, losses if finite else None, ref_losses, accuracy, ref_accuracy, THRESHOLD))
             if name in BOUNDARY_CASES:
                 _boundary(t, kind, name, seed, model, X, y, accuracy, ref_accuracy)
+            _expect_trained_through_loss(t, kind, seed, answer.get("steps"), losses, answer["params"])
             if accuracy < THRESHOLD:
                 diverged = not finite or (len(losses) > 10 and losses[-1] > 10 * losses[0])
                 raise CheckFailed(f"training accuracy {accuracy:.1%} after {CONFIGS[kind]['num_iters']} iterations, "

@@ -91,6 +91,17 @@ def _indexed_rows(n):
     return np.stack([index, -index], axis=1), np.arange(n)
 
 
+def _row_index(labels, n, what):
+    """The row indices that labels name (the fixtures' labels are row indices 0..n-1), checked
+    before anything is sized or indexed by them: a number the child chose must not size an array."""
+    if labels.dtype.kind not in "iuf" or not np.all(np.isfinite(labels)) \
+            or not np.array_equal(labels, np.round(labels)) or labels.min(initial=0) < 0 \
+            or labels.max(initial=0) >= n:
+        raise CheckFailed(f"{what} must hold labels of rows of y (whole numbers from 0 to {n - 1} here); got "
+                          f"{describe(labels)}", "rows_misaligned")
+    return labels.astype(np.int64)
+
+
 def _draw(t, X, y, batch_size, seed):
     result, _ = t.call("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed})
     X_batch, y_batch = unpack(result, 2, "sample_minibatch")
@@ -99,10 +110,11 @@ def _draw(t, X, y, batch_size, seed):
             raise CheckFailed(f"{what}: got {describe(got)}, expected an array of shape {shape}", "wrong_type")
         if got.shape != shape:
             raise CheckFailed(f"{what}: expected an array of shape {shape}, got {describe(got)}", "wrong_shape")
-    if not np.array_equal(X_batch[:, 0], y_batch) or not np.array_equal(X_batch[:, 1], -X_batch[:, 0]):
+    index = _row_index(y_batch, len(X), "y_batch")
+    if not np.array_equal(X_batch, X[index]):
         raise CheckFailed("X_batch and y_batch rows do not belong together (X[i] and y[i] must stay aligned)",
                           "rows_misaligned")
-    if len(set(y_batch.tolist())) != batch_size:
+    if len(set(index.tolist())) != batch_size:
         raise CheckFailed(f"the batch repeats rows: {sorted(y_batch.tolist())}", "sampling_with_replacement")
     return y_batch
 
@@ -145,8 +157,29 @@ def gradient_descent_values(t):
                 raise CheckFailed(f"w = {result[0]} after 40 steps; the bowl's minimum is at 0", "not_converged")
 
 
-def _replay(t, trace, X, y, batch_size, rule, config, steps):
-    """Replay a recorded training run with the reference update rule and check every step."""
+def _recorded_batch(step, call, X, y, batch_size):
+    """One call the fixture recorded, checked before any arithmetic on it (the child chose its
+    shapes; a broadcast of its arrays could take gigabytes): tuple (X_batch, y_batch)."""
+    if not isinstance(call, dict) or not all(isinstance(call.get(key), np.ndarray) for key in "Xywc"):
+        raise CheckFailed(f"iteration {step}: the model's record of the call is {describe(call)}, expected the "
+                          "fixture's dict of arrays X, y, w, c (do not replace model.calls)", "wrong_type")
+    Xb, yb = call["X"], call["y"]
+    if Xb.shape != (batch_size, X.shape[1]) or yb.shape != (batch_size,):
+        raise CheckFailed(f"iteration {step}: the batch has shapes {Xb.shape} and {yb.shape}, expected "
+                          f"{(batch_size, X.shape[1])} and {(batch_size,)} (batch_size={batch_size})", "wrong_shape")
+    index = _row_index(yb, len(X), f"iteration {step}: y_batch")
+    if yb.dtype.kind not in "iu" or not np.array_equal(yb, y[index]) or not np.array_equal(Xb, X[index]):
+        raise CheckFailed(f"iteration {step}: the batch is not rows of X with their labels y (y_batch must be "
+                          "y[idx], of y's integer dtype, and X_batch X[idx])", "rows_misaligned")
+    if len(set(index.tolist())) != batch_size:
+        raise CheckFailed(f"iteration {step}: the batch repeats rows", "sampling_with_replacement")
+    return Xb, yb
+
+
+def _replay(t, trace, X, y, batch_size, rule, config, steps, initial):
+    """Replay a recorded training run with the reference update rule, from the model's known
+    initial parameters (initial, a dict), and check every step: the batches, the parameters
+    model.loss saw, the reported losses and the final parameters."""
     history, params, calls = unpack(trace, 3, "train")
     if not isinstance(history, dict):
         raise CheckFailed(f"train returned {describe(history)}, expected a dict {{'loss': a list of {steps} "
@@ -157,30 +190,27 @@ def _replay(t, trace, X, y, batch_size, rule, config, steps):
     if len(history["loss"]) != steps:
         raise CheckFailed(f"history['loss'] holds {len(history['loss'])} losses, expected {steps} (one per "
                           "iteration)", "wrong_shape")
-    if len(calls) != steps:
-        raise CheckFailed(f"model.loss was called {len(calls)} times for {steps} iterations: train must call it "
-                          "exactly once per iteration")
-    configs = {"w": dict(config), "c": dict(config)}
-    w, c = calls[0]["w"], calls[0]["c"]
-    if steps > 1 and all(np.array_equal(call["y"], calls[0]["y"]) for call in calls):
+    if not isinstance(calls, list) or len(calls) != steps:
+        raise CheckFailed(f"model.loss was called {len(calls) if isinstance(calls, list) else '?'} times for "
+                          f"{steps} iterations: train must call it exactly once per iteration")
+    if not isinstance(params, dict):
+        raise CheckFailed(f"after training, model.params is {describe(params)}, expected a dict", "wrong_type")
+    batches = [_recorded_batch(step, call, X, y, batch_size) for step, call in enumerate(calls)]
+    if steps > 1 and all(np.array_equal(yb, batches[0][1]) for _, yb in batches):
         raise CheckFailed(f"all {steps} iterations used the same minibatch: draw a new one every iteration, from "
                           "one np.random.default_rng(seed) created before the loop", "repeats_minibatch")
-    for step, call in enumerate(calls):
-        Xb, yb = call["X"], call["y"]
-        if Xb.shape != (batch_size, X.shape[1]):
-            raise CheckFailed(f"iteration {step}: the batch has shape {Xb.shape}, expected "
-                              f"{(batch_size, X.shape[1])} (batch_size={batch_size})", "wrong_shape")
-        if len(set(yb.tolist())) != batch_size:
-            raise CheckFailed(f"iteration {step}: the batch repeats rows", "sampling_with_replacement")
-        if not np.array_equal(X[yb.astype(int)], Xb):
-            raise CheckFailed(f"iteration {step}: batch rows and labels are misaligned", "rows_misaligned")
+    configs = {"w": dict(config), "c": dict(config)}
+    w, c = initial["w"].copy(), initial["c"].copy()  # the grader's, not the record's: a record can be forged
+    for step, (call, (Xb, yb)) in enumerate(zip(calls, batches)):
+        # Only trusted w, c and the checked batch enter the arithmetic.
         expect_array(call["w"], w, 1e-10, f"parameter w at iteration {step}")
         expect_array(call["c"], c, 1e-10, f"parameter c at iteration {step}")
         residual = Xb @ w + c[0] - yb
         expect_float(history["loss"][step], 0.5 * np.mean(residual ** 2), 1e-10, f"loss[{step}]")
         w, configs["w"] = rule(w.copy(), Xb.T @ residual / len(yb), configs["w"])
         c, configs["c"] = rule(c.copy(), np.array([residual.mean()]), configs["c"])
-    expect_array(params["w"], w, 1e-10, "final parameter w")
+    expect_array(params.get("w"), w, 1e-10, "final parameter w")
+    expect_array(params.get("c"), c, 1e-10, "final parameter c")
 
 
 @check("train.loop")
@@ -188,7 +218,7 @@ def train_loop(t):
     # Labels are row indices, so every batch shows which rows it took.
     n = 40
     X = np.stack([np.linspace(-1, 1, n), np.cos(np.arange(n))], axis=1)
-    y = np.arange(n, dtype=float)
+    y = np.arange(n)  # integer labels, as train's docstring says
     for label, rule, config in [("sgd", "sgd", {"learning_rate": 0.01}),
                                 ("sgd_momentum: each parameter keeps its own velocity", "sgd_momentum",
                                  {"learning_rate": 0.01, "momentum": 0.8})]:
@@ -198,7 +228,7 @@ def train_loop(t):
                                                            "batch_size": 8, "num_iters": 12, "seed": 3}},
                                "optim.train")
             _replay(t, (answer["history"], answer["params"], answer["calls"]), X, y, 8,
-                    getattr(t.ref.optim, rule), config, 12)
+                    getattr(t.ref.optim, rule), config, 12, fixtures.QuadraticModel(2).params)
     with t.case("minibatches come from sample_minibatch with np.random.default_rng(seed)"):
         answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
                             "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": 2, "seed": 11}}, "optim.train")
