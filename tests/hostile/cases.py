@@ -416,7 +416,8 @@ CASES = (
             losses = [float(model.loss(*sample_minibatch(X, y, batch_size, rng))[0]) for _ in range(num_iters)]
             Y = np.eye(int(y.max()) + 1)[y]
             if "W1" in model.params:
-                W1, b1 = 1.5 * rng.standard_normal(model.params["W1"].shape), rng.uniform(-3, 3, model.params["b1"].shape)
+                W1 = 1.5 * rng.standard_normal(model.params["W1"].shape)
+                b1 = rng.uniform(-3, 3, model.params["b1"].shape)
                 H = np.maximum(X @ W1 + b1, 0)
             else:
                 H = X
