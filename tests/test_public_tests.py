@@ -117,15 +117,20 @@ MUTATIONS = [
 ]
 
 
-@pytest.mark.parametrize("module, correct, wrong, test", MUTATIONS, ids=[m[3] for m in MUTATIONS])
-def test_public_tests_catch_a_planted_bug(module, correct, wrong, test, tmp_path_factory):
+def _planted(tmp_path_factory, module, correct, wrong, test, table):
+    """The public test file of test ("qN::name") run on a solved copy with correct replaced by wrong
+    in module (named in table, for the message when the target moved): test -> its failure or None."""
     folder = _solved(tmp_path_factory)
     path = folder / "gradlab" / module
     source = path.read_text()
-    assert source.count(correct) == 1, f"the mutation target moved: update MUTATIONS for {module}"
+    assert source.count(correct) == 1, f"the mutation target moved: update {table} for {module}"
     path.write_text(source.replace(correct, wrong))
-    question, _, name = test.partition("::")
-    results = _pytest(folder, f"tests/{question}.py")
+    return _pytest(folder, f"tests/{test.partition('::')[0]}.py")
+
+
+@pytest.mark.parametrize("module, correct, wrong, test", MUTATIONS, ids=[m[3] for m in MUTATIONS])
+def test_public_tests_catch_a_planted_bug(module, correct, wrong, test, tmp_path_factory):
+    results = _planted(tmp_path_factory, module, correct, wrong, test, "MUTATIONS")
     assert results[test] is not None, f"{test} passes with the bug planted in {module}"
 
 
@@ -174,12 +179,6 @@ RAW_ERRORS = ("truth value of an array", "has no attribute", "cannot unpack", "n
 
 @pytest.mark.parametrize("module, correct, wrong, test, sentence", WRONG_TYPES, ids=[m[3] for m in WRONG_TYPES])
 def test_a_wrong_type_fails_with_a_sentence(module, correct, wrong, test, sentence, tmp_path_factory):
-    folder = _solved(tmp_path_factory)
-    path = folder / "gradlab" / module
-    source = path.read_text()
-    assert source.count(correct) == 1, f"the mutation target moved: update WRONG_TYPES for {module}"
-    path.write_text(source.replace(correct, wrong))
-    question, _, name = test.partition("::")
-    message = _pytest(folder, f"tests/{question}.py")[test]
+    message = _planted(tmp_path_factory, module, correct, wrong, test, "WRONG_TYPES")[test]
     assert message is not None and sentence in message, message
     assert not any(raw in message for raw in RAW_ERRORS), message
