@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import adjust, assignment, grade, reference_cache, visibility
+from . import adjust, assignment, grade, lanes, reference_cache, visibility
 from .batch.commands import add_due_date_option, add_time_budget, limits_of
 from .batch.commands import add_parsers as add_batch_parsers
 from .gradescope.bundle import add_parser as add_bundle_parser
@@ -18,6 +18,10 @@ def main(argv=None):
     one.add_argument("submission", help="a folder with the module files, the package's folder, or a .zip of either")
     one.add_argument("--out", required=True, help="folder for results.json and report.md")
     add_time_budget(one)
+    one.add_argument("--lanes", type=int, metavar="N",
+                     help="sandboxed children that grade this submission's tests at once (default: one per "
+                          f"processor this process may use, at most {lanes.MAX_AUTO}; the same lanes give the same "
+                          "score)")
     add_due_date_option(one, "results.json's top-level output")
     add_batch_parsers(commands)
     add_bundle_parser(commands)
@@ -37,8 +41,13 @@ def main(argv=None):
     if not Path(args.submission).exists():  # the TA's typo, not the student's upload: nothing to grade
         print(f"grading failed: {args.submission} does not exist", file=sys.stderr)
         return 2
+    if args.lanes is not None and args.lanes < 1:
+        print(f"{parser.prog}: --lanes must be at least 1", file=sys.stderr)
+        return 2
+    limits = limits_of(args)
+    cpus = lanes.processors(args.lanes or lanes.usable(limits))
     try:
-        document = grade.grade_to(args.submission, args.out, limits_of(args),
+        document = grade.grade_to(args.submission, args.out, limits, lanes=cpus,
                                   due_passed=visibility.due_date_passed(args.due_date))
     except Exception as error:  # noqa: BLE001 - one line for whoever runs the grader
         print(f"grading failed: {type(error).__name__}: {error}", file=sys.stderr)

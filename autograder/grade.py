@@ -6,6 +6,7 @@ sandbox's child; reference values come from the assignment's reference, loaded h
 import math
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import numpy as np
 
 from . import assignment, leaderboard, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
+from .lanes import pinned
+from .lanes import plan as lane_plan
 from .problems import ModuleProblem
 from .report import markdown
 from .sandbox import Limits, Sandbox, spawner
@@ -176,7 +179,75 @@ def _explain_dependencies(graded, due_passed):
             test["output"] += "\nThis failure may follow from other failing functions: " + "; ".join(causes) + "."
 
 
-def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
+def _grade_lane(sandbox, tests, ref, problems, checks):
+    """Grade tests (a lane, in rubric order) in sandbox; each visibility runs in children of its
+    own, visible tests first: nothing a hidden test's inputs leave behind in a child, nor what it
+    prints, reaches what a visible test shows.
+
+    Returns: tuple (dict test id -> graded test, dict test id -> seconds, dict visibility -> what
+    its children printed).
+    """
+    graded, timings, printed = {}, {}, {}
+    for shown in rubric.VISIBILITIES:
+        group = [test for test in tests if test.visibility == shown]
+        if not group:
+            continue
+        if graded:
+            sandbox.fresh_child()
+        for test in group:
+            began = time.monotonic()
+            graded[test.id] = _run_test(test, Tester(sandbox, ref, problems), checks[test.id].function)
+            timings[test.id] = time.monotonic() - began
+        printed[shown] = sandbox.printed(reset=True)
+    return graded, timings, printed
+
+
+def _grade_lanes(sandbox, plan, cpus, ref, problems, checks):
+    """Grade each lane of plan (lanes.plan) at once: the first in sandbox, in this thread (pinned
+    by the caller), each other in a thread pinned to cpus[k] and a Sandbox of its own, like
+    sandbox (same folder, limits, assignment and modules to preload) but with children on cpus[k].
+
+    Returns: tuple (graded, timings, printed) as _grade_lane's, the lanes' merged (printed in lane
+    order), and the list of the lanes' Sandboxes, sandbox first.
+    """
+    sandboxes = [sandbox] + [Sandbox(sandbox.root, sandbox.limits, sandbox.level, sandbox.spec, _own(cpus[k]))
+                             for k in range(1, len(plan))]
+    outcomes = [None] * len(plan)
+
+    def run(k):
+        sandboxes[k].preload = sandbox.preload
+        try:
+            with pinned(cpus[k] if k else None):
+                outcomes[k] = _grade_lane(sandboxes[k], plan[k], ref, problems, checks)
+        except BaseException as error:  # noqa: BLE001 - raised again below, in the grading thread
+            outcomes[k] = error
+        finally:
+            if k:
+                sandboxes[k].__exit__(None, None, None)
+
+    threads = [threading.Thread(target=run, args=(k,), name=f"lane-{k}") for k in range(1, len(plan))]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    graded, timings, printed = {}, {}, {}
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        graded.update(outcome[0])
+        timings.update(outcome[1])
+        for shown, text in outcome[2].items():
+            printed[shown] = printed.get(shown, "") + text
+    return graded, timings, printed, sandboxes
+
+
+def _own(cpu):
+    """A Sandbox's cpus for a lane on processor cpu (None: unpinned)."""
+    return None if cpu is None else [cpu]
+
+
+def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=None):
     """Grade one upload.
 
     Inputs:
@@ -186,6 +257,9 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     - due_passed: whether the due date has passed: if not, what the student sees (the top-level
       output, the notes in the tests' outputs) tells nothing of the tests shown after it
       (visibility.py); extra_data and report.md hold everything either way.
+    - lanes: list of processor numbers (lanes.processors), one lane of tests per processor, run
+      at once, each pinned to its processor (lanes.py); None: one lane, unpinned. Each lane has
+      the whole time budget of limits.
 
     Returns: a tuple of (results dict, per-test seconds dict): results in Gradescope's format.
     """
@@ -196,7 +270,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
     checks = spec.checks()
     ref = reference.load(spec)
     scratch = Path(tempfile.mkdtemp(prefix=f"{spec.name}-"))
-    timings, notes = {}, []
+    cpus, notes = list(lanes) if lanes else [None], []
     try:
         try:
             prepared = submission.prepare(upload, scratch / "submission", spec)
@@ -206,59 +280,49 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True):
             # Nothing could be read: every module fails as one that does not import (not as a file
             # the student left out), with the reason said once in the notes.
             problems = {m: ModuleProblem(m, "import_error", notes[0]) for m in spec.graded}
-            sandbox = Sandbox(scratch, limits, spec=spec)
+            sandbox = Sandbox(scratch, limits, spec=spec, cpus=_own(cpus[0]))
         else:
             notes = prepared.notes
-            sandbox = Sandbox(prepared.root, limits, spec=spec)
-        with sandbox:
+            sandbox = Sandbox(prepared.root, limits, spec=spec, cpus=_own(cpus[0]))
+        with pinned(cpus[0]), sandbox:
             if prepared is not None:
                 problems = _module_problems(sandbox, prepared, spec)
+            imports_printed = sandbox.printed(reset=True)
             # What a module does at import is undone after its own request, in every later child too.
             sandbox.preload = [m for m in spec.graded if m not in problems]
-            graded, printed = {}, {}
-            # Each visibility runs in children of its own, visible tests first: nothing a hidden
-            # test's inputs leave behind in a child, nor what it prints, reaches what a visible
-            # test shows.
-            for visibility in rubric.VISIBILITIES:
-                group = [test for test in tests if test.visibility == visibility]
-                if not group:
-                    continue
-                if graded:
-                    sandbox.fresh_child()
-                for test in group:
-                    began = time.monotonic()
-                    graded[test.id] = _run_test(test, Tester(sandbox, ref, problems), checks[test.id].function)
-                    timings[test.id] = time.monotonic() - began
-                printed[visibility] = sandbox.printed(reset=True)
+            plan = lane_plan(tests, len(cpus) if sandbox.preload else 1)
+            graded, timings, printed, sandboxes = _grade_lanes(sandbox, plan, cpus, ref, problems, checks)
+            printed["visible"] = imports_printed + printed.get("visible", "")
             graded = [graded[test.id] for test in tests]
-            starts = sandbox.starts
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded, due_passed)
+    stopped = {key: sum(s.stopped[key] for s in sandboxes) for key in sandbox.stopped}
+    student_output = clip(printed.pop("visible"), limits.output_bytes)
     extra = {"grader": results.grader_name(spec), "assignment": spec.name, "numpy": np.__version__,
              "modules": {m: problems[m].sentence if m in problems else "ok" for m in spec.graded},
              "module_problems": {m: problems[m].kind for m in spec.graded if m in problems},
              "notes": notes,
              # What the visible tests' calls printed (and the imports); the other visibilities' apart.
-             "student_output": printed.pop("visible", ""),
-             "student_output_later": {k: v for k, v in printed.items() if v},
-             "processes_started": starts,
+             "student_output": student_output,
+             "student_output_later": {k: clip(v, limits.output_bytes) for k, v in printed.items() if v},
+             "processes_started": sum(s.starts for s in sandboxes), "lanes": len(plan),
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
-             "isolation": sandbox.isolation, "children_stopped": sandbox.stopped,
-             "student_peak_memory_mb": round(sandbox.peak_memory_kb / 1024, 1)}
+             "isolation": sandbox.isolation, "children_stopped": stopped,
+             "student_peak_memory_mb": round(max(s.peak_memory_kb for s in sandboxes) / 1024, 1)}
     output = markdown.summary(graded, notes, problems, due_passed)
     document = results.build(graded, time.monotonic() - start, output, extra)
     leaderboard.add(document, timings, due_passed)  # the rubric's [policy.leaderboard]; off by default
     return _bounded(document), timings
 
 
-def grade_to(upload, out_dir, limits=Limits(), due_passed=True):
+def grade_to(upload, out_dir, limits=Limits(), due_passed=True, lanes=None):
     """Grade upload with limits and write out_dir/results.json and out_dir/report.md (atomically,
-    results last); due_passed as for grade().
+    results last); due_passed and lanes as for grade().
 
     Returns: the results dict.
     """
-    document, _ = grade(upload, limits, due_passed=due_passed)
+    document, _ = grade(upload, limits, due_passed=due_passed, lanes=lanes)
     out_dir = Path(out_dir)
     results.write_atomic(out_dir / "report.md", markdown.report(document))
     results.write_atomic(out_dir / "results.json", results.dumps(document))

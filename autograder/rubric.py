@@ -6,18 +6,22 @@ from pathlib import Path
 from . import assignment, reference_cache
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-FIELDS = ("points", "visibility", "functions", "name")
+FIELDS = ("points", "visibility", "functions", "name", "seconds")
+SECONDS = 0.02  # a test's rough running time when neither its check nor rubric.toml gives one
 
 
 @dataclass(frozen=True)
 class RubricTest:
-    """One test: id (its check's id), name, points, visibility, and functions, the student
-    functions it exercises, the graded one first."""
+    """One test: id (its check's id), name, points, visibility, functions (the student
+    functions it exercises, the graded one first) and seconds, its rough running time on a
+    correct submission, which only spreads the tests over parallel lanes (lanes.py): it changes
+    no score."""
     id: str
     name: str
     points: float
     visibility: str
     functions: tuple
+    seconds: float = SECONDS
 
 
 def parse_overrides(path):
@@ -56,9 +60,12 @@ def combine(declared, overrides, path="rubric.toml"):
         if "points" not in fields:
             raise ValueError(f"{path}: test {test_id}: no points (give points= in @check or an entry here)")
         test = RubricTest(test_id, fields.get("name", test_id), float(fields["points"]),
-                          fields.get("visibility", "visible"), tuple(fields.get("functions", ())))
+                          fields.get("visibility", "visible"), tuple(fields.get("functions", ())),
+                          float(fields.get("seconds", SECONDS)))
         if test.visibility not in VISIBILITIES:
             raise ValueError(f"{path}: test {test_id}: visibility must be one of {VISIBILITIES}")
+        if test.seconds <= 0:
+            raise ValueError(f"{path}: test {test_id}: seconds must be > 0")
         if test.points < 0 or not test.functions:
             raise ValueError(f"{path}: test {test_id}: needs points >= 0 and at least one function")
         tests.append(test)

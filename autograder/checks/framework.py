@@ -20,24 +20,26 @@ _DECLARED = {}  # assignment package name -> {test id: Declared}, in registratio
 # A named tuple (cheap to define at every start): a check as its decorator declares it, the
 # function and its rubric entry; any field but the function may be None (the assignment's
 # rubric.toml overrides or completes them, see rubric.py).
-Declared = collections.namedtuple("Declared", ("function", "points", "visibility", "functions", "name"),
-                                  defaults=(None, None, None, None))
+Declared = collections.namedtuple("Declared", ("function", "points", "visibility", "functions", "name", "seconds"),
+                                  defaults=(None, None, None, None, None))
 
 
-def check(test_id, points=None, visibility=None, functions=None, name=None):
+def check(test_id, points=None, visibility=None, functions=None, name=None, seconds=None):
     """Register a check function under its test id, with its rubric entry beside it.
 
     Inputs: test_id (str, unique in the assignment); points (number), visibility ("visible",
     "hidden", "after_due_date" or "after_published"), functions (list of the student functions
-    it exercises, the graded one first) and name (the test's title); each may be left out when
-    the assignment's rubric.toml gives it.
+    it exercises, the graded one first), name (the test's title) and seconds (its rough running
+    time on a correct submission, for a test much slower than most: it only spreads the tests over
+    parallel lanes, see autograder/lanes.py); each may be left out when the assignment's
+    rubric.toml gives it.
     """
     def register(function):
         table = _DECLARED.setdefault(function.__module__.partition(".")[0], {})
         if test_id in table:
             raise ValueError(f"two checks are registered as {test_id}")
         table[test_id] = Declared(function, points, visibility,
-                                  None if functions is None else tuple(functions), name)
+                                  None if functions is None else tuple(functions), name, seconds)
         return function
     return register
 

@@ -16,8 +16,9 @@ import traceback
 from pathlib import Path
 
 from .. import policy, results
+from ..lanes import processors, usable
 from ..policy import late, limits
-from ..sandbox import spawner
+from ..sandbox import Limits, spawner
 from . import metadata
 
 DEFAULT_ROOT = "/autograder"
@@ -41,7 +42,7 @@ def main():
         document = limits.check(meta, rules.limits)  # past the limit: the last graded results, never raises
         if document is None:
             due_passed = metadata.due_date_passed(meta)
-            document, _ = grade.grade(root / "submission", due_passed=due_passed)
+            document, _ = grade.grade(root / "submission", due_passed=due_passed, lanes=processors(usable(Limits())))
             late.apply(document, meta, rules.late, due_passed)  # the rubric's [policy.late]; never raises
     except Exception as error:  # noqa: BLE001 - results.json must exist whatever happens
         document = _failed(error, time.monotonic() - start)

@@ -101,15 +101,17 @@ class Sandbox:
       (resource limits, the keeper and, as root, the user switch only).
     - spec: the Assignment (assignment.py; default the current one): its package, modules and
       child operations.
+    - cpus: list of the processor numbers its children run on, or None (anywhere); may be set
+      before the first request (lanes.py pins a lane's children to its processor).
     """
 
-    def __init__(self, root, limits=Limits(), level="best", spec=None):
+    def __init__(self, root, limits=Limits(), level="best", spec=None, cpus=None):
         if level not in isolation.LEVELS:
             raise ValueError(f"level must be one of {isolation.LEVELS}")
         if spec is None:
             from ..assignment import current
             spec = current()
-        self.root, self.limits, self.level, self.spec = Path(root), limits, level, spec
+        self.root, self.limits, self.level, self.spec, self.cpus = Path(root), limits, level, spec, cpus
         self.process = None
         self.output = bytearray()  # what the children printed, capped
         self.output_seen = 0
@@ -141,7 +143,8 @@ class Sandbox:
         config = isolation.child_config(self.run, self.user, self.level, self.limits, spawner.SITE_PACKAGES,
                                         self.spec.child_config())
         try:
-            self.process = spawner.spawn(self.run, config, self.limits, START_SECONDS, self.spec.child_ops_file)
+            self.process = spawner.spawn(self.run, config, self.limits, START_SECONDS, self.spec.child_ops_file,
+                                         self.cpus)
         except spawner.SpawnError as error:
             return Reply("crashed", detail=str(error))
         self.requests, self.answers = self.process.requests, self.process.answers

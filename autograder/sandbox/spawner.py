@@ -124,16 +124,18 @@ class Zygote:
             pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
 
-    def fork(self, run, config, limits, timeout):
+    def fork(self, run, config, limits, timeout, cpus=None):
         """Start one child for the sandbox folder run.
 
         Inputs: run (Path from isolation.make_run_dir), config (isolation.child_config), limits
-        (Limits), timeout (seconds to wait for the zygote's answer).
+        (Limits), timeout (seconds to wait for the zygote's answer), cpus (list of the processor
+        numbers the child runs on, or None: wherever the zygote may).
 
         Returns: a Child. Raises SpawnError if no child could be started (gone: the zygote has ended).
         """
         message = json.dumps({"run": str(run), "site_packages": SITE_PACKAGES, "config": config,
-                              "limits": asdict(limits), "env": {**ENV, "HOME": str(Path(run) / "home")}}).encode()
+                              "limits": asdict(limits), "env": {**ENV, "HOME": str(Path(run) / "home")},
+                              "cpus": cpus}).encode()
         fds = []
         try:
             for _ in range(3):
@@ -220,12 +222,12 @@ def zygote(child_ops=...):
         return _shared[key]
 
 
-def spawn(run, config, limits, timeout, child_ops=...):
+def spawn(run, config, limits, timeout, child_ops=..., cpus=None):
     """A Child of the process-wide zygote of child_ops (see zygote(), Zygote.fork). A zygote found
     gone is replaced, once and by one thread (others that used it then fork from its successor)."""
     used = zygote(child_ops)
     try:
-        return used.fork(run, config, limits, timeout)
+        return used.fork(run, config, limits, timeout, cpus)
     except SpawnError as error:
         if not error.gone:
             raise
@@ -235,4 +237,4 @@ def spawn(run, config, limits, timeout, child_ops=...):
                 del _shared[key]
                 if not used.alive():
                     used.socket.close()  # a thread still sending on it gets an error, and forks from the successor
-    return zygote(child_ops).fork(run, config, limits, timeout)
+    return zygote(child_ops).fork(run, config, limits, timeout, cpus)

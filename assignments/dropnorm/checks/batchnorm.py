@@ -229,7 +229,7 @@ def _gradient(label, x, gamma, beta, bn_param):
 
 
 @check("batchnorm_backward.gradient", points=5, visibility="after_due_date",
-       functions=["batchnorm_backward", "batchnorm_forward"], name="batchnorm_backward: gradient check")
+       functions=["batchnorm_backward", "batchnorm_forward"], name="batchnorm_backward: gradient check", seconds=0.08)
 def batchnorm_gradient(t):
     for seed, (label, bn_param) in enumerate(TRAIN_CASES[:2]):
         with t.case(f"train mode, {label}"):

@@ -83,7 +83,7 @@ def dropout_identity(t):
 
 
 @check("dropout_forward.expectation", points=2, visibility="after_due_date", functions=["dropout_forward"],
-       name="dropout_forward: the expectation of every unit is preserved")
+       name="dropout_forward: the expectation of every unit is preserved", seconds=0.2)
 def dropout_expectation(t):
     """The mean over 40 seeds of a batch of 100 copies of one row (4000 masks per unit) must be
     within 0.1 * |x| of x. Its standard deviation is |x| sqrt((1 - p) / (4000 p)): 0.024 |x| for
@@ -165,7 +165,7 @@ def _check_on_own_mask(t, check):
 
 @check("dropout_backward.gradient", points=3, visibility="after_due_date", functions=["dropout_backward",
                                                                                       "dropout_forward"],
-       name="dropout_backward: gradient check with the same mask")
+       name="dropout_backward: gradient check with the same mask", seconds=0.04)
 def dropout_gradient(t):
     for label, shape, p, seed in TRAIN_CASES:
         with t.case(f"train mode, {label}"):

@@ -67,7 +67,7 @@ def deep_mlp_scores(t):
                                                                                    "dropout_backward",
                                                                                    "batchnorm_forward",
                                                                                    "dropout_forward"],
-       name="DeepMLP: train-mode loss and gradients")
+       name="DeepMLP: train-mode loss and gradients", seconds=0.1)
 def deep_mlp_gradient(t):
     for seed, (label, config) in enumerate(CONFIGS.items()):
         with t.case(label):

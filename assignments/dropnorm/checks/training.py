@@ -83,7 +83,7 @@ def _accuracy(ref, answer, X, y, seed):
 
 @check("training.batchnorm_deep_sigmoid", points=4, visibility="after_due_date",
        functions=["DeepMLP", "batchnorm_forward", "batchnorm_backward"],
-       name="training: batchnorm lets a deep sigmoid net fit spirals")
+       name="training: batchnorm lets a deep sigmoid net fit spirals", seconds=0.75)
 def batchnorm_deep_sigmoid(t):
     without_batchnorm = t.figures.setdefault("reference_accuracy_without_batchnorm", {})  # seed -> accuracy
     for seed in SEEDS:

@@ -208,16 +208,16 @@ def _convergence(t, name):
                                   {"accuracy": accuracy, "reference_accuracy": ref_accuracy})
 
 
-@check("convergence.ring")
+@check("convergence.ring", seconds=0.3)
 def ring(t):
     _convergence(t, "ring")
 
 
-@check("convergence.three_modes")
+@check("convergence.three_modes", seconds=0.3)
 def three_modes(t):
     _convergence(t, "three_modes")
 
 
-@check("convergence.linear")
+@check("convergence.linear", seconds=0.06)
 def linear(t):
     _convergence(t, "linear")

@@ -115,7 +115,7 @@ def rel_error_values(t):
             check_value_call(t, "gradcheck.rel_error", (a, b), (t.ref.gradcheck.rel_error(a, b),), tol=1e-10)
 
 
-@check("grad_check_sparse.values")
+@check("grad_check_sparse.values", seconds=0.07)
 def grad_check_sparse_values(t):
     a, x = _smooth_case(30)
     f = {"__callable__": "smooth", "args": [a]}

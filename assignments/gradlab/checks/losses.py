@@ -85,7 +85,7 @@ def softmax_values(t):
     _loss_values(t, "softmax_loss", _softmax_cases())
 
 
-@check("softmax_loss.gradient")
+@check("softmax_loss.gradient", seconds=0.06)
 def softmax_gradient(t):
     _loss_gradients(t, "softmax_loss", _softmax_cases())
 

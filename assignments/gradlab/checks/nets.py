@@ -140,7 +140,7 @@ def mlp_scores(t):
                               f"fan_in) it is sqrt(400 / 50) = {np.sqrt(8.0):.3f}: is the scale computed from fan_in?")
 
 
-@check("MLP.loss.gradient")
+@check("MLP.loss.gradient", seconds=0.06)
 def mlp_loss_gradient(t):
     for activation in ACTIVATIONS:
         with t.case(f"three layers, {activation}"):

@@ -119,7 +119,7 @@ def _draw(t, X, y, batch_size, seed):
     return y_batch
 
 
-@check("sample_minibatch.values")
+@check("sample_minibatch.values", seconds=0.04)
 def sample_minibatch_values(t):
     X, y = _indexed_rows(20)
     with t.case("distinct rows, X and y aligned"):

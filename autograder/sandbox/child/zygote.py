@@ -9,11 +9,11 @@ before the submission is on its path). A fork costs a few milliseconds; starting
 importing numpy cost about 0.1 s.
 
 A request is one SOCK_SEQPACKET record: JSON {"run": folder, "site_packages": str, "config":
-confine's settings, "limits": {...}, "env": {...}} with four descriptors: [channel, request_read,
-answer_write, output_write]. On channel the zygote answers {"pid": pid}, with a pidfd of the
-child where the kernel has them (or {"error": why} if it could not fork), and, once the child
-has exited, {"status": wait status, "maxrss_kb": peak resident memory of the child and what it
-waited for}; then it closes channel.
+confine's settings, "limits": {...}, "env": {...}, "cpus": processor numbers or null} with four
+descriptors: [channel, request_read, answer_write, output_write]. On channel the zygote answers
+{"pid": pid}, with a pidfd of the child where the kernel has them (or {"error": why} if it could
+not fork), and, once the child has exited, {"status": wait status, "maxrss_kb": peak resident
+memory of the child and what it waited for}; then it closes channel.
 It exits when the grader's end of the socket is closed.
 """
 import fcntl
@@ -39,6 +39,11 @@ def _become_worker(request, pipes, worker, confine):
     for source, target in ((null, 0), (output, 1), (output, 2), (request_read, 3), (answer_write, 4)):
         os.dup2(source, target)
     os.closerange(FIRST_FREE_FD, os.sysconf("SC_OPEN_MAX"))  # the zygote's socket, other children's channels
+    if request.get("cpus"):  # the processor of the grader's lane: its requests and answers need no wake-up elsewhere
+        try:
+            os.sched_setaffinity(0, request["cpus"])
+        except (OSError, ValueError, TypeError):
+            pass  # not one this machine has: anywhere, as the zygote
     os.chdir(request["run"])
     os.environ.clear()
     os.environ.update(request["env"])

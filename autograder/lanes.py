@@ -1,0 +1,135 @@
+"""Lanes: one submission's tests spread over several sandboxed children that run at once.
+
+A lane is a list of tests, graded in rubric order in a Sandbox of its own (its own children,
+time budget and disabled functions), each lane in a thread of the grading process: while one
+lane's child runs the student's training, another lane's checks go on. The split is a fixed
+function of the tests' declared seconds (plan), never of timings: the same submission gets the
+same lanes, so the same score, on every run with the same number of lanes.
+
+Each lane runs on a processor of its own, its thread and its children pinned to it (pinned,
+Sandbox.cpus): a grading is a long exchange of small requests and answers, and on a virtual
+machine every wake-up of a process on another, idle processor costs far more than the request.
+
+How many lanes (usable): one per processor this process may use, as the scheduler and the
+cgroup's CPU quota allow (Gradescope's default container, half a CPU, gets one), and no more
+than fit the cgroup's memory beside the grader (each child may use Limits.memory_bytes).
+"""
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+CGROUPS, CGROUP_ROOT = Path("/proc/self/cgroup"), Path("/sys/fs/cgroup")  # where the kernel says them
+MAX_AUTO = 2  # past two, lanes share the grader's one interpreter (its checks) and gain little
+GRADER_BYTES = 128 << 20  # the grading process itself, with room
+
+
+def _folders(controller):
+    """The folders that may hold this process's cgroup files for controller (v2's unified
+    hierarchy, or v1's mount of that controller): its own cgroup's path, then the mount's root,
+    which is what a container sees of its own cgroup."""
+    try:
+        lines = CGROUPS.read_text().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers and controller not in controllers.split(","):
+            continue
+        mount = CGROUP_ROOT / controllers
+        yield mount / path.lstrip("/")
+        yield mount
+
+
+def _words(path):
+    try:
+        return path.read_text().split()
+    except OSError:
+        return None
+
+
+def _cpu_quota():
+    """The processors' worth of time the cgroup grants (float), or None if it sets no quota."""
+    for folder in _folders("cpu"):
+        v2, v1 = _words(folder / "cpu.max"), _words(folder / "cpu.cfs_quota_us")
+        if v2:
+            return None if v2[0] == "max" else int(v2[0]) / int(v2[1])
+        if v1:
+            return None if int(v1[0]) <= 0 else int(v1[0]) / int(_words(folder / "cpu.cfs_period_us")[0])
+    return None
+
+
+def _memory_limit():
+    """The cgroup's memory limit in bytes, or None if it sets none."""
+    for folder in _folders("memory"):
+        words = _words(folder / "memory.max") or _words(folder / "memory.limit_in_bytes")
+        if words:
+            return int(words[0]) if words[0].isdigit() else None
+    return None
+
+
+def usable(limits, most=MAX_AUTO):
+    """The number of lanes this machine gives a grading: int from 1 to most.
+
+    Inputs: limits (Limits: its memory_bytes per child); most (int, the cap).
+    """
+    lanes = len(os.sched_getaffinity(0))
+    try:
+        quota, memory = _cpu_quota(), _memory_limit()
+    except (ValueError, IndexError, TypeError):  # a cgroup file of an unexpected form: no parallel lanes
+        return 1
+    if quota is not None:
+        lanes = min(lanes, int(quota))
+    if memory is not None:
+        lanes = min(lanes, (memory - GRADER_BYTES) // limits.memory_bytes)
+    return max(1, min(most, lanes))
+
+
+def processors(count):
+    """count processor numbers for the lanes: the one this thread runs on first, then the next
+    ones this process may use (repeating when there are fewer).
+
+    Returns: list of count ints.
+    """
+    allowed = sorted(os.sched_getaffinity(0))
+    try:
+        current = int(Path("/proc/thread-self/stat").read_text().rsplit(")", 1)[1].split()[36])
+    except (OSError, IndexError, ValueError):
+        current = allowed[0]
+    start = allowed.index(current) if current in allowed else 0
+    return [allowed[(start + k) % len(allowed)] for k in range(count)]
+
+
+@contextmanager
+def pinned(cpu):
+    """Run the calling thread on processor cpu (an int; None: anywhere it may) inside the block."""
+    if cpu is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {cpu})
+    except OSError:  # not allowed here: run unpinned
+        yield
+        return
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def plan(tests, count):
+    """Split tests over at most count lanes, longest first onto the least loaded lane (ties: the
+    earlier test, the lower lane).
+
+    Inputs: tests (list of RubricTest, each with .seconds); count (int >= 1).
+    Returns: list of non-empty lists of RubricTest, each in the order of tests; lane 0 holds the
+    first test.
+    """
+    lanes, loads = [[] for _ in range(max(1, count))], [0.0] * max(1, count)
+    position = {test.id: i for i, test in enumerate(tests)}
+    for test in sorted(tests, key=lambda t: (-t.seconds, position[t.id])):
+        lane = min(range(len(lanes)), key=lambda k: (loads[k], k))
+        lanes[lane].append(test)
+        loads[lane] += test.seconds
+    lanes = [sorted(lane, key=lambda t: position[t.id]) for lane in lanes if lane]
+    return sorted(lanes, key=lambda lane: position[lane[0].id])
