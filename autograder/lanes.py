@@ -99,6 +99,13 @@ def processors(count):
     return [allowed[(start + k) % len(allowed)] for k in range(count)]
 
 
+def pinned_here():
+    """The lanes of a process that runs on one processor only (the batch's pool pins each worker
+    to a processor of its own): [that processor], else None (one lane, unpinned)."""
+    allowed = os.sched_getaffinity(0)
+    return sorted(allowed) if len(allowed) == 1 else None
+
+
 @contextmanager
 def pinned(cpu):
     """Run the calling thread on processor cpu (an int; None: anywhere it may) inside the block."""

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from autograder import assignment, grade, lanes, rubric
+from autograder.batch import pool
 from autograder.checks.framework import Declared
 from autograder.sandbox import Limits
 from mutate import ROOT
@@ -130,3 +131,14 @@ def test_the_command_line_refuses_fewer_than_one_lane_and_says_how_many_it_used(
                            str(tmp_path / "b"), "--lanes", "1"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert '"lanes": 1' in (tmp_path / "b" / "results.json").read_text()
+
+
+def test_the_batch_runs_each_worker_on_its_slots_processor_in_one_lane(tmp_path):
+    cpu = max(os.sched_getaffinity(0))
+
+    def job(item):
+        (tmp_path / str(item)).write_text(repr((sorted(os.sched_getaffinity(0)), lanes.pinned_here())))
+    outcomes = []
+    pool.run([0, 1, 2], job, 1, 30, lambda item, outcome: outcomes.append(outcome.status), cpus=[cpu])
+    assert outcomes == ["ok"] * 3
+    assert {(tmp_path / str(item)).read_text() for item in range(3)} == {repr(([cpu], [cpu]))}

@@ -46,8 +46,15 @@ class Outcome:
     seconds: float
 
 
-def _child(job, item, sender, log_path, parent):
-    """Body of the forked process: run job(item); report an exception through the pipe."""
+def _child(job, item, sender, log_path, parent, cpu):
+    """Body of the forked process: run job(item) on processor cpu (None: anywhere); report an
+    exception through the pipe."""
+    if cpu is not None:
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except OSError:
+            pass
+
     def stop(signum, frame):
         raise SystemExit(f"stopped by signal {signum} (time limit, or the batch ended)")
     signal.signal(signal.SIGTERM, stop)  # so the job's `with` blocks (its sandbox) clean up
@@ -103,7 +110,7 @@ def _died(process, log_path):
     return why + (f"; its last output: {tail.splitlines()[-1]}" if tail else "")
 
 
-def run(items, job, jobs, timeout, on_done, log_path=None):
+def run(items, job, jobs, timeout, on_done, log_path=None, cpus=None):
     """Run job(item) for every item, at most jobs at a time, each in its own forked process.
 
     Inputs:
@@ -113,6 +120,8 @@ def run(items, job, jobs, timeout, on_done, log_path=None):
     - timeout: float seconds of wall clock per item; then SIGTERM, and SIGKILL after TERM_GRACE.
     - on_done: function (item, Outcome), called in the parent as each item ends, in end order.
     - log_path: function item -> path for the child's stdout/stderr, or None to inherit them.
+    - cpus: list of processor numbers, or None: the process in the k-th of the jobs slots runs on
+      cpus[k % len(cpus)] (so that two jobs at a time on two processors never share one).
 
     On KeyboardInterrupt every running child is killed and the interrupt is raised again.
     """
@@ -124,16 +133,18 @@ def run(items, job, jobs, timeout, on_done, log_path=None):
                 item = pending.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
                 log = log_path(item) if log_path else None
-                process = context.Process(target=_child, args=(job, item, sender, log, os.getpid()),
+                slot = min(set(range(jobs)) - {entry[6] for entry in running.values()})
+                cpu = cpus[slot % len(cpus)] if cpus else None
+                process = context.Process(target=_child, args=(job, item, sender, log, os.getpid(), cpu),
                                           daemon=True)
                 process.start()
                 sender.close()
-                running[process.sentinel] = [process, item, receiver, log, time.monotonic(), False]
+                running[process.sentinel] = [process, item, receiver, log, time.monotonic(), False, slot]
             now = time.monotonic()
             next_deadline = min(start + (timeout + TERM_GRACE if termed else timeout)
-                                for _, _, _, _, start, termed in running.values())
+                                for _, _, _, _, start, termed, _ in running.values())
             for sentinel in wait(list(running), timeout=max(0.0, min(next_deadline - now, 1.0))):
-                process, item, receiver, log, start, termed = running.pop(sentinel)
+                process, item, receiver, log, start, termed, _ = running.pop(sentinel)
                 process.join()
                 seconds = time.monotonic() - start
                 message = _message(receiver)
@@ -147,7 +158,7 @@ def run(items, job, jobs, timeout, on_done, log_path=None):
                 on_done(item, outcome)
             now = time.monotonic()
             for entry in running.values():
-                process, _, _, _, start, termed = entry
+                process, _, _, _, start, termed, _ = entry
                 if not termed and now - start > timeout:
                     process.terminate()
                     entry[5] = True

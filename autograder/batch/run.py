@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import adjust, adjustments, grade, reference_cache, results
+from .. import adjust, adjustments, grade, lanes, reference_cache, results
 from ..fingerprint import grader_fingerprint
 from ..report import gradebook, html, plugins, summary
 from ..sandbox import Limits, spawner
@@ -99,7 +99,7 @@ def _grade_job(staging, limits, due_passed):
 
     def job(entry):
         folder = staging / names.key(entry.student)
-        document = grade.grade_to(entry.path, folder, limits, due_passed=due_passed)
+        document = grade.grade_to(entry.path, folder, limits, due_passed=due_passed, lanes=lanes.pinned_here())
         html.write_report(document, entry.student, folder / "report.html", due_passed=due_passed,
                           plugins=report_plugins)
     return job
@@ -272,7 +272,8 @@ def _grade_locked(found, ignored, whole, out, jobs, force, shard, timeout, canva
     finished = False
     try:
         pool.run(todo, _grade_job(staging, limits, due_passed), jobs or default_jobs(), timeout, done,
-                 log_path=lambda entry: staging / f"{names.key(entry.student)}.log")
+                 log_path=lambda entry: staging / f"{names.key(entry.student)}.log",
+                 cpus=sorted(os.sched_getaffinity(0)))
         finished = True
         if shard is None:  # a shard sees part of the class: compare after merging (`make similarity`)
             from ..similarity.command import after_batch
