@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+from autograder import lanes
+from autograder.sandbox import Limits
 from mutate import ROOT
 
 
@@ -33,7 +35,9 @@ def test_bench_times_one_submission_beside_otter_and_the_floor(bench):
     stdout, figures = bench
     one = figures["one_submission"]
     assert one["one_submission"]["runs"] == 2 and one["floor"]["runs"] == 2 and one["otter_run"]["runs"] == 1
-    for label in ("one_submission", "otter_run", "floor"):
+    assert one["one_submission_one_lane"]["runs"] == 2 and one["one_submission_one_lane"]["lanes"] == 1
+    assert one["one_submission"]["lanes"] == lanes.usable(Limits())
+    for label in ("one_submission", "one_submission_one_lane", "otter_run", "floor"):
         assert 0 < one[label]["median"] <= one[label]["p95"], label
         assert len(one[label]["seconds"]) == one[label]["runs"]
     assert one["one_submission"]["command"] == "python -m autograder grade examples/submissions/complete --out DIR"

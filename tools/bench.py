@@ -114,21 +114,25 @@ def one_submission(runs, otter_runs):
         tmp = Path(tmp)
         (tmp / "otter-out").mkdir()
         otter_zip, notebook = otter_baseline.make_assignment(tmp)
+        grade_one = [sys.executable, "-m", "autograder", "grade", str(upload), "--assignment", str(spec.folder)]
         commands = {
-            "one_submission": [sys.executable, "-m", "autograder", "grade", str(upload), "--out", str(tmp / "out"),
-                               "--assignment", str(spec.folder)],
+            "one_submission": grade_one + ["--out", str(tmp / "out")],  # lanes as the machine gives them
+            "one_submission_one_lane": grade_one + ["--out", str(tmp / "out-1"), "--lanes", "1"],  # half a CPU's way
             "otter_run": otter_baseline.run_command(otter_zip, notebook, tmp / "otter-out"),
             "floor": [sys.executable, "-c", "import numpy"],
         }
         load_before = os.getloadavg()[0]
         time_in_turn(commands, {label: 1 for label in commands})  # warm-up: caches, bytecode, the disk
-        seconds = time_in_turn(commands, {"one_submission": runs, "otter_run": otter_runs, "floor": runs})
+        seconds = time_in_turn(commands, {"one_submission": runs, "one_submission_one_lane": runs,
+                                          "otter_run": otter_runs, "floor": runs})
         load_after = os.getloadavg()[0]
         ours = json.loads((tmp / "out" / "results.json").read_text())
         theirs = json.loads((tmp / "otter-out" / "results.json").read_text())
     figures = {label: spread(values) for label, values in seconds.items()}
-    figures["one_submission"].update(command=f"python -m autograder grade {_shown(upload)} --out DIR",
-                                     tests=len(rubric.load()), score=ours["score"])
+    shown = f"python -m autograder grade {_shown(upload)} --out DIR"
+    figures["one_submission"].update(command=shown, tests=len(rubric.load()), score=ours["score"],
+                                     lanes=ours["extra_data"]["lanes"])
+    figures["one_submission_one_lane"].update(command=shown + " --lanes 1", tests=len(rubric.load()), lanes=1)
     figures["otter_run"].update(command="otter run -a AUTOGRADER_ZIP -o DIR SUBMISSION.ipynb",
                                 otter_version=_otter_version(), questions=len(otter_baseline.QUESTIONS),
                                 tests=sum(len(q[2]) for q in otter_baseline.QUESTIONS),
@@ -216,7 +220,9 @@ def show(figures, previous):
     load = one["load_average_1min"]
     print(f"{figures.get('assignment', '')} bench: one submission as Gradescope grades it, whole processes run in turn "
           f"(load average {load['before']:.2f} before, {load['after']:.2f} after)")
-    for label, what in (("one_submission", f"{one['one_submission']['tests']} tests"),
+    for label, what in (("one_submission", f"{one['one_submission']['tests']} tests, "
+                                           f"{one['one_submission'].get('lanes', 1)} lanes"),
+                        ("one_submission_one_lane", f"{one['one_submission']['tests']} tests"),
                         ("otter_run", f"otter-grader {one['otter_run']['otter_version']}, "
                                       f"{one['otter_run']['questions']} questions, {one['otter_run']['tests']} tests"),
                         ("floor", "")):
