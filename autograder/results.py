@@ -53,6 +53,16 @@ def build(graded, execution_time, output, extra_data):
     }
 
 
+_ENCODE = json.JSONEncoder(allow_nan=False).encode  # without indent: json's C encoder, 3 to 4 times faster
+
+
 def dumps(results):
-    """Stable JSON text of a results document (sorted keys inside extra_data only via input order)."""
-    return json.dumps(results, indent=1, allow_nan=False) + "\n"
+    """Stable JSON text of a results document (keys in input order): one line per top-level key
+    and per test, so that a diff of two results.json shows which tests changed."""
+    def entry(key, value):
+        if key == "tests" and isinstance(value, list) and value:
+            value_text = "[\n" + ",\n".join("  " + _ENCODE(test) for test in value) + "\n ]"
+        else:
+            value_text = _ENCODE(value)
+        return f" {_ENCODE(key)}: {value_text}"
+    return "{\n" + ",\n".join(entry(key, value) for key, value in results.items()) + "\n}\n"

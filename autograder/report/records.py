@@ -20,9 +20,8 @@ value back as float("nan") (an error) or keeps it for the plots to draw as missi
 Size and speed: a decision boundary stores each grid row as a string of digits (one character
 per grid point, classes 0 to 9: 10 kB for a 100 x 100 grid), its data points as one string
 "x0 y0 x1 y1 ..." (three decimals: a dot on a picture 185 pixels wide) and their labels as one
-string of digits. Few JSON values, then: results.json is written with indentation, by Python's
-slower encoder, whose time goes with the number of values. Four runs' pictures (student's and
-reference's) add about 100 kB to results.json, well within its 1 MB bound.
+string of digits. Few JSON values, then: every one costs time to write and to read. Four runs'
+pictures (student's and reference's) add about 100 kB to results.json, well within its 1 MB bound.
 """
 import collections
 import math
