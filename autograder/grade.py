@@ -6,7 +6,6 @@ sandbox's child; reference values come from the assignment's reference, loaded h
 import math
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import numpy as np
 
 from . import assignment, leaderboard, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
-from .lanes import pinned
+from .lanes import pinned, run_at_once
 from .lanes import plan as lane_plan
 from .problems import ModuleProblem
 from .report import markdown
@@ -179,66 +178,54 @@ def _explain_dependencies(graded, due_passed):
             test["output"] += "\nThis failure may follow from other failing functions: " + "; ".join(causes) + "."
 
 
-def _grade_lane(sandbox, tests, ref, problems, checks):
-    """Grade tests (a lane, in rubric order) in sandbox; each visibility runs in children of its
+def _grade_tests(sandbox, tests, ref, problems, checks):
+    """Grade tests in order in sandbox. Returns: tuple (dict test id -> graded test, dict test id -> seconds)."""
+    graded, timings = {}, {}
+    for test in tests:
+        began = time.monotonic()
+        graded[test.id] = _run_test(test, Tester(sandbox, ref, problems), checks[test.id].function)
+        timings[test.id] = time.monotonic() - began
+    return graded, timings
+
+
+def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
+    """Grade tests one visibility after the other (rubric.VISIBILITIES), each in children of its
     own, visible tests first: nothing a hidden test's inputs leave behind in a child, nor what it
-    prints, reaches what a visible test shows.
+    prints, reaches what a visible test shows. A visibility's tests are split over len(cpus) lanes
+    (lanes.plan) graded at once, lane 0 in sandbox (this thread, pinned by the caller), lane k in a
+    Sandbox like it on processor cpus[k]; the next visibility starts when every lane has ended, so
+    that no channel between running children (a shared process count, the load of the
+    processors) carries a hidden test's inputs to a visible test.
 
     Returns: tuple (dict test id -> graded test, dict test id -> seconds, dict visibility -> what
-    its children printed).
+    its children printed, in lane order; the list of the lanes' Sandboxes, sandbox first).
     """
+    sandboxes = [sandbox] + [Sandbox(sandbox.root, sandbox.limits, sandbox.level, sandbox.spec, _own(cpu))
+                             for cpu in cpus[1:]]
+    for other in sandboxes[1:]:
+        other.preload = sandbox.preload
+        other.used_seconds = sandbox.used_seconds  # the imports' time counts in every lane's budget
+    used = [False] * len(sandboxes)
     graded, timings, printed = {}, {}, {}
-    for shown in rubric.VISIBILITIES:
-        group = [test for test in tests if test.visibility == shown]
-        if not group:
-            continue
-        if graded:
-            sandbox.fresh_child()
-        for test in group:
-            began = time.monotonic()
-            graded[test.id] = _run_test(test, Tester(sandbox, ref, problems), checks[test.id].function)
-            timings[test.id] = time.monotonic() - began
-        printed[shown] = sandbox.printed(reset=True)
-    return graded, timings, printed
 
+    def lane(k, tests):
+        if used[k]:
+            sandboxes[k].fresh_child()
+        used[k] = True
+        return _grade_tests(sandboxes[k], tests, ref, problems, checks), sandboxes[k].printed(reset=True)
 
-def _grade_lanes(sandbox, plan, cpus, ref, problems, checks):
-    """Grade each lane of plan (lanes.plan) at once: the first in sandbox, in this thread (pinned
-    by the caller), each other in a thread pinned to cpus[k] and a Sandbox of its own, like
-    sandbox (same folder, limits, assignment and modules to preload) but with children on cpus[k].
-
-    Returns: tuple (graded, timings, printed) as _grade_lane's, the lanes' merged (printed in lane
-    order), and the list of the lanes' Sandboxes, sandbox first.
-    """
-    sandboxes = [sandbox] + [Sandbox(sandbox.root, sandbox.limits, sandbox.level, sandbox.spec, _own(cpus[k]))
-                             for k in range(1, len(plan))]
-    outcomes = [None] * len(plan)
-
-    def run(k):
-        sandboxes[k].preload = sandbox.preload
-        try:
-            with pinned(cpus[k] if k else None):
-                outcomes[k] = _grade_lane(sandboxes[k], plan[k], ref, problems, checks)
-        except BaseException as error:  # noqa: BLE001 - raised again below, in the grading thread
-            outcomes[k] = error
-        finally:
-            if k:
-                sandboxes[k].__exit__(None, None, None)
-
-    threads = [threading.Thread(target=run, args=(k,), name=f"lane-{k}") for k in range(1, len(plan))]
-    for thread in threads:
-        thread.start()
-    run(0)
-    for thread in threads:
-        thread.join()
-    graded, timings, printed = {}, {}, {}
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
-        graded.update(outcome[0])
-        timings.update(outcome[1])
-        for shown, text in outcome[2].items():
-            printed[shown] = printed.get(shown, "") + text
+    try:
+        for shown in rubric.VISIBILITIES:
+            plan = lane_plan([test for test in tests if test.visibility == shown], len(sandboxes))
+            if not plan:
+                continue
+            for (done, took), text in run_at_once(lambda k, plan=plan: lane(k, plan[k]), len(plan), cpus):
+                graded.update(done)
+                timings.update(took)
+                printed[shown] = printed.get(shown, "") + text
+    finally:
+        for other in sandboxes[1:]:
+            other.__exit__(None, None, None)
     return graded, timings, printed, sandboxes
 
 
@@ -259,7 +246,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
       (visibility.py); extra_data and report.md hold everything either way.
     - lanes: list of processor numbers (lanes.processors), one lane of tests per processor, run
       at once, each pinned to its processor (lanes.py); None: one lane, unpinned. Each lane has
-      the whole time budget of limits.
+      the time budget of limits, less what the imports before the lanes used.
 
     Returns: a tuple of (results dict, per-test seconds dict): results in Gradescope's format.
     """
@@ -290,8 +277,9 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
             imports_printed = sandbox.printed(reset=True)
             # What a module does at import is undone after its own request, in every later child too.
             sandbox.preload = [m for m in spec.graded if m not in problems]
-            plan = lane_plan(tests, len(cpus) if sandbox.preload else 1)
-            graded, timings, printed, sandboxes = _grade_lanes(sandbox, plan, cpus, ref, problems, checks)
+            # With no module to import there is no child to run: one lane.
+            graded, timings, printed, sandboxes = _grade_in_lanes(sandbox, tests, cpus if sandbox.preload else cpus[:1],
+                                                                  ref, problems, checks)
             printed["visible"] = imports_printed + printed.get("visible", "")
             graded = [graded[test.id] for test in tests]
     finally:
@@ -306,7 +294,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
              # What the visible tests' calls printed (and the imports); the other visibilities' apart.
              "student_output": student_output,
              "student_output_later": {k: clip(v, limits.output_bytes) for k, v in printed.items() if v},
-             "processes_started": sum(s.starts for s in sandboxes), "lanes": len(plan),
+             "processes_started": sum(s.starts for s in sandboxes), "lanes": len(sandboxes),
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
              "isolation": sandbox.isolation, "children_stopped": stopped,
              "student_peak_memory_mb": round(max(s.peak_memory_kb for s in sandboxes) / 1024, 1)}

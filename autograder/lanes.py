@@ -1,10 +1,11 @@
 """Lanes: one submission's tests spread over several sandboxed children that run at once.
 
-A lane is a list of tests, graded in rubric order in a Sandbox of its own (its own children,
-time budget and disabled functions), each lane in a thread of the grading process: while one
-lane's child runs the student's training, another lane's checks go on. The split is a fixed
-function of the tests' declared seconds (plan), never of timings: the same submission gets the
-same lanes, so the same score, on every run with the same number of lanes.
+A lane is a list of tests of one visibility, graded in rubric order in a Sandbox of its own
+(its own children and disabled functions), each lane in a thread of the grading process
+(run_at_once): while one lane's child runs the student's training, another lane's checks go on.
+The split is a fixed function of the tests' declared seconds (plan), never of timings, and lane
+k runs on the k-th processor (processors): the same submission gets the same lanes on every run
+with the same number of lanes.
 
 Each lane runs on a processor of its own, its thread and its children pinned to it (pinned,
 Sandbox.cpus): a grading is a long exchange of small requests and answers, and on a virtual
@@ -15,6 +16,7 @@ cgroup's CPU quota allow (Gradescope's default container, half a CPU, gets one),
 than fit the cgroup's memory beside the grader (each child may use Limits.memory_bytes).
 """
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,18 +87,43 @@ def usable(limits, most=MAX_AUTO):
 
 
 def processors(count):
-    """count processor numbers for the lanes: the one this thread runs on first, then the next
-    ones this process may use (repeating when there are fewer).
+    """count processor numbers for the lanes: lane k on the k-th processor this process may use
+    (in order, repeating when there are fewer), the same on every run.
 
     Returns: list of count ints.
     """
     allowed = sorted(os.sched_getaffinity(0))
-    try:
-        current = int(Path("/proc/thread-self/stat").read_text().rsplit(")", 1)[1].split()[36])
-    except (OSError, IndexError, ValueError):
-        current = allowed[0]
-    start = allowed.index(current) if current in allowed else 0
-    return [allowed[(start + k) % len(allowed)] for k in range(count)]
+    return [allowed[k % len(allowed)] for k in range(count)]
+
+
+def run_at_once(job, count, cpus):
+    """[job(0), ..., job(count - 1)], run at once: job(0) in this thread, each other in a thread of
+    its own pinned to cpus[k] (None: unpinned); an exception of any job is raised here once every
+    job has ended.
+
+    Inputs: job (function of the lane number k); count (int >= 1); cpus (list of at least count
+    processor numbers or Nones).
+    Returns: list of the jobs' results, in lane order.
+    """
+    outcomes = [None] * count
+
+    def run(k):
+        try:
+            with pinned(cpus[k] if k else None):
+                outcomes[k] = (True, job(k))
+        except BaseException as error:  # noqa: BLE001 - raised again below, in the calling thread
+            outcomes[k] = (False, error)
+
+    threads = [threading.Thread(target=run, args=(k,), name=f"lane-{k}") for k in range(1, count)]
+    for thread in threads:
+        thread.start()
+    run(0)
+    for thread in threads:
+        thread.join()
+    for done, value in outcomes:
+        if not done:
+            raise value
+    return [value for _, value in outcomes]
 
 
 def pinned_here():

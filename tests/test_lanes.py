@@ -4,6 +4,7 @@ the processors and the cgroup's quota; each lane's children run on its processor
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -74,9 +75,9 @@ def test_usable_lanes_follow_the_cgroup(tmp_path, monkeypatch, lines, files, exp
     assert lanes.usable(Limits()) == expected
 
 
-def test_processors_start_where_this_thread_runs_and_repeat_when_few(monkeypatch):
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
-    assert lanes.processors(3) == [0, 0, 0]
+def test_lane_k_runs_on_the_kth_processor_whatever_thread_asks(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5, 3})
+    assert lanes.processors(3) == [3, 5, 3]
 
 
 def scores(document):
@@ -121,6 +122,39 @@ def test_each_lanes_children_run_on_its_processor(tmp_path):
     printed = extra["student_output"] + "".join(extra["student_output_later"].values())
     assert f"cpus [{cpus[0]}]" in printed and f"cpus [{cpus[1]}]" in printed
     assert os.sched_getaffinity(0) == before  # the grading thread is unpinned again
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two processors")
+def test_no_test_of_one_visibility_runs_beside_a_test_of_another(monkeypatch):
+    spans, original = [], grade._grade_tests
+
+    def timed(sandbox, tests, *args):
+        began = time.monotonic()
+        result = original(sandbox, tests, *args)
+        spans.append(({t.visibility for t in tests}, began, time.monotonic()))
+        return result
+    monkeypatch.setattr(grade, "_grade_tests", timed)
+    document, _ = grade.grade(ROOT / "examples" / "submissions" / "complete", lanes=lanes.processors(2))
+    assert document["score"] == 100 and len(spans) == 4 and all(len(shown) == 1 for shown, _, _ in spans)
+    visible = [span for span in spans if span[0] == {"visible"}]
+    later = [span for span in spans if span[0] != {"visible"}]
+    assert len(visible) == 2 and max(end for _, _, end in visible) <= min(began for _, began, _ in later)
+
+
+SLOW_IMPORT = "import time as _t\n_t.sleep(1.0)\n"  # in each of the seven modules: 7 s of imports
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two processors")
+def test_the_imports_count_in_every_lanes_budget(tmp_path):
+    upload = copy_reference(tmp_path)
+    for module in assignment.current().graded:
+        path = upload / "gradlab" / f"{module}.py"
+        path.write_text(path.read_text() + SLOW_IMPORT)
+    document, _ = grade.grade(upload, Limits(total_seconds=9.0), lanes=lanes.processors(2))
+    # The bound of docs/threat-model.md: the budget, one last request's probe and stop (none here:
+    # nothing hangs), the grader's own work. A lane given a whole budget after the imports took 16 s.
+    assert document["execution_time"] < 9.0 + 3.0
+    assert "used up its time budget of 9 s" in " ".join(t["output"] for t in document["tests"])
 
 
 def test_the_command_line_refuses_fewer_than_one_lane_and_says_how_many_it_used(tmp_path):
