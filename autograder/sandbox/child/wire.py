@@ -6,6 +6,7 @@ Arrays appear in the JSON as {"__nd__": k}, tuples as {"__tuple__": [...]}. Arra
 with allow_pickle=False and only numeric or boolean dtypes are accepted, so decoding never runs
 code. This module imports nothing but the standard library and numpy: the child loads it too.
 """
+import functools
 import io
 import json
 import math
@@ -22,6 +23,9 @@ NPY_HEADER = re.compile(r"\{'descr': '([<>|=]?[biuf][1248])', 'fortran_order': (
                         r"'shape': \(((?:\d+, ?)*\d*)\), \} *\n?")
 NPY_MAGIC, NPY_ALIGN = b"\x93NUMPY\x01\x00", 64  # version 1.0; numpy pads headers to 64 bytes
 RESERVED = {"__nd__", "__tuple__"}  # keys of the markers above: a plain dict must not use them
+SCALARS = (bool, int, float, str, type(None))
+# Compact, and without the encoder's cycle check: _flatten builds a fresh tree, which has no cycles.
+JSON = json.JSONEncoder(check_circular=False, separators=(",", ":"))
 
 
 class WireError(Exception):
@@ -30,6 +34,18 @@ class WireError(Exception):
 
 def _flatten(value, arrays):
     """JSON-able form of value, moving arrays into the list arrays."""
+    kind = type(value)  # exact types first: what nearly every message holds
+    if kind is float or kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is np.ndarray:
+        arrays.append(value)
+        return {"__nd__": len(arrays) - 1}
+    if kind is dict:
+        return {str(k): _flatten(v, arrays) for k, v in value.items()}
+    if kind is list:
+        return [_flatten(v, arrays) for v in value]
+    if kind is tuple:
+        return {"__tuple__": [_flatten(v, arrays) for v in value]}
     if isinstance(value, np.ndarray):
         arrays.append(value)
         return {"__nd__": len(arrays) - 1}
@@ -41,46 +57,47 @@ def _flatten(value, arrays):
         return {str(k): _flatten(v, arrays) for k, v in value.items()}
     if isinstance(value, (np.bool_, np.integer, np.floating)):
         return value.item()
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if isinstance(value, SCALARS):
         return value
     raise WireError(f"cannot send a {type(value).__name__}")
 
 
-def _restore(value, arrays):
-    if isinstance(value, list):
-        return [_restore(v, arrays) for v in value]
-    if isinstance(value, dict):
-        if set(value) == {"__nd__"}:
-            return arrays[value["__nd__"]]
-        if set(value) == {"__tuple__"}:
-            return tuple(_restore(v, arrays) for v in value["__tuple__"])
-        return {k: _restore(v, arrays) for k, v in value.items()}
-    return value
+@functools.lru_cache(maxsize=256)
+def _npy_header(descr, shape):
+    """Magic, length and padded header of a C-order .npy (version 1.0) array: one per dtype and
+    shape, written here rather than by np.save, whose writer costs tens of microseconds per array."""
+    header = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape!r}, }}"
+    padded = header.ljust(NPY_ALIGN * -(-(len(NPY_MAGIC) + 2 + len(header) + 1) // NPY_ALIGN)
+                          - len(NPY_MAGIC) - 2 - 1) + "\n"
+    return NPY_MAGIC + struct.pack("<H", len(padded)) + padded.encode("latin1")
+
+
+def _npy_parts(array):
+    """(header, data) of the .npy bytes of a numeric array, in C order; 0-d stays 0-d."""
+    if array.dtype.kind not in ALLOWED_KINDS:
+        raise WireError(f"cannot send an array of dtype {array.dtype}")
+    return _npy_header(array.dtype.str, array.shape), np.ndarray.tobytes(array)  # C order, whatever the layout
 
 
 def _npy(array):
-    """.npy (version 1.0) bytes of a numeric array, in C order; 0-d stays 0-d.
+    """.npy (version 1.0) bytes of a numeric array, in C order; 0-d stays 0-d."""
+    return b"".join(_npy_parts(array))
 
-    Written here rather than by np.save: the header is one format string, where numpy's writer
-    costs tens of microseconds per array, on both sides of every request."""
-    if array.dtype.kind not in ALLOWED_KINDS:
-        raise WireError(f"cannot send an array of dtype {array.dtype}")
-    header = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape!r}, }}"
-    padded = header.ljust(NPY_ALIGN * -(-(len(NPY_MAGIC) + 2 + len(header) + 1) // NPY_ALIGN)
-                          - len(NPY_MAGIC) - 2 - 1) + "\n"
-    return b"".join((NPY_MAGIC, struct.pack("<H", len(padded)), padded.encode("latin1"),
-                     np.ascontiguousarray(array).tobytes()))
+
+def _parts(value):
+    """The bytes of one message holding value, as a list of pieces to join."""
+    arrays = []
+    doc = JSON.encode(_flatten(value, arrays)).encode()
+    parts = [HEADER.pack(len(doc)), doc]
+    for array in arrays:
+        header, data = _npy_parts(array)
+        parts += (HEADER.pack(len(header) + len(data)), header, data)
+    return parts
 
 
 def encode(value):
     """Bytes of one framed message holding value (JSON-able data, tuples and numpy arrays)."""
-    arrays = []
-    doc = json.dumps(_flatten(value, arrays)).encode()
-    parts = [HEADER.pack(len(doc)), doc]
-    for array in arrays:
-        data = _npy(array)
-        parts += [HEADER.pack(len(data)), data]
-    return b"".join(parts)
+    return b"".join(_parts(value))
 
 
 def _read_header(buffer, version):
@@ -88,44 +105,83 @@ def _read_header(buffer, version):
     start = buffer.tell()
     length_format = "<H" if version == (1, 0) else "<I"
     (length,) = struct.unpack(length_format, buffer.read(struct.calcsize(length_format)))
-    match = NPY_HEADER.fullmatch(buffer.read(length).decode("latin1"))
-    if match:
-        shape = tuple(int(n) for n in match.group(3).replace(" ", "").split(",") if n)
-        return shape, match.group(2) == "True", np.dtype(match.group(1))
+    parsed = _plain_header(buffer.read(length))
+    if parsed:
+        return parsed
     buffer.seek(start)
     read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     return read(buffer)
 
 
-def _read_array(data):
-    """An array from .npy bytes, checking dtype and size against its header before reading."""
-    buffer = io.BytesIO(data)
-    version = np.lib.format.read_magic(buffer)
-    if version not in ((1, 0), (2, 0)):
-        raise WireError(f"unsupported .npy version {version}")
-    shape, fortran, dtype = _read_header(buffer, version)
+@functools.lru_cache(maxsize=256)
+def _plain_header(header):
+    """(shape, fortran_order, dtype) of the bytes of a header as numpy writes it for a plain
+    array (NPY_HEADER), or None; one parse per shape and dtype."""
+    match = NPY_HEADER.fullmatch(header.decode("latin1"))
+    if match is None:
+        return None
+    shape = tuple(map(int, filter(None, match.group(3).replace(" ", "").split(","))))
+    return shape, match.group(2) == "True", np.dtype(match.group(1))
+
+
+def _read_array(data, start, size):
+    """An array from the .npy bytes data[start:start + size], checking dtype and size against its
+    header before reading."""
+    end = min(start + size, len(data))
+    parsed = None
+    if data.startswith(NPY_MAGIC, start):  # version 1.0, as encode writes it: read in place
+        offset = min(start + len(NPY_MAGIC) + 2 + int.from_bytes(data[start + 8:start + 10], "little"), end)
+        parsed = _plain_header(data[start + 10:offset])
+    if parsed is None:
+        buffer = io.BytesIO(data[start:end])
+        version = np.lib.format.read_magic(buffer)
+        if version not in ((1, 0), (2, 0)):
+            raise WireError(f"unsupported .npy version {version}")
+        parsed = _read_header(buffer, version)
+        offset = start + buffer.tell()
+    shape, fortran, dtype = parsed
     if dtype.kind not in ALLOWED_KINDS or dtype.hasobject or dtype.fields:
         raise WireError(f"array of dtype {dtype}")
     count = math.prod(shape)
-    if count * dtype.itemsize != len(data) - buffer.tell():  # a header must not promise more than is there
-        raise WireError(f"array of shape {shape} does not match its {len(data) - buffer.tell()} bytes")
-    flat = np.frombuffer(data, dtype=dtype, count=count, offset=buffer.tell())
+    if count * dtype.itemsize != end - offset:  # a header must not promise more than is there
+        raise WireError(f"array of shape {shape} does not match its {end - offset} bytes")
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
     return flat.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _restorer(arrays):
+    """The object hook that turns the markers of a decoded document back into arrays and tuples
+    (json calls it on every object, innermost first)."""
+    def restore(value):
+        if len(value) == 1:
+            if "__nd__" in value:
+                index = value["__nd__"]
+                if type(index) is not int or not 0 <= index < len(arrays):
+                    raise WireError(f"no array {str(index)[:20]}")
+                return arrays[index]
+            if "__tuple__" in value:
+                items = value["__tuple__"]
+                if type(items) is not list:
+                    raise WireError("a tuple that is not a list")
+                return tuple(items)
+        return value
+    return restore
 
 
 def decode(data):
     """The value of one framed message (bytes); raises WireError for anything but plain data."""
     try:
+        data = data if type(data) is bytes else bytes(data)
         (size,) = HEADER.unpack_from(data, 0)
         offset = HEADER.size + size
-        doc = json.loads(data[HEADER.size:offset])
+        doc = data[HEADER.size:offset]
         arrays = []
         while offset < len(data):
             (size,) = HEADER.unpack_from(data, offset)
             offset += HEADER.size
-            arrays.append(_read_array(data[offset:offset + size]))
+            arrays.append(_read_array(data, offset, size))
             offset += size
-        return _restore(doc, arrays)
+        return json.loads(doc, object_hook=_restorer(arrays))
     except WireError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, struct.error, UnicodeDecodeError, RecursionError,
@@ -135,5 +191,5 @@ def decode(data):
 
 def frame(value):
     """One message as bytes, prefixed by its total length (8 bytes, big-endian)."""
-    body = encode(value)
-    return HEADER.pack(len(body)) + body
+    parts = _parts(value)
+    return b"".join([HEADER.pack(sum(map(len, parts)))] + parts)
