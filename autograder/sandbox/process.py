@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from . import isolation, names, spawner
 from .child import wire
 from .limits import Limits
@@ -29,6 +31,7 @@ MAX_DEPTH = 64  # nesting of an answer kept by the grader
 PROBE_SECONDS = 1.0  # for a timed-out child to say where it is stuck (longer when a fork bomb starves it)
 SAME_TARGET_TIMEOUTS = 2  # untraced timeouts of one op and target before all its requests fail at once
 MAX_HUNG = 64  # functions disabled at most: the child names them, so their number is bounded here
+UNCHANGED = {float, bool, type(None), np.ndarray}  # what _sanitize passes as it is (decoded: exact types)
 
 
 @dataclass
@@ -69,7 +72,7 @@ def clip(text, limit):
     lone surrogates (which no UTF-8 file can hold) replaced."""
     if len(text) > limit:
         text = text[:limit] + f" [... {len(text) - limit} more characters]"
-    return text.encode("utf-8", "replace").decode("utf-8")
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _sanitize(value, depth=0):
@@ -77,6 +80,8 @@ def _sanitize(value, depth=0):
     integers beyond float range, nesting deeper than MAX_DEPTH; strings cut to MAX_TEXT.
     (Decoded JSON has exact types.)"""
     kind = type(value)
+    if kind is float or kind is bool or value is None or kind is np.ndarray:
+        return value
     if kind is int:
         return value if -2 ** 63 <= value < 2 ** 64 else {"__unsupported__": "integer too large"}
     if kind is str:
@@ -87,6 +92,8 @@ def _sanitize(value, depth=0):
         return {"__unsupported__": "nested too deeply"}
     if kind is dict:
         return {k: _sanitize(v, depth + 1) for k, v in value.items()}
+    if set(map(type, value)) <= UNCHANGED:  # e.g. a loss history: nothing in it to replace
+        return value
     return kind(_sanitize(v, depth + 1) for v in value)
 
 
@@ -249,10 +256,10 @@ class Sandbox:
         return reply
 
     def _request(self, message, timeout):
-        signature, digest = _signature(message), None
+        digest = None
         if self.stalled:
             digest = _digest(message)
-            for key in (digest, signature):
+            for key in (digest, _signature(message)):
                 if key in self.stalled:
                     return Reply("timeout", detail=self.stalled[key])
         if self.process is None:
@@ -262,6 +269,7 @@ class Sandbox:
                 return Reply("crashed", detail=f"could not be started ({started.detail})")
         reply = self._send(message, timeout)
         if reply.status == "timeout" and not self._locate_hang(reply):
+            signature = _signature(message)
             self.stalled[digest or _digest(message)] = reply.detail
             self.stall_counts[signature] = self.stall_counts.get(signature, 0) + 1
             if self.stall_counts[signature] >= SAME_TARGET_TIMEOUTS:
@@ -323,10 +331,19 @@ class Sandbox:
             deadline = min(deadline, self.deadline)
         outgoing, incoming, expected = memoryview(data), bytearray(), None
         stdout = self.process.output
+        first = True
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
+            if first and outgoing:  # a pipe with room takes a request at once: no select for it
+                first = False
+                try:
+                    outgoing = outgoing[os.write(self.requests, outgoing):]
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    return self._died()
             readable, writable, _ = select.select([self.answers, stdout], [self.requests] if outgoing else [], [], left)
             if stdout in readable and not self._drain_output():
                 return Reply("flooded", detail=f"printed more than {self.limits.flood_bytes >> 20} MB during this call "
@@ -346,7 +363,7 @@ class Sandbox:
                     if expected > MAX_ANSWER:
                         return Reply("bad_answer", detail=f"sent an answer larger than {MAX_ANSWER >> 20} MB")
                 if expected is not None and len(incoming) >= wire.HEADER.size + expected:
-                    reply = self._parse(bytes(incoming[wire.HEADER.size:wire.HEADER.size + expected]))
+                    reply = self._parse(bytes(memoryview(incoming)[wire.HEADER.size:wire.HEADER.size + expected]))
                     if time.monotonic() > deadline and reply.status != "hung":  # decoding counts against the call
                         return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
                     return reply
