@@ -14,8 +14,10 @@ import signal
 import sys
 
 MISSING = object()
-TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
+TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)  # Linux's alarm() is ITIMER_REAL
 UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
+# Copied here: this module's names are restored first, so patching signal or os does not reach them.
+SIGKILL, WNOHANG = int(signal.SIGKILL), os.WNOHANG
 
 
 class Tidy:
@@ -42,11 +44,17 @@ class Tidy:
         self.kill_strays = own_namespace and os.getpid() == 2  # PID 1 is the namespace's init
         self.forked = False
         os.register_at_fork(after_in_parent=self._note_fork)
+        self.page = resource.getpagesize()
+        # What runs after every request, bound now: a submission that patches os, signal or sys
+        # (which are not restored) cannot turn the clean-up off.
+        self._kill, self._waitpid, self._pread = os.kill, os.waitpid, os.pread
+        self._setitimer, self._getsignal, self._signal = _signal.setitimer, _signal.getsignal, _signal.signal
+        self._setrecursionlimit, self._settrace, self._setprofile = sys.setrecursionlimit, sys.settrace, sys.setprofile
+        self.streams = (sys.__stdout__, sys.__stderr__)
         self.stat = os.open("/proc/self/stat", os.O_RDONLY)
         self.threads = self._threads_and_memory()[0]
         limit = resource.getrlimit(resource.RLIMIT_AS)[0]
         self.memory_cap = limit // 4 if limit != resource.RLIM_INFINITY else None
-        self._kill, self._waitpid = os.kill, os.waitpid
 
     def _note_fork(self):
         self.forked = True
@@ -61,14 +69,21 @@ class Tidy:
     def _threads_and_memory(self):
         """(threads, resident bytes) of this process, from /proc/self/stat; None if unreadable."""
         try:
-            fields = os.pread(self.stat, 1024, 0).rsplit(b")", 1)[1].split()
-            return int(fields[17]), int(fields[21]) * resource.getpagesize()  # num_threads, rss
+            fields = self._pread(self.stat, 1024, 0).rsplit(b")", 1)[1].split()
+            return int(fields[17]), int(fields[21]) * self.page  # num_threads, rss
         except (OSError, ValueError, IndexError):
             try:
                 self.stat = os.open("/proc/self/stat", os.O_RDONLY)  # the student closed ours
             except OSError:
                 pass
             return None
+
+    def _reap(self):
+        try:
+            while self._waitpid(-1, WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
 
     def after_request(self):
         """Restore the snapshot; True when the child should be replaced before the next request."""
@@ -77,16 +92,16 @@ class Tidy:
                 for key, value in zip(keys, values):
                     if live.get(key, MISSING) is not value:
                         live[key] = value
-        signal.alarm(0)
-        for timer in TIMERS:
-            signal.setitimer(timer, 0)
+        for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
+            self._setitimer(timer, 0)
+        getsignal = self._getsignal
         for number, handler in self.handlers.items():
-            if _signal.getsignal(number) is not handler:
-                _signal.signal(number, handler)
-        sys.setrecursionlimit(self.recursion)
-        sys.settrace(None)
-        sys.setprofile(None)
-        for stream in (sys.__stdout__, sys.__stderr__):
+            if getsignal(number) is not handler:
+                self._signal(number, handler)
+        self._setrecursionlimit(self.recursion)
+        self._settrace(None)
+        self._setprofile(None)
+        for stream in self.streams:
             try:
                 stream.flush()
             except (OSError, ValueError, AttributeError):
@@ -94,14 +109,13 @@ class Tidy:
         strays = False
         if self.kill_strays:
             try:
-                self._kill(-1, signal.SIGKILL)  # every other process of the namespace but its init
+                self._kill(-1, SIGKILL)  # every other process of the namespace but its init
+            except ProcessLookupError:  # there is none, not even a zombie to reap: the usual case
+                pass
             except OSError:
-                pass
-            try:
-                while self._waitpid(-1, os.WNOHANG)[0]:
-                    pass
-            except ChildProcessError:
-                pass
+                self._reap()
+            else:
+                self._reap()
         else:  # no namespace to sweep: a child that forked is replaced, and its keeper kills the rest
             strays, self.forked = self.forked or self._has_children(), False
         state = self._threads_and_memory()
