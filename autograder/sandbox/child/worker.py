@@ -175,6 +175,9 @@ def _materializer(env):
     ndarray, markers = env.ndarray, env.markers
 
     def materialize(value):
+        kind = type(value)
+        if kind is float or kind is int or kind is str or kind is bool or value is None:
+            return value
         if isinstance(value, ndarray):
             return value.copy()
         if isinstance(value, dict):
@@ -182,8 +185,10 @@ def _materializer(env):
                 if marker in value:
                     return make(value, env)
             return {k: materialize(v) for k, v in value.items()}
+        if kind is list:
+            return [materialize(v) for v in value]
         if isinstance(value, (list, tuple)):
-            return type(value)(materialize(v) for v in value)
+            return type(value)([materialize(v) for v in value])
         return value
     return materialize
 
@@ -192,10 +197,14 @@ def _plainer(env):
     """plain(value, depth=0): the answer as plain data of exact built-in types; anything else is
     named, not sent (objects of the types in env.encoders are encoded by them)."""
     ndarray, asarray, encoders = env.ndarray, env.asarray, env.encoders
+    numpy_scalars = (np.bool_, np.integer, np.floating)
 
     def plain(value, depth=0):
         if depth > 20:
             return {"__unsupported__": "nested too deeply"}
+        kind = type(value)
+        if kind is float or kind is bool or value is None:  # exact types, as they are: most of every answer
+            return value
         if isinstance(value, ndarray):
             array = asarray(value).view(ndarray)
             if array.dtype.kind not in wire.ALLOWED_KINDS:
@@ -203,9 +212,7 @@ def _plainer(env):
             if array.size > MAX_ELEMENTS:
                 return {"__unsupported__": f"ndarray of shape {array.shape} (too large)"}
             return array.copy()
-        if value is None or type(value) is bool:
-            return value
-        if isinstance(value, (np.bool_, np.integer, np.floating)):
+        if isinstance(value, numpy_scalars):
             value = value.item()
         if isinstance(value, bool):
             return bool(value)
