@@ -107,7 +107,8 @@ def _read_header(buffer, version):
     (length,) = struct.unpack(length_format, buffer.read(struct.calcsize(length_format)))
     parsed = _plain_header(buffer.read(length))
     if parsed:
-        return parsed
+        shape, order, dtype, _ = parsed
+        return shape, order == "F", dtype
     buffer.seek(start)
     read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
     return read(buffer)
@@ -115,13 +116,14 @@ def _read_header(buffer, version):
 
 @functools.lru_cache(maxsize=256)
 def _plain_header(header):
-    """(shape, fortran_order, dtype) of the bytes of a header as numpy writes it for a plain
-    array (NPY_HEADER), or None; one parse per shape and dtype."""
+    """(shape, order, dtype, bytes of data) of the bytes of a header as numpy writes it for a plain
+    array (NPY_HEADER: its dtypes are all allowed ones), or None; one parse per shape and dtype."""
     match = NPY_HEADER.fullmatch(header.decode("latin1"))
     if match is None:
         return None
     shape = tuple(map(int, filter(None, match.group(3).replace(" ", "").split(","))))
-    return shape, match.group(2) == "True", np.dtype(match.group(1))
+    dtype = np.dtype(match.group(1))
+    return shape, "F" if match.group(2) == "True" else "C", dtype, math.prod(shape) * dtype.itemsize
 
 
 def _read_array(data, start, size):
@@ -137,16 +139,16 @@ def _read_array(data, start, size):
         version = np.lib.format.read_magic(buffer)
         if version not in ((1, 0), (2, 0)):
             raise WireError(f"unsupported .npy version {version}")
-        parsed = _read_header(buffer, version)
+        shape, fortran, dtype = _read_header(buffer, version)
+        if dtype.kind not in ALLOWED_KINDS or dtype.hasobject or dtype.fields:
+            raise WireError(f"array of dtype {dtype}")
+        parsed = shape, "F" if fortran else "C", dtype, math.prod(shape) * dtype.itemsize
         offset = start + buffer.tell()
-    shape, fortran, dtype = parsed
-    if dtype.kind not in ALLOWED_KINDS or dtype.hasobject or dtype.fields:
-        raise WireError(f"array of dtype {dtype}")
-    count = math.prod(shape)
-    if count * dtype.itemsize != end - offset:  # a header must not promise more than is there
+    shape, order, dtype, length = parsed
+    if length != end - offset:  # a header must not promise more than is there
         raise WireError(f"array of shape {shape} does not match its {end - offset} bytes")
-    flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
-    return flat.reshape(shape, order="F" if fortran else "C").copy()
+    flat = np.frombuffer(data, dtype=dtype, count=length // dtype.itemsize, offset=offset)
+    return flat.reshape(shape, order=order).copy()
 
 
 def _restorer(arrays):
