@@ -13,7 +13,7 @@ import numpy as np
 
 from . import assignment, leaderboard, reference, results, rubric, submission, visibility
 from .checks.framework import Case, Tester
-from .lanes import pinned, run_at_once
+from .lanes import CHILD_SECONDS, pinned, run_at_once
 from .lanes import plan as lane_plan
 from .problems import ModuleProblem
 from .report import markdown
@@ -216,7 +216,9 @@ def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
 
     try:
         for shown in rubric.VISIBILITIES:
-            plan = lane_plan([test for test in tests if test.visibility == shown], len(sandboxes))
+            plan = lane_plan([test for test in tests if test.visibility == shown], len(sandboxes),
+                             [CHILD_SECONDS if used[k] or sandboxes[k].process is None else 0.0
+                              for k in range(len(sandboxes))])
             if not plan:
                 continue
             for (done, took), text in run_at_once(lambda k, plan=plan: lane(k, plan[k]), len(plan), cpus):

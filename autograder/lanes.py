@@ -23,6 +23,7 @@ from pathlib import Path
 CGROUPS, CGROUP_ROOT = Path("/proc/self/cgroup"), Path("/sys/fs/cgroup")  # where the kernel says them
 MAX_AUTO = 2  # past two, lanes share the grader's one interpreter (its checks) and gain little
 GRADER_BYTES = 128 << 20  # the grading process itself, with room
+CHILD_SECONDS = 0.05  # a new child's start with its imports, in tests' seconds (a lane that needs one does less)
 
 
 def _folders(controller):
@@ -151,18 +152,20 @@ def pinned(cpu):
         os.sched_setaffinity(0, before)
 
 
-def plan(tests, count):
+def plan(tests, count, loads=None):
     """Split tests over at most count lanes, longest first onto the least loaded lane (ties: the
     earlier test, the lower lane).
 
-    Inputs: tests (list of RubricTest, each with .seconds); count (int >= 1).
+    Inputs: tests (list of RubricTest, each with .seconds); count (int >= 1); loads (list of count
+    seconds each lane has to do first, e.g. start a child; default none).
     Returns: list of non-empty lists of RubricTest, each in the order of tests; lane 0 holds the
     first test.
     """
-    lanes, loads = [[] for _ in range(max(1, count))], [0.0] * max(1, count)
+    count = max(1, count)
+    lanes, loads = [[] for _ in range(count)], list(loads or [0.0] * count)
     position = {test.id: i for i, test in enumerate(tests)}
     for test in sorted(tests, key=lambda t: (-t.seconds, position[t.id])):
-        lane = min(range(len(lanes)), key=lambda k: (loads[k], k))
+        lane = min(range(count), key=lambda k: (loads[k], k))
         lanes[lane].append(test)
         loads[lane] += test.seconds
     lanes = [sorted(lane, key=lambda t: position[t.id]) for lane in lanes if lane]

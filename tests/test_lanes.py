@@ -26,6 +26,11 @@ def test_plan_puts_the_longest_tests_on_the_least_loaded_lane():
     assert [[t.id for t in lane] for lane in plan] == [["t0", "t4"], ["t1", "t2", "t3", "t5"]]  # 0.36 s each
 
 
+def test_plan_gives_less_to_a_lane_that_must_first_start_a_child():
+    plan = lanes.plan(rubric_of([0.02] * 6), 2, [0.0, 0.05])
+    assert [len(lane) for lane in plan] == [4, 2]
+
+
 def test_plan_keeps_rubric_order_in_each_lane_and_drops_empty_lanes():
     tests = rubric_of([0.02] * 3)
     assert lanes.plan(tests, 1) == [tests]
