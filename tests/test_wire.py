@@ -72,3 +72,16 @@ def test_the_json_part_is_compact_json():
     body = wire.encode({"a": [1, 2], "b": "c"})
     (size,) = wire.HEADER.unpack_from(body)
     assert body[8:8 + size] == b'{"a":[1,2],"b":"c"}' and json.loads(body[8:8 + size]) == {"a": [1, 2], "b": "c"}
+
+
+@pytest.mark.parametrize("header", [b"{'descr': '''<f8", b"{'descr': '<f8', 'fortran_order': False, 'shape': (((((\\"])
+def test_a_header_numpys_parser_chokes_on_is_refused_as_malformed(header):
+    npy = b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+    with pytest.raises(wire.WireError, match="malformed"):
+        wire.decode(message(b'{"a":{"__nd__":0}}', npy))
+
+
+def test_a_header_longer_than_numpy_allows_is_refused_before_it_is_read_or_kept():
+    npy = b"\x93NUMPY\x02\x00" + (4 << 20).to_bytes(4, "little") + b" " * (4 << 20)
+    with pytest.raises(wire.WireError, match="header of 4194304 bytes"):
+        wire.decode(message(b'{"a":{"__nd__":0}}', npy))

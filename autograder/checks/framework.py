@@ -7,6 +7,7 @@ a message when a student call fails (CallFailed) or a comparison does (CheckFail
 score is its points times the fraction of cases that passed.
 """
 import collections
+import reprlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -91,6 +92,17 @@ def not_implemented_message(name, message):
     return f"{name} is not implemented yet" + (f" (NotImplementedError: {message})" if message else "")
 
 
+class Answer(dict):
+    """A child's answer: a part it left out fails the case as an answer the grader cannot use."""
+
+    def __init__(self, name, value):
+        super().__init__(value)
+        self.name = name
+
+    def __missing__(self, key):
+        raise CallFailed(f"{self.name}: sent back an answer without its '{key}'", "unsupported_output")
+
+
 class Tester:
     """What a check works with.
 
@@ -133,7 +145,7 @@ class Tester:
         reply = self.sandbox.request(message, timeout)
         name = target.split(".", 1)[1]
         if reply.ok:
-            return reply.value
+            return Answer(name, reply.value)
         if reply.status == "error":
             error = reply.error
             diagnosis = ERROR_DIAGNOSES.get(error["type"], "exception")
@@ -242,7 +254,17 @@ def describe(value):
         return f"a {value['__unsupported__']}"
     if isinstance(value, dict) and "__object__" in value:
         return f"a {value['__object__']}"
-    return f"a {type(value).__name__} ({value!r:.60})"
+    return f"a {type(value).__name__} ({_short_repr(value)})"
+
+
+_REPR = reprlib.Repr()  # a few items at each of a few levels: a large answer's repr is never built whole
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 8, 8, 8
+_REPR.maxstring = _REPR.maxother = _REPR.maxlong = 60
+
+
+def _short_repr(value, limit=60):
+    """repr(value) cut to limit characters."""
+    return _REPR.repr(value)[:limit]
 
 
 def _cause(got, expected, suspects, n, what, worst=None):

@@ -30,6 +30,7 @@ STOP_SECONDS = 3.0  # for the keeper to kill what the student started, before it
 MAX_DEPTH = 64  # nesting of an answer kept by the grader
 PROBE_SECONDS = 1.0  # for a timed-out child to say where it is stuck (longer when a fork bomb starves it)
 SAME_TARGET_TIMEOUTS = 2  # untraced timeouts of one op and target before all its requests fail at once
+OUT_OF_TURN = "answered out of turn"
 MAX_HUNG = 64  # functions disabled at most: the child names them, so their number is bounded here
 UNCHANGED = {float, bool, type(None), np.ndarray}  # what _sanitize passes as it is (decoded: exact types)
 
@@ -255,7 +256,7 @@ class Sandbox:
                             f"({self.limits.total_seconds:g} s for all its calls) and was stopped")
         return reply
 
-    def _request(self, message, timeout):
+    def _request(self, message, timeout, retry=True):
         digest = None
         if self.stalled:
             digest = _digest(message)
@@ -277,6 +278,10 @@ class Sandbox:
         if reply.status in self.stopped:
             self.stopped[reply.status] += 1
             self.close()
+            if reply.detail == OUT_OF_TURN and retry:
+                # What arrived was the previous call's own answer, sent after a forged one: this
+                # request is not to blame, and gets one more try in a fresh child.
+                return self._request(message, timeout, retry=False)
         elif self.replace:
             self.stopped["replaced"] += 1  # threads, processes or memory left behind: the next call gets a fresh child
             self.close()
@@ -364,6 +369,8 @@ class Sandbox:
                         return Reply("bad_answer", detail=f"sent an answer larger than {MAX_ANSWER >> 20} MB")
                 if expected is not None and len(incoming) >= wire.HEADER.size + expected:
                     reply = self._parse(bytes(memoryview(incoming)[wire.HEADER.size:wire.HEADER.size + expected]))
+                    if reply.status == "hung" and not probe:
+                        return Reply("bad_answer", detail="said where it was stuck when nobody had asked")
                     if time.monotonic() > deadline and reply.status != "hung":  # decoding counts against the call
                         return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
                     return reply
@@ -379,7 +386,7 @@ class Sandbox:
         if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):
             return Reply("bad_answer", detail="sent back a malformed answer")
         if answer.get("seq") != self.expected_seq:
-            return Reply("bad_answer", detail="answered out of turn")
+            return Reply("bad_answer", detail=OUT_OF_TURN)
         self.replace = answer.get("restart") is True
         if answer["ok"]:
             return Reply("ok", value=_sanitize(answer))

@@ -1,0 +1,48 @@
+"""A submission that writes answers of its own onto the grader's pipe (the independent review's
+cases): whatever it forges costs its own case, with the submission named, never the grader."""
+import time
+
+import numpy as np
+
+from autograder import grade, submission
+from autograder.checks.framework import describe
+from autograder.sandbox import Sandbox
+from hostile.build import edited_reference
+from hostile.cases import FORGE_ANSWER
+
+
+def forged(tmp_path, function, module, answer):
+    document, _ = grade.grade(edited_reference(tmp_path, [(module, function, FORGE_ANSWER.format(answer=answer))], {}))
+    return {t["extra_data"]["id"]: t for t in document["tests"]}
+
+
+def test_an_answer_without_its_result_fails_the_case_and_blames_the_submission(tmp_path):
+    tests = forged(tmp_path, "mse_loss", "losses", '{"ok": True}')
+    test = tests["mse_loss.values"]
+    assert test["score"] == 0 and "sent back an answer without its 'result'" in test["output"]
+    assert not [t for t in tests.values() if "the grader itself failed" in t["output"]]
+
+
+def test_saying_where_it_is_stuck_unasked_is_a_bad_answer(tmp_path):
+    tests = forged(tmp_path, "mse_loss", "losses", '{"ok": False, "hung_in": ["losses.mse_loss"]}')
+    assert "said where it was stuck when nobody had asked" in tests["mse_loss.values"]["output"]
+    assert not [t for t in tests.values() if "the grader itself failed" in t["output"]]
+
+
+def test_the_answer_after_a_forged_one_does_not_cost_the_next_function(tmp_path):
+    code = FORGE_ANSWER.format(answer='{"ok": True, "result": 0.0, "args_after": []}')
+    upload = edited_reference(tmp_path / "upload", [("losses", "mse_loss", code)], {})
+    prepared = submission.prepare(upload, tmp_path / "prepared")
+    x = np.ones((2, 3))
+    with Sandbox(prepared.root) as sandbox:
+        forged_reply = sandbox.request({"op": "call", "call": {"target": "losses.mse_loss", "args": [x, x]}})
+        time.sleep(0.2)  # the worker's own answer to it is on the pipe by now
+        next_reply = sandbox.request({"op": "call", "call": {"target": "layers.relu_forward", "args": [x]}})
+    assert forged_reply.ok and forged_reply.value["result"] == 0.0
+    assert next_reply.ok, next_reply.detail
+    assert sandbox.stopped["bad_answer"] == 1  # the child that answered out of turn was replaced
+
+
+def test_a_huge_answer_is_described_from_its_first_items():
+    text = describe([[1.0] * 400_000] * 1000)  # its whole repr: 4.8 GB (the review's answer took 9 s)
+    assert text.startswith("a list ([[1.0, 1.0") and len(text) < 100
