@@ -209,6 +209,8 @@ def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
     graded, timings, printed = {}, {}, {}
 
     def lane(k, tests):
+        if not tests:
+            return ({}, {}), ""
         if used[k]:
             sandboxes[k].fresh_child()
         used[k] = True
@@ -219,7 +221,7 @@ def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
             plan = lane_plan([test for test in tests if test.visibility == shown], len(sandboxes),
                              [CHILD_SECONDS if used[k] or sandboxes[k].process is None else 0.0
                               for k in range(len(sandboxes))])
-            if not plan:
+            if not any(plan):
                 continue
             for (done, took), text in run_at_once(lambda k, plan=plan: lane(k, plan[k]), len(plan), cpus):
                 graded.update(done)

@@ -158,8 +158,8 @@ def plan(tests, count, loads=None):
 
     Inputs: tests (list of RubricTest, each with .seconds); count (int >= 1); loads (list of count
     seconds each lane has to do first, e.g. start a child; default none).
-    Returns: list of non-empty lists of RubricTest, each in the order of tests; lane 0 holds the
-    first test.
+    Returns: list of count lists of RubricTest (lane k the one loads[k] is for; some may be
+    empty), each in the order of tests.
     """
     count = max(1, count)
     lanes, loads = [[] for _ in range(count)], list(loads or [0.0] * count)
@@ -168,5 +168,4 @@ def plan(tests, count, loads=None):
         lane = min(range(count), key=lambda k: (loads[k], k))
         lanes[lane].append(test)
         loads[lane] += test.seconds
-    lanes = [sorted(lane, key=lambda t: position[t.id]) for lane in lanes if lane]
-    return sorted(lanes, key=lambda lane: position[lane[0].id])
+    return [sorted(lane, key=lambda t: position[t.id]) for lane in lanes]

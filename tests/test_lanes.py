@@ -27,15 +27,15 @@ def test_plan_puts_the_longest_tests_on_the_least_loaded_lane():
 
 
 def test_plan_gives_less_to_a_lane_that_must_first_start_a_child():
-    plan = lanes.plan(rubric_of([0.02] * 6), 2, [0.0, 0.05])
-    assert [len(lane) for lane in plan] == [4, 2]
+    assert [len(lane) for lane in lanes.plan(rubric_of([0.02] * 6), 2, [0.0, 0.05])] == [4, 2]
+    assert [len(lane) for lane in lanes.plan(rubric_of([0.02] * 6), 2, [0.05, 0.0])] == [2, 4]  # lane k: loads[k]
 
 
-def test_plan_keeps_rubric_order_in_each_lane_and_drops_empty_lanes():
+def test_plan_keeps_rubric_order_in_each_lane_and_gives_each_lane_its_own_list():
     tests = rubric_of([0.02] * 3)
     assert lanes.plan(tests, 1) == [tests]
     plan = lanes.plan(tests, 5)
-    assert plan == [[tests[0]], [tests[1]], [tests[2]]]
+    assert plan == [[tests[0]], [tests[1]], [tests[2]], [], []]
     assert lanes.plan(tests, 2) == lanes.plan(list(tests), 2)  # a function of the tests alone
 
 
