@@ -2,7 +2,8 @@
 
 What the reference decides alike for every submission (its own training runs, which the
 convergence tests compare with; the reference's decision regions, which report.html draws;
-the parsed rubric) is computed once, not in every grading process. It is kept in the
+inputs the checks build with the reference, such as gradlab's random expression graphs; the
+parsed rubric) is computed once, not in every grading process. It is kept in the
 assignment's folder, <assignment>/reference_cache/:
 - index.json: {"format": 1, "key": {...}, "entries": {name: {"values": JSON, "arrays": [names]}}};
 - <name>.<array>.npy: one file per array, read with allow_pickle=False (never a pickle).

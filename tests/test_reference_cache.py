@@ -8,10 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import assignment, grade, reference_cache
+from autograder import assignment, grade, reference, reference_cache
 from mutate import ROOT, part
 
 convergence = part("checks.convergence")
+autodiff_checks = part("checks.autodiff")
 
 EXAMPLES = ROOT / "examples" / "submissions"
 
@@ -51,6 +52,17 @@ def test_entries_are_json_and_npy_and_round_trip_exactly(tmp_path):
     for kind, name, seed in convergence.RUNS:
         losses, accuracy = again[f"convergence-{kind}-{name}-{seed}"].values.values()
         assert len(losses) == convergence.CONFIGS[kind]["num_iters"] and accuracy >= convergence.THRESHOLD
+
+
+def test_the_stored_graphs_are_the_ones_the_reference_builds(tmp_path, cache_at):
+    cache_at(tmp_path / "cache")
+    reference_cache.ensure()
+    reference_cache.forget()
+    ad = reference.load().autodiff
+    for test, (count, n_inputs) in autodiff_checks.GRAPHS.items():
+        stored = autodiff_checks._random_graphs(test)
+        assert [list(graph) for graph in stored] == autodiff_checks._build_graphs(ad, test, count, n_inputs)
+        assert len(stored) == count and all(len(point) == n_inputs for _, _, point in stored)
 
 
 @pytest.mark.parametrize("damage", ["other key", "no index", "array missing", "array corrupt", "other format"])

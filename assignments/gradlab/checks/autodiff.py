@@ -5,6 +5,7 @@ the student's Dual and Var, the grader with the reference's.
 """
 from .. import child_ops as fixtures
 from . import expressions
+from autograder import reference, reference_cache
 from autograder.checks.common import rng_for
 from autograder.checks.diagnosis import describe_cause
 from autograder.checks.framework import CheckFailed, check, describe, expect_float, unpack
@@ -35,18 +36,36 @@ GRAPH_TOL, GRAPH_FLOOR = 1e-10, 1.0
 CONSTANT = ["const", 2.5]  # a function that ignores its inputs: its derivatives are 0
 
 
-def _random_graphs(t, test, count, n_inputs=3):
-    """[(label, tree, point)]: count seeded random graphs (see expressions.py) for a test."""
+# The random graphs each test uses: test -> (how many, inputs per graph). Building one
+# evaluates it with the reference once per definition, so they are built once, in reference_cache.
+GRAPHS = {"Dual.functions": (3, 3), "derivative.values": (2, 1), "Var.backward": (3, 3), "gradient.values": (2, 3)}
+
+
+def _build_graphs(ad, test, count, n_inputs):
+    """[[label, tree, point]]: count seeded random graphs (see expressions.py) for a test."""
     graphs = []
     for i in range(count):
         rng = rng_for("graph", test, i)
         point = expressions.random_point(rng, max(n_inputs, 2))
-        tree = expressions.random_graph(t.ref.autodiff, rng, point)
+        tree = expressions.random_graph(ad, rng, point)
         if n_inputs == 1:
             tree, point = _bind(tree, {1: point[1]}), point[:1]
-        graphs.append((f"random graph {i}: {n_inputs} input(s), shared nodes, a kink, magnitudes of 1e4",
-                       tree, point))
+        graphs.append([f"random graph {i}: {n_inputs} input(s), shared nodes, a kink, magnitudes of 1e4",
+                       tree, point])
     return graphs
+
+
+def reference_entries():
+    """The random graphs of every test in GRAPHS, for reference_cache: dict entry name -> Entry
+    with values {"graphs": [[label, tree, point], ...]}."""
+    ad = reference.load().autodiff
+    return {f"graphs-{test}": reference_cache.Entry({"graphs": _build_graphs(ad, test, *shape)}, {})
+            for test, shape in GRAPHS.items()}
+
+
+def _random_graphs(test):
+    """[(label, tree, point)]: the test's random graphs (GRAPHS), from reference_cache."""
+    return [tuple(graph) for graph in reference_cache.entry(f"graphs-{test}").values["graphs"]]
 
 
 def _expect_graph_value(got, expected, what):
@@ -64,7 +83,7 @@ def _dual(t, trees, seed=(1.0, 0.0)):
 
 
 def _dual_graphs(t, test):
-    for label, tree, point in _random_graphs(t, test, 3):
+    for label, tree, point in _random_graphs(test):
         with t.case(label):
             direction = [float(d) for d in rng_for("direction", test, label).uniform(-1, 1, len(point))]
             expected = fixtures.dual_eval(t.ref.autodiff, tree, point, direction)
@@ -117,7 +136,7 @@ def derivative_values(t):
             value, deriv = unpack(result, 2, "derivative")
             expect_float(value, expected[0], 1e-10, "value")
             expect_float(deriv, expected[1], 1e-10, "derivative")
-    for label, tree, point in _random_graphs(t, "derivative.values", 2, n_inputs=1) + [
+    for label, tree, point in _random_graphs("derivative.values") + [
             ("a constant function: derivative 0", CONSTANT, [0.4])]:
         with t.case(label):
             expected = t.ref.autodiff.derivative(fixtures.expression(tree, t.ref.autodiff), point[0])
@@ -147,7 +166,7 @@ def var_operators(t):
 @check("Var.backward")
 def var_backward(t):
     _var(t, {**FUNCTIONS, **COMPOSITIONS, **FAN_OUT})
-    for label, tree, point in _random_graphs(t, "Var.backward", 3):
+    for label, tree, point in _random_graphs("Var.backward"):
         with t.case(label):
             expected = fixtures.var_eval(t.ref.autodiff, tree, point)
             value, grads = _var_grads(t, tree, point=point)
@@ -179,7 +198,7 @@ def gradient_values(t):
             grads = unpack(result, 2, "gradient")
             for i, name in enumerate("xy"):
                 expect_float(grads[i], expected[i], 1e-10, f"d f / d {name}")
-    for label, tree, point in _random_graphs(t, "gradient.values", 2) + [
+    for label, tree, point in _random_graphs("gradient.values") + [
             ("a constant function: gradient 0", CONSTANT, [0.4, -1.1])]:
         with t.case(label):
             expected = t.ref.autodiff.gradient(fixtures.expression(tree, t.ref.autodiff), *point)
