@@ -10,7 +10,17 @@ import _signal, builtins, json, os, signal, sys
 import numpy as np
 import child_ops
 
-ORIGINAL = {"sum": np.sum, "mean": np.mean, "len": builtins.len, "dumps": json.dumps,
+class EqualToAll:
+    """A value that says it equals anything: replacing np.max by it must not pass for no change."""
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+ORIGINAL = {"sum": np.sum, "max": np.max, "mean": np.mean, "len": builtins.len, "any": builtins.any,
+            "zip": builtins.zip, "dumps": json.dumps,
             "term": _signal.getsignal(signal.SIGTERM), "usr1": _signal.getsignal(signal.SIGUSR1),
             "recursion": sys.getrecursionlimit(), "train": child_ops.OPS["train"]}
 GETSIGNAL, GETITIMER, ALARM = _signal.getsignal, _signal.getitimer, _signal.alarm  # trick() may patch _signal
@@ -39,12 +49,20 @@ def trick(patch_tools):
             setattr(sys, name, lambda *args, **kwargs: None)
         os.kill = os.waitpid = lambda *args, **kwargs: None
         signal.SIGKILL = 0
+        builtins.any, builtins.zip = (lambda *args: False), (lambda *args: ())
+
+
+def pretend():
+    """Replace np.max by a value equal to everything, and change nothing else."""
+    np.max = EqualToAll()
 
 
 def state():
     import numpy
-    return {"sum": numpy.sum is ORIGINAL["sum"], "mean": getattr(numpy, "mean", None) is ORIGINAL["mean"],
-            "len": builtins.len is ORIGINAL["len"], "dumps": json.dumps is ORIGINAL["dumps"],
+    return {"sum": numpy.sum is ORIGINAL["sum"], "max": numpy.max is ORIGINAL["max"],
+            "mean": getattr(numpy, "mean", None) is ORIGINAL["mean"],
+            "len": builtins.len is ORIGINAL["len"], "any": builtins.any is ORIGINAL["any"],
+            "zip": builtins.zip is ORIGINAL["zip"], "dumps": json.dumps is ORIGINAL["dumps"],
             "train": child_ops.OPS["train"] is ORIGINAL["train"],
             "term": GETSIGNAL(_signal.SIGTERM) is ORIGINAL["term"],
             "usr1": GETSIGNAL(_signal.SIGUSR1) is ORIGINAL["usr1"],
@@ -70,3 +88,13 @@ def test_one_calls_tricks_are_undone_before_the_next_call(tmp_path, level, patch
         assert found == dict.fromkeys(found, True)
         assert timers == [(0.0, 0.0)] * 3 and alarm == 0
         assert sandbox.starts == 1 and "from the trick" in sandbox.printed()
+
+
+@pytest.mark.parametrize("level", isolation.LEVELS)
+def test_a_value_equal_to_everything_is_undone_too(tmp_path, level):
+    (tmp_path / "gradlab").mkdir()
+    (tmp_path / "gradlab" / "probe.py").write_text(PROBE)
+    with Sandbox(tmp_path, level=level) as sandbox:
+        assert sandbox.request({"op": "call", "call": {"target": "probe.pretend"}}).ok
+        reply = sandbox.request({"op": "call", "call": {"target": "probe.state"}})
+        assert reply.ok and reply.value["result"]["max"] is True, reply

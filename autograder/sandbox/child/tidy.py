@@ -12,6 +12,7 @@ import os
 import resource
 import signal
 import sys
+from operator import is_not
 
 MISSING = object()
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)  # Linux's alarm() is ITIMER_REAL
@@ -50,6 +51,8 @@ class Tidy:
         self._kill, self._waitpid, self._pread = os.kill, os.waitpid, os.pread
         self._setitimer, self._getsignal, self._signal = _signal.setitimer, _signal.getsignal, _signal.signal
         self._setrecursionlimit, self._settrace, self._setprofile = sys.setrecursionlimit, sys.settrace, sys.setprofile
+        # The restore loop's own: builtins and this module are among what it restores.
+        self._builtins = any, map, len, zip, is_not
         self.streams = (sys.__stdout__, sys.__stderr__)
         self.stat = os.open("/proc/self/stat", os.O_RDONLY)
         self.threads = self._threads_and_memory()[0]
@@ -87,9 +90,12 @@ class Tidy:
 
     def after_request(self):
         """Restore the snapshot; True when the child should be replaced before the next request."""
+        any_, map_, len_, zip_, is_not_ = self._builtins
         for live, keys, values in self.saved:
-            if list(live.values()) != values:  # compares identities first: C speed in the usual, clean case
-                for key, value in zip(keys, values):
+            # Identities only, at C speed: `!=` would also ask the values, and a value whose __eq__
+            # says True to everything would pass for the original.
+            if len_(live) != len_(values) or any_(map_(is_not_, live.values(), values)):
+                for key, value in zip_(keys, values):
                     if live.get(key, MISSING) is not value:
                         live[key] = value
         for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
