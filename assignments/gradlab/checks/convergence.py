@@ -13,16 +13,19 @@ from autograder.report.records import DecisionBoundary, TrainingRun
 
 N_POINTS, THRESHOLD = 200, 0.95
 SEEDS = (0, 1)
-# The training budget per model, within the contract's 1000 iterations. Measured over seeds 0-11
-# with both ways of drawing minibatches (rng.choice, and rng.permutation as in
-# tests/mutants/variants): the MLP reaches at least 98% (ring 99.5%, three_modes 98%) with
-# batches of 64 and learning rate 0.6 in 600 iterations (with batches of 32, rate 0.5 and 600
-# iterations, the permutation sampler fell to 93.5%); the linear classifier reaches 100% on
-# `linear` within 100 iterations.
+# The training budget per model, within the contract's 1000 iterations. Measured over seeds 0-19
+# (data sorted by class) for the reference and the correct variants of tests/mutants/variants,
+# which draw minibatches with rng.choice and with rng.permutation: the MLP, in 600 iterations of
+# batches of 64 at learning rate 0.6, reaches at least 96.5% on ring (seed 13) and 98% on
+# three_modes (medians 99.5-100%); 500 or 400 iterations, or 450 of 80, 500 of 48 or 600 of 32,
+# fell to 90-96.5% on some seed; batches of 128 (400 iterations at rate 0.8) kept 98.5%, but then
+# a single minibatch also reaches 98-99.5%, so train_samples_one_batch would pass. The linear
+# classifier reaches at least 99.5% on `linear` in 50 iterations (100% in 100 or more; with 100, a
+# sampler drawing y's rows apart from X's reached 97-100% and passed).
 CONFIGS = {
     "MLP": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.6}, "batch_size": 64, "num_iters": 600},
     "LinearClassifier": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "batch_size": 32,
-                         "num_iters": 200},
+                         "num_iters": 50},
 }
 
 
@@ -208,16 +211,16 @@ def _convergence(t, name):
                                   {"accuracy": accuracy, "reference_accuracy": ref_accuracy})
 
 
-@check("convergence.ring", seconds=0.3)
+@check("convergence.ring", seconds=0.24)
 def ring(t):
     _convergence(t, "ring")
 
 
-@check("convergence.three_modes", seconds=0.3)
+@check("convergence.three_modes", seconds=0.22)
 def three_modes(t):
     _convergence(t, "three_modes")
 
 
-@check("convergence.linear", seconds=0.06)
+@check("convergence.linear", seconds=0.02)
 def linear(t):
     _convergence(t, "linear")
