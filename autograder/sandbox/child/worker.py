@@ -38,14 +38,19 @@ Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} 
 (the student's frames, innermost first) and exits.
 """
 import builtins
+import functools
 import importlib
 import io
 import json
+import json.decoder
+import json.encoder
+import json.scanner
 import os
 import pkgutil
 import signal
 import sys
 import traceback
+import warnings
 
 import numpy as np
 import numpy.lib.format  # noqa: F401 - numpy loads these two lazily: load them once, in the zygote,
@@ -411,9 +416,20 @@ def serve(submission, reader, writer, config):
     # (the assignment's child_ops module and its tables too).
     own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []
     tables = [value for module in own for value in vars(module).values() if type(value) is dict]
-    cleaner = tidy.Tidy([builtins, np, np.lib, np.lib.format, np.random, json, io, importlib, traceback, wire,
-                         tidy, *own], tables, isolation["pid_namespace"])
     sys.meta_path.insert(0, Halted)
+    cleaner = tidy.Tidy(
+        [builtins, sys, os, os.path, np, np.lib, np.lib.format, np.random, json, json.encoder, json.decoder,
+         json.scanner, io, importlib, traceback, warnings, wire, tidy, sys.modules[__name__], *own],
+        # sys.modules: a module imported later must get the real numpy; the worker's own objects,
+        # which a submission finds one frame up (env, ops) or through wire (its encoder)
+        tables + [sys.modules, ops, vars(env), env.markers, env.encoders, vars(wire.JSON)],
+        isolation["pid_namespace"],
+        classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
+                 json.JSONDecoder],
+        lists=[(sys.path, None), (sys.meta_path, None), (warnings.filters, warnings._filters_mutated)],
+        resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall())],
+        code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, sys.modules[__name__], *own])
+    after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
 
     send({"ok": True, "isolation": isolation})  # before any student code: what confines it
     while True:
@@ -429,6 +445,6 @@ def serve(submission, reader, writer, config):
             answer = error_answer(error, package)
         if getpid() != me:
             os._exit(0)  # a process the student forked returned into this loop
-        if cleaner.after_request():
+        if after_request():
             answer["restart"] = True
         send(answer)
