@@ -71,6 +71,45 @@ def repatch_on_restore():
     traceback.format_exc = Repatch()  # traceback comes after numpy in what the clean-up restores
 
 
+class Chain:
+    """Garbage (a cycle) whose __del__ makes the next such garbage and patches numpy again: run at
+    any collection, including one in the next call, after the clean-up."""
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        Chain()
+        np.sum = lambda *args, **kwargs: 0.0
+
+
+def finalizer_chain():
+    Chain()
+    gc.set_threshold(1)  # collect at once, in whatever runs next
+
+
+def audit_hook():
+    """A hook cannot be removed: it runs at every audited event (os.kill or open, in the clean-up)."""
+    def hook(event, args):
+        np.sum = lambda *args, **kwargs: 0.0
+    sys.addaudithook(hook)
+    if np.sum is not ORIGINAL_SUM:
+        np.sum = ORIGINAL_SUM  # the hook already ran: the trick worked
+
+
+ORIGINAL_SUM = np.sum
+
+
+def numpy_internals():
+    """What np.sum calls, inside numpy (its internal modules are not snapshotted)."""
+    np._core.fromnumeric._wrapreduction = lambda *args, **kwargs: 0.0
+
+
+def worker_frames():
+    """The clean-up's own snapshot, two frames up (serve's locals), then numpy."""
+    sys._getframe(1).f_back.f_locals["cleaner"].saved = []
+    np.sum = lambda *args, **kwargs: 0.0
+
+
 def fake_numpy_for_later_imports():
     """A module imported later gets this as its numpy."""
     sys.modules["numpy"] = type(sys)("numpy")
@@ -117,7 +156,15 @@ CASES = {  # trick -> the honest call whose answer it changed
     "warnings_raise": "honest_divide",
     "repatch_on_restore": "honest_sum",
     "fake_numpy_for_later_imports": "honest_late_import",
+    "finalizer_chain": "honest_sum",
+    "audit_hook": "honest_sum",
 }
+RESIDUAL = {  # not undone (see tidy.py's docstring): a submission working on the worker's insides
+    "numpy_internals": "honest_sum",
+    "worker_frames": "honest_sum",
+}
+TRICKS = sorted(CASES) + [pytest.param(trick, marks=pytest.mark.xfail(strict=True, reason="not snapshotted"))
+                          for trick in sorted(RESIDUAL)]
 
 
 def _answers(sandbox, first, second):
@@ -140,10 +187,10 @@ def _same(a, b):
         a[0] == b[0] and isinstance(b[1], np.ndarray) and np.array_equal(a[1], b[1]))
 
 
-@pytest.mark.parametrize("trick", sorted(CASES))
+@pytest.mark.parametrize("trick", TRICKS)
 @pytest.mark.parametrize("level", isolation.LEVELS)
 def test_a_trick_does_not_change_the_next_calls_answer(package, level, trick):
-    honest = CASES[trick]
+    honest = {**CASES, **RESIDUAL}[trick]
     with Sandbox(package, level=level) as sandbox:
         _, fresh = _answers(sandbox, "nothing", honest)
     with Sandbox(package, level=level) as sandbox:

@@ -14,6 +14,7 @@ modules, closures, objects reached through frames or gc) can still reach the nex
 same child. It is not a boundary between submissions (each has children of its own).
 """
 import _signal  # the C module: signal's Python wrappers convert every handler to an enum, 20x slower
+import gc
 import os
 import resource
 import signal
@@ -82,6 +83,7 @@ class Tidy:
         self._setrecursionlimit, self._settrace, self._setprofile = sys.setrecursionlimit, sys.settrace, sys.setprofile
         # The restore loop's own: builtins and this module are among what it restores.
         self._builtins = any, map, len, zip, is_not, setattr, delattr, repeat(MISSING), sys.modules
+        self._collect = gc.collect
         self.streams = (sys.__stdout__, sys.__stderr__)
         self.stat = os.open("/proc/self/stat", os.O_RDONLY)
         self.threads = self._threads_and_memory()[0]
@@ -165,13 +167,23 @@ class Tidy:
 
     def after_request(self):
         """Restore the snapshot; True when the child should be replaced before the next request."""
+        # Garbage the call left is collected now, and whatever its __del__ changes restored, not
+        # left to run at a collection in the next call; what the restore drops, and the
+        # collection frees, may run code (__del__) that patches again: then once more.
         unsettled = True
-        for _ in range(PASSES):
+        try:
             for reset in self.resets:
                 reset()
-            if not self._restore():  # what a restore drops may run code (__del__) that patches again
-                unsettled = False
-                break
+            self._collect()
+            for _ in range(PASSES):
+                changed = self._restore()
+                if not self._collect() and not changed:
+                    unsettled = False
+                    break
+                for reset in self.resets:
+                    reset()
+        except Exception:  # noqa: BLE001 - a reset made to run the submission's code: a fresh child
+            pass
         for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
             self._setitimer(timer, 0)
         getsignal = self._getsignal

@@ -39,6 +39,7 @@ Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} 
 """
 import builtins
 import functools
+import gc
 import importlib
 import io
 import json
@@ -335,6 +336,13 @@ GENERIC_OPS = {"import": op_import, "disable": op_disable, "call": op_call, "per
                "fwd_bwd": op_fwd_bwd}
 
 
+def no_more_audit_hooks(event, args):
+    """The worker's audit hook: refuses every later one (a hook cannot be removed, and would run
+    the submission's code in every later request, after the clean-up), and changes to itself."""
+    if event == "sys.addaudithook" or event == "object.__setattr__" and args[0] is no_more_audit_hooks:
+        raise RuntimeError("audit hooks are not allowed in the grader's worker")  # refuses, silently
+
+
 def error_answer(error, package):
     """The answer for an exception raised while handling a request: its type, message and the
     student's line it came from."""
@@ -412,6 +420,8 @@ def serve(submission, reader, writer, config):
         os._exit(3)
 
     signal.signal(signal.SIGUSR1, on_timeout)
+    sys.addaudithook(no_more_audit_hooks)
+    gc.freeze()  # what exists now is never garbage: the clean-up's collections see only what calls made
     # Restored after every request: what a call changes in here cannot reach the next call
     # (the assignment's child_ops module and its tables too).
     own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []
@@ -427,7 +437,8 @@ def serve(submission, reader, writer, config):
         classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
                  json.JSONDecoder],
         lists=[(sys.path, None), (sys.meta_path, None), (warnings.filters, warnings._filters_mutated)],
-        resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall())],
+        resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
+                functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
         code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, sys.modules[__name__], *own])
     after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
 
