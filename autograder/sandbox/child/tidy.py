@@ -177,7 +177,7 @@ class Tidy:
             self._collect()
             for _ in range(PASSES):
                 changed = self._restore()
-                if not self._collect() and not changed:
+                if not self._collect(0) and not changed:  # what ran since made only young garbage
                     unsettled = False
                     break
                 for reset in self.resets:

@@ -421,7 +421,6 @@ def serve(submission, reader, writer, config):
 
     signal.signal(signal.SIGUSR1, on_timeout)
     sys.addaudithook(no_more_audit_hooks)
-    gc.freeze()  # what exists now is never garbage: the clean-up's collections see only what calls made
     # Restored after every request: what a call changes in here cannot reach the next call
     # (the assignment's child_ops module and its tables too).
     own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []
@@ -441,6 +440,7 @@ def serve(submission, reader, writer, config):
                 functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
         code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, sys.modules[__name__], *own])
     after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
+    gc.freeze()  # what exists now is never garbage: the clean-up's collections see only what calls made
 
     send({"ok": True, "isolation": isolation})  # before any student code: what confines it
     while True:
