@@ -99,6 +99,15 @@ def audit_hook():
 ORIGINAL_SUM = np.sum
 
 
+def tracer():
+    """A trace function runs at every line of Python, the clean-up's own included."""
+    def trace(frame, event, arg):
+        np.sum = lambda *args, **kwargs: 0.0
+        return trace
+    sys.settrace(trace)
+    sys.setprofile(trace)
+
+
 def numpy_internals():
     """What np.sum calls, inside numpy (its internal modules are not snapshotted)."""
     np._core.fromnumeric._wrapreduction = lambda *args, **kwargs: 0.0
@@ -158,6 +167,7 @@ CASES = {  # trick -> the honest call whose answer it changed
     "fake_numpy_for_later_imports": "honest_late_import",
     "finalizer_chain": "honest_sum",
     "audit_hook": "honest_sum",
+    "tracer": "honest_sum",
 }
 RESIDUAL = {  # not undone (see tidy.py's docstring): a submission working on the worker's insides
     "numpy_internals": "honest_sum",

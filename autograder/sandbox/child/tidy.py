@@ -77,7 +77,7 @@ class Tidy:
         os.register_at_fork(after_in_parent=self._note_fork)
         self.page = resource.getpagesize()
         # What runs after every request, bound now: a submission that patches os, signal or sys
-        # (which are not restored) cannot turn the clean-up off.
+        # cannot turn the clean-up off before it has run (signal is not restored at all).
         self._kill, self._waitpid, self._pread = os.kill, os.waitpid, os.pread
         self._setitimer, self._getsignal, self._signal = _signal.setitimer, _signal.getsignal, _signal.signal
         self._setrecursionlimit, self._settrace, self._setprofile = sys.setrecursionlimit, sys.settrace, sys.setprofile
@@ -170,6 +170,8 @@ class Tidy:
         # Garbage the call left is collected now, and whatever its __del__ changes restored, not
         # left to run at a collection in the next call; what the restore drops, and the
         # collection frees, may run code (__del__) that patches again: then once more.
+        self._settrace(None)  # first: a trace or profile function would run the submission's code in here
+        self._setprofile(None)
         unsettled = True
         try:
             for reset in self.resets:
@@ -191,8 +193,6 @@ class Tidy:
             if getsignal(number) is not handler:
                 self._signal(number, handler)
         self._setrecursionlimit(self.recursion)
-        self._settrace(None)
-        self._setprofile(None)
         for stream in self.streams:
             try:
                 stream.flush()
@@ -214,4 +214,5 @@ class Tidy:
         if state is None:
             return True
         threads, resident = state
-        return unsettled or strays or threads > self.threads or self.memory_cap is not None and resident > self.memory_cap
+        too_big = self.memory_cap is not None and resident > self.memory_cap
+        return unsettled or strays or threads > self.threads or too_big

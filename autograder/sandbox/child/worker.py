@@ -343,6 +343,28 @@ def no_more_audit_hooks(event, args):
         raise RuntimeError("audit hooks are not allowed in the grader's worker")  # refuses, silently
 
 
+def make_cleaner(env, ops, pid_namespace):
+    """The clean-up after each request (tidy.Tidy), made before any student code runs: the usual
+    tricks of one call (patching numpy, builtins, json, the worker's own modules, classes and
+    objects, numpy's error state, warnings filters, the import machinery) do not reach the next."""
+    own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []  # the assignment's child_ops, and its tables
+    tables = [value for module in own for value in vars(module).values() if type(value) is dict]
+    me = sys.modules[__name__]
+    return tidy.Tidy(
+        [builtins, sys, os, os.path, np, np.lib, np.lib.format, np.random, json, json.encoder, json.decoder,
+         json.scanner, io, importlib, traceback, warnings, wire, tidy, me, *own],
+        # sys.modules: a module imported later must get the real numpy; then the worker's own objects,
+        # which a submission finds one frame up (env, ops) or through wire (its encoder)
+        tables + [sys.modules, ops, vars(env), env.markers, env.encoders, vars(wire.JSON)],
+        pid_namespace,
+        classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
+                 json.JSONDecoder],
+        lists=[(sys.path, None), (sys.meta_path, None), (warnings.filters, warnings._filters_mutated)],
+        resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
+                functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
+        code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, me, *own])
+
+
 def error_answer(error, package):
     """The answer for an exception raised while handling a request: its type, message and the
     student's line it came from."""
@@ -421,24 +443,8 @@ def serve(submission, reader, writer, config):
 
     signal.signal(signal.SIGUSR1, on_timeout)
     sys.addaudithook(no_more_audit_hooks)
-    # Restored after every request: what a call changes in here cannot reach the next call
-    # (the assignment's child_ops module and its tables too).
-    own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []
-    tables = [value for module in own for value in vars(module).values() if type(value) is dict]
     sys.meta_path.insert(0, Halted)
-    cleaner = tidy.Tidy(
-        [builtins, sys, os, os.path, np, np.lib, np.lib.format, np.random, json, json.encoder, json.decoder,
-         json.scanner, io, importlib, traceback, warnings, wire, tidy, sys.modules[__name__], *own],
-        # sys.modules: a module imported later must get the real numpy; the worker's own objects,
-        # which a submission finds one frame up (env, ops) or through wire (its encoder)
-        tables + [sys.modules, ops, vars(env), env.markers, env.encoders, vars(wire.JSON)],
-        isolation["pid_namespace"],
-        classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
-                 json.JSONDecoder],
-        lists=[(sys.path, None), (sys.meta_path, None), (warnings.filters, warnings._filters_mutated)],
-        resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
-                functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
-        code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, sys.modules[__name__], *own])
+    cleaner = make_cleaner(env, ops, isolation["pid_namespace"])
     after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
     gc.freeze()  # what exists now is never garbage: the clean-up's collections see only what calls made
 
