@@ -165,14 +165,12 @@ class Tidy:
                     on_change()
         return changed
 
-    def after_request(self):
-        """Restore the snapshot; True when the child should be replaced before the next request."""
-        # Garbage the call left is collected now, and whatever its __del__ changes restored, not
-        # left to run at a collection in the next call; what the restore drops, and the
-        # collection frees, may run code (__del__) that patches again: then once more.
-        self._settrace(None)  # first: a trace or profile function would run the submission's code in here
-        self._setprofile(None)
-        unsettled = True
+    def _settle(self):
+        """Restore until nothing changes; True if it still did after PASSES restores.
+
+        Garbage the call left is collected now, and whatever its __del__ changes restored, not
+        left to run at a collection in the next call; what the restore drops, and the collection
+        frees, may run code (__del__) that patches again: then once more."""
         try:
             for reset in self.resets:
                 reset()
@@ -180,12 +178,21 @@ class Tidy:
             for _ in range(PASSES):
                 changed = self._restore()
                 if not self._collect(0) and not changed:  # what ran since made only young garbage
-                    unsettled = False
-                    break
+                    return False
                 for reset in self.resets:
                     reset()
         except Exception:  # noqa: BLE001 - a reset made to run the submission's code: a fresh child
             pass
+        return True
+
+    def after_request(self):
+        """Restore the snapshot; True when the child should be replaced before the next request."""
+        self._settrace(None)  # first: a trace or profile function would run the submission's code in here
+        self._setprofile(None)
+        state = self._threads_and_memory()
+        # A child left with threads is replaced: no restore for it (they would share the GIL with it,
+        # and could run the submission's code during it).
+        unsettled = True if state is None or state[0] > self.threads else self._settle()
         for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
             self._setitimer(timer, 0)
         getsignal = self._getsignal
