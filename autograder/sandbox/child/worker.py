@@ -359,7 +359,8 @@ def make_cleaner(env, ops, pid_namespace):
         pid_namespace,
         classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
                  json.JSONDecoder],
-        lists=[(sys.path, None), (sys.meta_path, None), (warnings.filters, warnings._filters_mutated)],
+        lists=[(sys.path, None), (sys.meta_path, None),
+               (warnings.filters, getattr(warnings, "_filters_mutated", None))],  # which clears its caches
         resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
                 functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
         code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, me, *own])
