@@ -164,14 +164,15 @@ CASES = {  # trick -> the honest call whose answer it changed
     "numpy_raises": "honest_divide",
     "warnings_raise": "honest_divide",
     "repatch_on_restore": "honest_sum",
-    "fake_numpy_for_later_imports": "honest_late_import",
     "finalizer_chain": "honest_sum",
-    "audit_hook": "honest_sum",
     "tracer": "honest_sum",
 }
-RESIDUAL = {  # not undone (see tidy.py's docstring): a submission working on the worker's insides
+RESIDUAL = {  # not undone (tidy.py's docstring, docs/threat-model.md): a submission working on the
+    # worker's insides, or on what would cost every request to watch (sys.modules, audit hooks)
     "numpy_internals": "honest_sum",
     "worker_frames": "honest_sum",
+    "fake_numpy_for_later_imports": "honest_late_import",
+    "audit_hook": "honest_sum",
 }
 TRICKS = sorted(CASES) + [pytest.param(trick, marks=pytest.mark.xfail(strict=True, reason="not snapshotted"))
                           for trick in sorted(RESIDUAL)]

@@ -10,18 +10,18 @@ processes (without a PID namespace) or memory are left behind, or when restoring
 itself (an object's __del__, run as the restore drops it, patching again).
 
 This stops the usual tricks, not every one: state it does not snapshot (numpy's internal
-modules, closures, objects reached through frames or gc) can still reach the next call of the
-same child. It is not a boundary between submissions (each has children of its own).
+modules, closures, os, sys.modules, audit hooks, objects reached through frames, garbage whose
+__del__ runs at a collection during a later call) can still reach the next call of the same
+child, and harm only that submission's own answers. It is not a boundary between submissions
+(each has children of its own).
 """
 import _signal  # the C module: signal's Python wrappers convert every handler to an enum, 20x slower
-import gc
 import os
 import resource
 import signal
 import sys
 from itertools import repeat
-from operator import attrgetter, is_not
-from types import FunctionType
+from operator import is_not
 
 MISSING = object()
 TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)  # Linux's alarm() is ITIMER_REAL
@@ -29,7 +29,6 @@ UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
 # Copied here: this module's names are restored first, so patching signal or os does not reach them.
 SIGKILL, WNOHANG = int(signal.SIGKILL), os.WNOHANG
 PASSES = 3  # restores in a row that may still find something changed before the child is replaced
-CODE = ("__code__", "__defaults__", "__kwdefaults__")  # what makes a function do what it does
 
 
 class Tidy:
@@ -45,22 +44,14 @@ class Tidy:
     - lists: (list, on_change) pairs: lists whose items are restored (sys.meta_path,
       warnings.filters), on_change() called (or None) after restoring one.
     - resets: callables without arguments, each putting back one setting (numpy's error state).
-    - code_of: modules whose functions (and the functions of classes) get their code and
-      defaults restored: a function patched in place is the same object (the worker's own,
-      those it answers with).
     """
 
-    def __init__(self, modules, tables, own_namespace, classes=(), lists=(), resets=(), code_of=()):
+    def __init__(self, modules, tables, own_namespace, classes=(), lists=(), resets=()):
         # [live dict, names, values, set of names, "module." or None for a table]: a module loses
         # the names added to it but its submodules (`import json.tool` binds json.tool).
         self.saved = [[m.__dict__, list(m.__dict__), list(m.__dict__.values()), set(m.__dict__), m.__name__ + "."]
                       for m in modules] + [[t, list(t), list(t.values()), set(t), None] for t in tables]
         self.classes = [(c, vars(c), tuple(vars(c)), list(vars(c).values())) for c in classes]
-        functions = {id(f): f for table in [m.__dict__ for m in code_of] + [vars(c) for c in classes]
-                     for f in table.values() if type(f) in (FunctionType, staticmethod, classmethod)}
-        functions = [getattr(f, "__func__", f) for f in functions.values()]
-        self.functions = [(name, attrgetter(name), functions, list(map(attrgetter(name), functions)))
-                          for name in CODE]
         self.lists = [(items, tuple(items), on_change) for items, on_change in lists]
         self.resets = tuple(resets)
         self.handlers = {}
@@ -83,7 +74,6 @@ class Tidy:
         self._setrecursionlimit, self._settrace, self._setprofile = sys.setrecursionlimit, sys.settrace, sys.setprofile
         # The restore loop's own: builtins and this module are among what it restores.
         self._builtins = any, map, len, zip, is_not, setattr, delattr, repeat(MISSING), sys.modules
-        self._collect = gc.collect
         self.streams = (sys.__stdout__, sys.__stderr__)
         self.stat = os.open("/proc/self/stat", os.O_RDONLY)
         self.threads = self._threads_and_memory()[0]
@@ -152,11 +142,6 @@ class Tidy:
                     if live.get(key, MISSING) is not value:
                         setattr_(owner, key, value)
                         changed = True
-        for name, get, functions, values in self.functions:
-            if any_(map_(is_not_, map_(get, functions), values)):
-                changed = True
-                for function, value in zip_(functions, values):
-                    setattr_(function, name, value)
         for items, saved, on_change in self.lists:
             if len_(items) != len_(saved) or any_(map_(is_not_, items, saved)):
                 changed = True
@@ -166,21 +151,14 @@ class Tidy:
         return changed
 
     def _settle(self):
-        """Restore until nothing changes; True if it still did after PASSES restores.
-
-        Garbage the call left is collected now, and whatever its __del__ changes restored, not
-        left to run at a collection in the next call; what the restore drops, and the collection
-        frees, may run code (__del__) that patches again: then once more."""
+        """Restore until nothing changes; True if it still did after PASSES restores (what the
+        restore drops may run code, a __del__, that patches again: then once more)."""
         try:
-            for reset in self.resets:
-                reset()
-            self._collect()
             for _ in range(PASSES):
-                changed = self._restore()
-                if not self._collect(0) and not changed:  # what ran since made only young garbage
-                    return False
                 for reset in self.resets:
                     reset()
+                if not self._restore():
+                    return False
         except Exception:  # noqa: BLE001 - a reset made to run the submission's code: a fresh child
             pass
         return True

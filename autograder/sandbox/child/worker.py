@@ -336,13 +336,6 @@ GENERIC_OPS = {"import": op_import, "disable": op_disable, "call": op_call, "per
                "fwd_bwd": op_fwd_bwd}
 
 
-def no_more_audit_hooks(event, args):
-    """The worker's audit hook: refuses every later one (a hook cannot be removed, and would run
-    the submission's code in every later request, after the clean-up), and changes to itself."""
-    if event == "sys.addaudithook" or event == "object.__setattr__" and args[0] is no_more_audit_hooks:
-        raise RuntimeError("audit hooks are not allowed in the grader's worker")  # refuses, silently
-
-
 def make_cleaner(env, ops, pid_namespace):
     """The clean-up after each request (tidy.Tidy), made before any student code runs: the usual
     tricks of one call (patching numpy, builtins, json, the worker's own modules, classes and
@@ -351,11 +344,11 @@ def make_cleaner(env, ops, pid_namespace):
     tables = [value for module in own for value in vars(module).values() if type(value) is dict]
     me = sys.modules[__name__]
     return tidy.Tidy(
-        [builtins, sys, os, os.path, np, np.lib, np.lib.format, np.random, json, json.encoder, json.decoder,
+        [builtins, sys, np, np.lib, np.lib.format, np.random, json, json.encoder, json.decoder,
          json.scanner, io, importlib, traceback, warnings, wire, tidy, me, *own],
-        # sys.modules: a module imported later must get the real numpy; then the worker's own objects,
-        # which a submission finds one frame up (env, ops) or through wire (its encoder)
-        tables + [sys.modules, ops, vars(env), env.markers, env.encoders, vars(wire.JSON)],
+        # the worker's own objects, which a submission finds one frame up (env, ops) or through wire
+        # (its encoder)
+        tables + [ops, vars(env), env.markers, env.encoders, vars(wire.JSON)],
         pid_namespace,
         classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
                  json.JSONDecoder],
@@ -363,7 +356,7 @@ def make_cleaner(env, ops, pid_namespace):
                (warnings.filters, getattr(warnings, "_filters_mutated", None))],  # which clears its caches
         resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
                 functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
-        code_of=[json, json.encoder, json.decoder, json.scanner, wire, tidy, me, *own])
+    )
 
 
 def error_answer(error, package):
@@ -443,11 +436,9 @@ def serve(submission, reader, writer, config):
         os._exit(3)
 
     signal.signal(signal.SIGUSR1, on_timeout)
-    sys.addaudithook(no_more_audit_hooks)
     sys.meta_path.insert(0, Halted)
     cleaner = make_cleaner(env, ops, isolation["pid_namespace"])
     after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
-    gc.freeze()  # what exists now is never garbage: the clean-up's collections see only what calls made
 
     send({"ok": True, "isolation": isolation})  # before any student code: what confines it
     while True:
