@@ -1,17 +1,26 @@
 """Putting the worker back in order after each request, so that one function's tricks do not
 change the answers of the functions called after it.
 
-A call may patch numpy, builtins or the worker's own modules, set alarms or signal handlers,
-change the recursion limit, install a trace function, leave processes or threads running, or
-hold on to most of the memory limit. After every request the worker restores what it
-snapshotted at start-up, kills stray processes (in its own PID namespace), and asks the grader
-for a fresh child when threads, processes (without a PID namespace) or memory are left behind.
+A call may patch numpy, builtins or the worker's own modules (their names, the attributes of
+their classes, the code of their functions), set alarms or signal handlers, change the recursion
+limit, install a trace function, leave processes or threads running, or hold on to most of the
+memory limit. After every request the worker restores what it snapshotted at start-up, kills
+stray processes (in its own PID namespace), and asks the grader for a fresh child when threads,
+processes (without a PID namespace) or memory are left behind, or when restoring keeps undoing
+itself (an object's __del__, run as the restore drops it, patching again).
+
+This stops the usual tricks, not every one: state it does not snapshot (numpy's internal
+modules, closures, os, sys.modules, audit hooks, objects reached through frames, garbage whose
+__del__ runs at a collection during a later call) can still reach the next call of the same
+child, and harm only that submission's own answers. It is not a boundary between submissions
+(each has children of its own).
 """
 import _signal  # the C module: signal's Python wrappers convert every handler to an enum, 20x slower
 import os
 import resource
 import signal
 import sys
+from itertools import repeat
 from operator import is_not
 
 MISSING = object()
@@ -19,6 +28,7 @@ TIMERS = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)  # Linu
 UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
 # Copied here: this module's names are restored first, so patching signal or os does not reach them.
 SIGKILL, WNOHANG = int(signal.SIGKILL), os.WNOHANG
+PASSES = 3  # restores in a row that may still find something changed before the child is replaced
 
 
 class Tidy:
@@ -29,10 +39,21 @@ class Tidy:
     - tables: dicts whose entries are restored (e.g. the tables of the assignment's child_ops).
     - own_namespace: bool, the worker runs in its own PID namespace (then kill(-1) reaches only
       the processes the student started there; without one it must never be used).
+    - classes: classes whose attributes are restored, and attributes added to them removed (the
+      worker's own: a method patched on its class is called by the worker next time).
+    - lists: (list, on_change) pairs: lists whose items are restored (sys.meta_path,
+      warnings.filters), on_change() called (or None) after restoring one.
+    - resets: callables without arguments, each putting back one setting (numpy's error state).
     """
 
-    def __init__(self, modules, tables, own_namespace):
-        self.saved = [(t, tuple(t), list(t.values())) for t in [m.__dict__ for m in modules] + list(tables)]
+    def __init__(self, modules, tables, own_namespace, classes=(), lists=(), resets=()):
+        # [live dict, names, values, set of names, "module." or None for a table]: a module loses
+        # the names added to it but its submodules (`import json.tool` binds json.tool).
+        self.saved = [[m.__dict__, list(m.__dict__), list(m.__dict__.values()), set(m.__dict__), m.__name__ + "."]
+                      for m in modules] + [[t, list(t), list(t.values()), set(t), None] for t in tables]
+        self.classes = [(c, vars(c), tuple(vars(c)), list(vars(c).values())) for c in classes]
+        self.lists = [(items, tuple(items), on_change) for items, on_change in lists]
+        self.resets = tuple(resets)
         self.handlers = {}
         for number in signal.valid_signals():
             try:
@@ -47,12 +68,12 @@ class Tidy:
         os.register_at_fork(after_in_parent=self._note_fork)
         self.page = resource.getpagesize()
         # What runs after every request, bound now: a submission that patches os, signal or sys
-        # (which are not restored) cannot turn the clean-up off.
+        # cannot turn the clean-up off before it has run (signal is not restored at all).
         self._kill, self._waitpid, self._pread = os.kill, os.waitpid, os.pread
         self._setitimer, self._getsignal, self._signal = _signal.setitimer, _signal.getsignal, _signal.signal
         self._setrecursionlimit, self._settrace, self._setprofile = sys.setrecursionlimit, sys.settrace, sys.setprofile
         # The restore loop's own: builtins and this module are among what it restores.
-        self._builtins = any, map, len, zip, is_not
+        self._builtins = any, map, len, zip, is_not, setattr, delattr, repeat(MISSING), sys.modules
         self.streams = (sys.__stdout__, sys.__stderr__)
         self.stat = os.open("/proc/self/stat", os.O_RDONLY)
         self.threads = self._threads_and_memory()[0]
@@ -88,16 +109,68 @@ class Tidy:
         except ChildProcessError:
             pass
 
-    def after_request(self):
-        """Restore the snapshot; True when the child should be replaced before the next request."""
-        any_, map_, len_, zip_, is_not_ = self._builtins
-        for live, keys, values in self.saved:
+    def _restore(self):
+        """Put back every name, class attribute, function's code and list item snapshotted; True
+        when anything had changed."""
+        any_, map_, len_, zip_, is_not_, setattr_, delattr_, missing, loaded = self._builtins
+        changed = False
+        for entry in self.saved:
+            live, keys, values, names, prefix = entry
             # Identities only, at C speed: `!=` would also ask the values, and a value whose __eq__
             # says True to everything would pass for the original.
+            if len_(live) == len_(values):
+                if not any_(map_(is_not_, live.values(), values)):
+                    continue
+            elif prefix is None and not any_(map_(is_not_, map_(live.get, keys, missing), values)):
+                continue  # a table that only gained entries (sys.modules: the submission's modules)
+            for key, value in zip_(keys, values):
+                if live.get(key, MISSING) is not value:
+                    live[key], changed = value, True
+            if prefix is not None and len_(live) != len_(values):
+                for key in [key for key in live if key not in names]:
+                    if loaded.get(prefix + key) is live[key]:  # a submodule imported since: kept from now on
+                        keys.append(key), values.append(live[key]), names.add(key)
+                    else:
+                        del live[key]
+                        changed = True
+        for owner, live, keys, values in self.classes:  # a class's dict is read-only: through setattr
             if len_(live) != len_(values) or any_(map_(is_not_, live.values(), values)):
+                for key in [key for key in live if key not in keys]:
+                    delattr_(owner, key)
+                    changed = True
                 for key, value in zip_(keys, values):
                     if live.get(key, MISSING) is not value:
-                        live[key] = value
+                        setattr_(owner, key, value)
+                        changed = True
+        for items, saved, on_change in self.lists:
+            if len_(items) != len_(saved) or any_(map_(is_not_, items, saved)):
+                changed = True
+                items[:] = saved
+                if on_change is not None:
+                    on_change()
+        return changed
+
+    def _settle(self):
+        """Restore until nothing changes; True if it still did after PASSES restores (what the
+        restore drops may run code, a __del__, that patches again: then once more)."""
+        try:
+            for _ in range(PASSES):
+                for reset in self.resets:
+                    reset()
+                if not self._restore():
+                    return False
+        except Exception:  # noqa: BLE001 - a reset made to run the submission's code: a fresh child
+            pass
+        return True
+
+    def after_request(self):
+        """Restore the snapshot; True when the child should be replaced before the next request."""
+        self._settrace(None)  # first: a trace or profile function would run the submission's code in here
+        self._setprofile(None)
+        state = self._threads_and_memory()
+        # A child left with threads is replaced: no restore for it (they would share the GIL with it,
+        # and could run the submission's code during it).
+        unsettled = True if state is None or state[0] > self.threads else self._settle()
         for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
             self._setitimer(timer, 0)
         getsignal = self._getsignal
@@ -105,8 +178,6 @@ class Tidy:
             if getsignal(number) is not handler:
                 self._signal(number, handler)
         self._setrecursionlimit(self.recursion)
-        self._settrace(None)
-        self._setprofile(None)
         for stream in self.streams:
             try:
                 stream.flush()
@@ -128,4 +199,5 @@ class Tidy:
         if state is None:
             return True
         threads, resident = state
-        return strays or threads > self.threads or self.memory_cap is not None and resident > self.memory_cap
+        too_big = self.memory_cap is not None and resident > self.memory_cap
+        return unsettled or strays or threads > self.threads or too_big

@@ -38,14 +38,20 @@ Every request may carry "seq", echoed in its answer. Answers: {"ok": True, ...} 
 (the student's frames, innermost first) and exits.
 """
 import builtins
+import functools
+import gc
 import importlib
 import io
 import json
+import json.decoder
+import json.encoder
+import json.scanner
 import os
 import pkgutil
 import signal
 import sys
 import traceback
+import warnings
 
 import numpy as np
 import numpy.lib.format  # noqa: F401 - numpy loads these two lazily: load them once, in the zygote,
@@ -330,6 +336,29 @@ GENERIC_OPS = {"import": op_import, "disable": op_disable, "call": op_call, "per
                "fwd_bwd": op_fwd_bwd}
 
 
+def make_cleaner(env, ops, pid_namespace):
+    """The clean-up after each request (tidy.Tidy), made before any student code runs: the usual
+    tricks of one call (patching numpy, builtins, json, the worker's own modules, classes and
+    objects, numpy's error state, warnings filters, the import machinery) do not reach the next."""
+    own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []  # the assignment's child_ops, and its tables
+    tables = [value for module in own for value in vars(module).values() if type(value) is dict]
+    me = sys.modules[__name__]
+    return tidy.Tidy(
+        [builtins, sys, np, np.lib, np.lib.format, np.random, json, json.encoder, json.decoder,
+         json.scanner, io, importlib, traceback, warnings, wire, tidy, me, *own],
+        # the worker's own objects, which a submission finds one frame up (env, ops) or through wire
+        # (its encoder)
+        tables + [ops, vars(env), env.markers, env.encoders, vars(wire.JSON)],
+        pid_namespace,
+        classes=[tidy.Tidy, Env, StandardOnly, Halted, HungEarlier, wire.WireError, json.JSONEncoder,
+                 json.JSONDecoder],
+        lists=[(sys.path, None), (sys.meta_path, None),
+               (warnings.filters, getattr(warnings, "_filters_mutated", None))],  # which clears its caches
+        resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
+                functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
+    )
+
+
 def error_answer(error, package):
     """The answer for an exception raised while handling a request: its type, message and the
     student's line it came from."""
@@ -407,13 +436,9 @@ def serve(submission, reader, writer, config):
         os._exit(3)
 
     signal.signal(signal.SIGUSR1, on_timeout)
-    # Restored after every request: what a call changes in here cannot reach the next call
-    # (the assignment's child_ops module and its tables too).
-    own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []
-    tables = [value for module in own for value in vars(module).values() if type(value) is dict]
-    cleaner = tidy.Tidy([builtins, np, np.lib, np.lib.format, np.random, json, io, importlib, traceback, wire,
-                         tidy, *own], tables, isolation["pid_namespace"])
     sys.meta_path.insert(0, Halted)
+    cleaner = make_cleaner(env, ops, isolation["pid_namespace"])
+    after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
 
     send({"ok": True, "isolation": isolation})  # before any student code: what confines it
     while True:
@@ -429,6 +454,6 @@ def serve(submission, reader, writer, config):
             answer = error_answer(error, package)
         if getpid() != me:
             os._exit(0)  # a process the student forked returned into this loop
-        if cleaner.after_request():
+        if after_request():
             answer["restart"] = True
         send(answer)
