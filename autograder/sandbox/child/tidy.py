@@ -2,7 +2,7 @@
 change the answers of the functions called after it.
 
 A call may patch numpy, builtins or the worker's own modules (their names, the attributes of
-their classes, the code of their functions), set alarms or signal handlers, change the recursion
+their classes), change numpy's error state or the warnings filters, set alarms or signal handlers, change the recursion
 limit, install a trace function, leave processes or threads running, or hold on to most of the
 memory limit. After every request the worker restores what it snapshotted at start-up, kills
 stray processes (in its own PID namespace), and asks the grader for a fresh child when threads,
@@ -110,8 +110,8 @@ class Tidy:
             pass
 
     def _restore(self):
-        """Put back every name, class attribute, function's code and list item snapshotted; True
-        when anything had changed."""
+        """Put back every name, class attribute and list item snapshotted; True when anything had
+        changed."""
         any_, map_, len_, zip_, is_not_, setattr_, delattr_, missing, loaded = self._builtins
         changed = False
         for entry in self.saved:
@@ -122,7 +122,7 @@ class Tidy:
                 if not any_(map_(is_not_, live.values(), values)):
                     continue
             elif prefix is None and not any_(map_(is_not_, map_(live.get, keys, missing), values)):
-                continue  # a table that only gained entries (sys.modules: the submission's modules)
+                continue  # a table that only gained entries: what it had is as it was
             for key, value in zip_(keys, values):
                 if live.get(key, MISSING) is not value:
                     live[key], changed = value, True
