@@ -2,7 +2,7 @@
 
 What the reference decides alike for every submission (its own training runs, which the
 convergence tests compare with; the reference's decision regions, which report.html draws;
-inputs the checks build with the reference, such as gradlab's random expression graphs; the
+inputs the checks build with the reference, such as random expression graphs; the
 parsed rubric) is computed once, not in every grading process. It is kept in the
 assignment's folder, <assignment>/reference_cache/:
 - index.json: {"format": 1, "key": {...}, "entries": {name: {"values": JSON, "arrays": [names]}}};
