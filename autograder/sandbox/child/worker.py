@@ -339,7 +339,8 @@ GENERIC_OPS = {"import": op_import, "disable": op_disable, "call": op_call, "per
 def make_cleaner(env, ops, pid_namespace):
     """The clean-up after each request (tidy.Tidy), made before any student code runs: the usual
     tricks of one call (patching numpy, builtins, json, the worker's own modules, classes and
-    objects, numpy's error state, warnings filters, the import machinery) do not reach the next."""
+    objects, numpy's error state, warnings filters, sys.path and sys.meta_path) do not reach the
+    next; tidy.py's docstring says what it leaves."""
     own = [CHILD_OPS] if CHILD_OPS is not NoChildOps else []  # the assignment's child_ops, and its tables
     tables = [value for module in own for value in vars(module).values() if type(value) is dict]
     me = sys.modules[__name__]
