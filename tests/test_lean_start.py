@@ -1,4 +1,5 @@
 """`python -m autograder grade` loads only what grading needs, and starts the zygote before numpy."""
+import json
 import subprocess
 import sys
 
@@ -24,3 +25,17 @@ def test_grading_one_submission_loads_only_what_grading_needs(tmp_path):
     # The zygote starts as soon as spawner is loaded, before this process imports numpy.
     assert loaded.index("autograder.sandbox.spawner") < min(i for i, name in enumerate(loaded)
                                                            if name.split(".")[0] == "numpy")
+
+
+def test_the_command_ends_with_its_files_and_output_and_leaves_nothing_running(tmp_path):
+    # It skips the interpreter's teardown (os._exit): what it wrote and printed must all be there,
+    # and the zygote, which holds the command's stderr, must end with it (communicate reads both
+    # streams to their end, so it returns only once every process holding them has closed them).
+    command = subprocess.Popen([sys.executable, "-m", "autograder", "grade",
+                                str(ROOT / "examples" / "submissions" / "complete"), "--out", str(tmp_path)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = command.communicate(timeout=120)
+    assert command.returncode == 0, err
+    assert out.startswith(f"{ROOT / 'examples' / 'submissions' / 'complete'}: 100 / 100 in ") and out.endswith("\n")
+    assert json.loads((tmp_path / "results.json").read_text())["score"] == 100
+    assert (tmp_path / "report.md").read_text().startswith("#")

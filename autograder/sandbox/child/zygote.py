@@ -138,7 +138,9 @@ def main():
         if control in readable:
             data, fds, _, _ = socket.recv_fds(control, 1 << 20, CHANNEL_FDS + 1)
             if not data and not fds:
-                return  # the grader is gone; running children end when their pipes close
+                # The grader is gone; running children end when their pipes close. Nothing here
+                # needs the interpreter's teardown, which would keep the grader's stderr open longer.
+                os._exit(0)
             _spawn(data, fds, children, worker, confine)
 
 
