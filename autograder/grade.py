@@ -189,13 +189,15 @@ def _grade_tests(sandbox, tests, ref, problems, checks):
 
 
 def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
-    """Grade tests one visibility after the other (rubric.VISIBILITIES), each in children of its
-    own, visible tests first: nothing a hidden test's inputs leave behind in a child, nor what it
-    prints, reaches what a visible test shows. A visibility's tests are split over len(cpus) lanes
-    (lanes.plan) graded at once, lane 0 in sandbox (this thread, pinned by the caller), lane k in a
-    Sandbox like it on processor cpus[k]; the next visibility starts when every lane has ended, so
-    that no channel between running children (a shared process count, the load of the
-    processors) carries a hidden test's inputs to a visible test.
+    """Grade tests one visibility after the other (rubric.VISIBILITIES), visible tests first.
+    Nothing a test's inputs leave behind in a child, nor what it prints, reaches a test of another
+    visibility, but for the visible tests' (the student sees their inputs and outputs anyway): their
+    children go on to the next visibility's tests (visibility.may_carry_on), every later visibility
+    gets children of its own. A visibility's tests are split over len(cpus) lanes (lanes.plan)
+    graded at once, lane 0 in sandbox (this thread, pinned by the caller), lane k in a Sandbox like
+    it on processor cpus[k]; the next visibility starts when every lane has ended, so that no
+    channel between running children (a shared process count, the load of the processors) carries
+    a hidden test's inputs to a visible test.
 
     Returns: tuple (dict test id -> graded test, dict test id -> seconds, dict visibility -> what
     its children printed, in lane order; the list of the lanes' Sandboxes, sandbox first).
@@ -205,21 +207,24 @@ def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
     for other in sandboxes[1:]:
         other.preload = sandbox.preload
         other.used_seconds = sandbox.used_seconds  # the imports' time counts in every lane's budget
-    used = [False] * len(sandboxes)
+    ran = [None] * len(sandboxes)  # the visibility of the tests each lane's child ran last
     graded, timings, printed = {}, {}, {}
+
+    def needs_fresh(k):
+        return ran[k] is not None and not visibility.may_carry_on(ran[k])
 
     def lane(k, tests):
         if not tests:
             return ({}, {}), ""
-        if used[k]:
+        if needs_fresh(k):
             sandboxes[k].fresh_child()
-        used[k] = True
+        ran[k] = tests[0].visibility
         return _grade_tests(sandboxes[k], tests, ref, problems, checks), sandboxes[k].printed(reset=True)
 
     try:
         for shown in rubric.VISIBILITIES:
             plan = lane_plan([test for test in tests if test.visibility == shown], len(sandboxes),
-                             [CHILD_SECONDS if used[k] or sandboxes[k].process is None else 0.0
+                             [CHILD_SECONDS if needs_fresh(k) or sandboxes[k].process is None else 0.0
                               for k in range(len(sandboxes))])
             if not any(plan):
                 continue

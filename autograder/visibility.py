@@ -48,6 +48,13 @@ def may_mention(test_visibility, other_visibility, due_passed):
     return shown(other_visibility, due_passed) or ORDER[other_visibility] <= ORDER[test_visibility]
 
 
+def may_carry_on(visibility):
+    """Whether a student's process that ran tests of this visibility may go on to run tests of
+    another: only after visible tests, whose inputs and outputs the student sees anyway. After any
+    other, what its inputs left in the process could reach a test shown sooner."""
+    return visibility == "visible"
+
+
 def withheld(tests, due_passed):
     """Sentence on the tests not shown now, e.g. "19 more tests are shown after the due date"; "" if none.
 

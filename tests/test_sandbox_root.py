@@ -1,9 +1,11 @@
 """What the student's process can see and spend: the new root's allowlist (also inside a chroot),
-the time budget, the memory a memory bomb leaves the grader, and children per visibility.
+the time budget, the memory a memory bomb leaves the grader, and what one visibility's tests
+leave in a child.
 
 The file-system tests need the `user+namespaces` level (root, namespaces); elsewhere they skip
 and say so, as the threat model (docs/threat-model.md) does.
 """
+import dataclasses
 import json
 import os
 import shutil
@@ -15,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import grade
+from autograder import assignment, grade, rubric
 from autograder.sandbox import Limits, Sandbox, names
 from mutate import ROOT, copy_reference
 
@@ -132,25 +134,41 @@ def test_hang_names_must_be_functions_the_submission_defines(tmp_path):
     assert names.can_disable("m.Model.loss") and not names.can_disable("m.Model.loss.<locals>.inner")
 
 
-def test_visible_and_hidden_tests_run_in_different_children(tmp_path):
-    # Each child gets its own token at import; l2's visible and hidden tests show theirs.
-    upload = copy_reference(tmp_path, [("regularizers", "import numpy as np\n",
-                                        "import numpy as np\nimport uuid\nTOKEN = uuid.uuid4().hex\n"),
-                                       ("regularizers", "    ### BEGIN SOLUTION\n",
-                                        "    ### BEGIN SOLUTION\n    print('printed ' + TOKEN)\n"
-                                        "    raise RuntimeError('child ' + TOKEN)\n")])
-    results, _ = grade.grade(upload)
-    tokens = {}
+# l2 keeps a digest of every W it was called with in this process, and says them: its own first.
+REMEMBERING_L2 = ("    ### BEGIN SOLUTION\n    # HINT: d(w^2)/dw = 2w.\n",
+                  "    ### BEGIN SOLUTION\n    import hashlib\n"
+                  "    SEEN.append(hashlib.sha256(np.ascontiguousarray(W).tobytes()).hexdigest()[:16])\n"
+                  "    print('printed ' + SEEN[-1])\n"
+                  "    raise RuntimeError('mine ' + SEEN[-1] + ' seen ' + ' '.join(SEEN[:-1][-8:]) + ' end')\n")
+
+
+@pytest.mark.parametrize("lanes", [None, [0, 0]], ids=["one lane", "two lanes"])
+def test_what_a_tests_inputs_leave_in_a_child_reaches_no_test_of_another_visibility(tmp_path, lanes):
+    upload = copy_reference(tmp_path, [("regularizers", "import numpy as np\n", "import numpy as np\nSEEN = []\n"),
+                                       ("regularizers", *REMEMBERING_L2)])
+    tests = rubric.load(assignment.current())
+    callers = [test.id for test in tests if "l2" in test.functions]  # each visibility in turn, visible first
+    tests = [dataclasses.replace(test, visibility=rubric.VISIBILITIES[callers.index(test.id) % 4])
+             if test.id in callers else test for test in tests]
+    results, _ = grade.grade(upload, rubric_tests=tests, lanes=lanes)
+    owners, said = {}, []  # digest -> visibilities of the tests given that W; (visibility, digests seen before)
     for test in results["tests"]:
-        for word in test["output"].split():
-            if len(word) == 32 and all(c in "0123456789abcdef" for c in word):
-                tokens.setdefault(test["visibility"], set()).add(word)
-    assert tokens["visible"] and tokens["after_due_date"]
-    assert not tokens["visible"] & tokens["after_due_date"]
-    # What the hidden tests' calls printed is kept apart from what a student is shown.
-    shown = set(results["extra_data"]["student_output"].split())
-    assert shown & tokens["visible"] and not shown & tokens["after_due_date"]
-    assert tokens["after_due_date"] <= set(results["extra_data"]["student_output_later"]["after_due_date"].split())
+        for line in test["output"].splitlines():
+            words = line.split()
+            if "mine" in words:
+                owners.setdefault(words[words.index("mine") + 1], set()).add(test["visibility"])
+                said.append((test["visibility"], words[words.index("seen") + 1:words.index("end")]))
+    assert set().union(*owners.values()) == set(rubric.VISIBILITIES)
+    # A child may carry on what visible tests saw (the student sees it anyway), and nothing else.
+    for shown, seen in said:
+        assert all(owners[digest] & {"visible", shown} for digest in seen), (shown, seen)
+    if lanes is None:  # and it does: the hidden tests' child is the visible tests'
+        assert any(shown == "hidden" and any("visible" in owners[d] for d in seen) for shown, seen in said)
+    # What the later tests' calls printed is kept apart from what a student is shown.
+    printed, later = results["extra_data"]["student_output"].split(), results["extra_data"]["student_output_later"]
+    for digest, shown in owners.items():
+        assert (digest in printed) == ("visible" in shown)
+        assert all(digest in later[visibility].split() for visibility in shown - {"visible"})
 
 
 def _chroot_command(root, out):
