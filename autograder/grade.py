@@ -233,6 +233,8 @@ def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
                 timings.update(took)
                 printed[shown] = printed.get(shown, "") + text
     finally:
+        for each in sandboxes:  # every lane's child at once (the caller closes sandbox's)
+            each.stop()
         for other in sandboxes[1:]:
             other.__exit__(None, None, None)
     return graded, timings, printed, sandboxes

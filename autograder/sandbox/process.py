@@ -135,7 +135,7 @@ class Sandbox:
         self.sequence = 0
         self.replace = False  # the last answer asked for a fresh child
         self.used_seconds = 0.0  # wall clock spent on the student's requests, against limits.total_seconds
-        self.functions = frozenset()  # 'module.qualname' of every function the submission defines
+        self._functions = None  # 'module.qualname' of every function the submission defines, once asked
         self.call_output = 0  # bytes printed during the current request
         self.preload = []  # modules every new child imports first, before the request that needs it
         self.deadline = None  # time.monotonic() by which the current request ends (its share of the budget)
@@ -147,7 +147,6 @@ class Sandbox:
         Returns the Reply of its start: ok, or why it failed (then self.process is None again)."""
         if self.run is None:
             self.run = isolation.make_run_dir(self.root, self.user, self.spec.package)
-            self.functions = names.defined_functions(self.run / self.spec.package)
         config = isolation.child_config(self.run, self.user, self.level, self.limits, spawner.SITE_PACKAGES,
                                         self.spec.child_config())
         try:
@@ -175,6 +174,20 @@ class Sandbox:
                 self.close()
                 return reply
         return hello
+
+    @property
+    def functions(self):
+        """frozenset of 'module.qualname' of every function the submission defines (names.py), read
+        from the run folder's copy (the child cannot write it) when a hang first needs it."""
+        if self._functions is None:
+            self._functions = names.defined_functions(self.run / self.spec.package) if self.run else frozenset()
+        return self._functions
+
+    def stop(self):
+        """Ask the child to stop (SIGTERM to its keeper) without waiting for it; close() then
+        waits, so that the children of several Sandboxes stop at once."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
 
     def close(self):
         """Stop the child and everything it started (its keeper kills them, see child/confine.py)."""

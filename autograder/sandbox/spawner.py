@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 ZYGOTE = Path(__file__).resolve().parent / "child" / "zygote.py"
@@ -133,6 +132,7 @@ class Zygote:
 
         Returns: a Child. Raises SpawnError if no child could be started (gone: the zygote has ended).
         """
+        from dataclasses import asdict  # here: dataclasses loads inspect, 7 ms before the zygote could start
         message = json.dumps({"run": str(run), "site_packages": SITE_PACKAGES, "config": config,
                               "limits": asdict(limits), "env": {**ENV, "HOME": str(Path(run) / "home")},
                               "cpus": cpus}).encode()
