@@ -188,25 +188,26 @@ def _grade_tests(sandbox, tests, ref, problems, checks):
     return graded, timings
 
 
-def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
+def _grade_in_lanes(sandboxes, tests, cpus, ref, problems, checks):
     """Grade tests one visibility after the other (rubric.VISIBILITIES), visible tests first.
     Nothing a test's inputs leave behind in a child, nor what it prints, reaches a test of another
     visibility, but for the visible tests' (the student sees their inputs and outputs anyway): their
     children go on to the next visibility's tests (visibility.may_carry_on), every later visibility
-    gets children of its own. A visibility's tests are split over len(cpus) lanes (lanes.plan)
-    graded at once, lane 0 in sandbox (this thread, pinned by the caller), lane k in a Sandbox like
-    it on processor cpus[k]; the next visibility starts when every lane has ended, so that no
-    channel between running children (a shared process count, the load of the processors) carries
-    a hidden test's inputs to a visible test.
+    gets children of its own. A visibility's tests are split over the lanes (lanes.plan), graded at
+    once: lane k in sandboxes[k] on processor cpus[k], lane 0 in this thread (pinned by the
+    caller); the next visibility starts when every lane has ended, so that no channel between
+    running children (a shared process count, the load of the processors) carries a hidden test's
+    inputs to a visible test. The other lanes' Sandboxes get the preload of sandboxes[0], and its
+    imports' time in their budget; every lane's child is stopped at the end (the caller closes them).
 
     Returns: tuple (dict test id -> graded test, dict test id -> seconds, dict visibility -> what
-    its children printed, in lane order; the list of the lanes' Sandboxes, sandbox first).
+    its children printed, in lane order).
     """
-    sandboxes = [sandbox] + [Sandbox(sandbox.root, sandbox.limits, sandbox.level, sandbox.spec, _own(cpu))
-                             for cpu in cpus[1:]]
+    sandbox = sandboxes[0]
     for other in sandboxes[1:]:
         other.preload = sandbox.preload
-        other.used_seconds = sandbox.used_seconds  # the imports' time counts in every lane's budget
+        # The imports' time counts in every lane's budget (a lane's child booted meanwhile, at once).
+        other.used_seconds = max(other.used_seconds, sandbox.used_seconds)
     ran = [None] * len(sandboxes)  # the visibility of the tests each lane's child ran last
     graded, timings, printed = {}, {}, {}
 
@@ -233,11 +234,9 @@ def _grade_in_lanes(sandbox, tests, cpus, ref, problems, checks):
                 timings.update(took)
                 printed[shown] = printed.get(shown, "") + text
     finally:
-        for each in sandboxes:  # every lane's child at once (the caller closes sandbox's)
+        for each in sandboxes:  # every lane's child at once
             each.stop()
-        for other in sandboxes[1:]:
-            other.__exit__(None, None, None)
-    return graded, timings, printed, sandboxes
+    return graded, timings, printed
 
 
 def _own(cpu):
@@ -268,7 +267,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
     checks = spec.checks()
     ref = reference.load(spec)
     scratch = Path(tempfile.mkdtemp(prefix=f"{spec.name}-"))
-    cpus, notes = list(lanes) if lanes else [None], []
+    cpus, notes, others = list(lanes) if lanes else [None], [], []
     try:
         try:
             prepared = submission.prepare(upload, scratch / "submission", spec)
@@ -282,18 +281,25 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
         else:
             notes = prepared.notes
             sandbox = Sandbox(prepared.root, limits, spec=spec, cpus=_own(cpus[0]))
+        others = [Sandbox(sandbox.root, limits, sandbox.level, spec, _own(cpu)) for cpu in cpus[1:]] \
+            if prepared is not None else []
         with pinned(cpus[0]), sandbox:
             if prepared is not None:
-                problems = _module_problems(sandbox, prepared, spec)
+                # The other lanes' children start (booted, no student code yet) while this one
+                # checks the imports, whose outcome decides what they import first.
+                problems = run_at_once(lambda k: others[k - 1].boot() if k else _module_problems(sandbox, prepared, spec),
+                                       len(cpus), cpus)[0]
             imports_printed = sandbox.printed(reset=True)
             # What a module does at import is undone after its own request, in every later child too.
             sandbox.preload = [m for m in spec.graded if m not in problems]
             # With no module to import there is no child to run: one lane.
-            graded, timings, printed, sandboxes = _grade_in_lanes(sandbox, tests, cpus if sandbox.preload else cpus[:1],
-                                                                  ref, problems, checks)
+            sandboxes = [sandbox] + (others if sandbox.preload else [])
+            graded, timings, printed = _grade_in_lanes(sandboxes, tests, cpus[:len(sandboxes)], ref, problems, checks)
             printed["visible"] = imports_printed + printed.get("visible", "")
             graded = [graded[test.id] for test in tests]
     finally:
+        for other in others:
+            other.__exit__(None, None, None)
         shutil.rmtree(scratch, ignore_errors=True)
     _explain_dependencies(graded, due_passed)
     stopped = {key: sum(s.stopped[key] for s in sandboxes) for key in sandbox.stopped}
@@ -305,7 +311,7 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
              # What the visible tests' calls printed (and the imports); the other visibilities' apart.
              "student_output": student_output,
              "student_output_later": {k: clip(v, limits.output_bytes) for k, v in printed.items() if v},
-             "processes_started": sum(s.starts for s in sandboxes), "lanes": len(sandboxes),
+             "processes_started": sum(s.starts for s in [sandbox, *others]), "lanes": len(sandboxes),
              # As the sandbox applied it (user, namespaces, hidden paths, limits), and why children were stopped.
              "isolation": sandbox.isolation, "children_stopped": stopped,
              "student_peak_memory_mb": round(max(s.peak_memory_kb for s in sandboxes) / 1024, 1)}

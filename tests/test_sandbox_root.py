@@ -106,6 +106,18 @@ def test_pips_wheels_in_the_standard_library_are_covered(tmp_path):
     assert os.listdir(bundled) and reply.value["result"] == []
 
 
+def test_a_child_booted_ahead_runs_no_student_code_until_its_first_request_imports_the_preload(tmp_path):
+    (tmp_path / "gradlab").mkdir()
+    (tmp_path / "gradlab" / "loud.py").write_text("print('loud imported')\n")
+    with probe_sandbox(tmp_path) as sandbox:
+        sandbox.boot()  # as a lane's child starts while another checks the imports
+        assert sandbox.process is not None and sandbox.starts == 1 and sandbox.printed() == ""
+        sandbox.preload = ["loud"]
+        reply = call(sandbox, "nap", 0)
+        assert reply.ok and sandbox.starts == 1
+        assert sandbox.printed() == "loud imported\n"
+
+
 def test_the_time_budget_covers_all_calls_together(tmp_path):
     with probe_sandbox(tmp_path, total_seconds=1.0) as sandbox:
         first = call(sandbox, "nap", 0.6)

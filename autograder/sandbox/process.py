@@ -138,11 +138,13 @@ class Sandbox:
         self._functions = None  # 'module.qualname' of every function the submission defines, once asked
         self.call_output = 0  # bytes printed during the current request
         self.preload = []  # modules every new child imports first, before the request that needs it
+        self.preloaded = False  # whether the running child has imported them (see boot)
         self.deadline = None  # time.monotonic() by which the current request ends (its share of the budget)
 
     # -- process life -------------------------------------------------------------------
-    def _start(self):
-        """Start a child and wait for its report of the isolation it applied.
+    def _start(self, preload=True):
+        """Start a child and wait for its report of the isolation it applied; then, with preload,
+        import self.preload.
 
         Returns the Reply of its start: ok, or why it failed (then self.process is None again)."""
         if self.run is None:
@@ -167,13 +169,30 @@ class Sandbox:
             if not reply.ok:  # disabling itself failed: give it up (later hangs cost their timeout) and start afresh
                 self.close()
                 self.hung = []
-                return self._start()
+                return self._start(preload)
+        self.preloaded = False
+        failed = self._preload() if preload else None
+        return hello if failed is None else failed
+
+    def _preload(self):
+        """Import self.preload in the child. Returns None, or the Reply of the import that failed
+        (the child is then closed)."""
+        self.preloaded = True
         for module in self.preload:  # each in a request of its own, so that the clean-up after it
             reply = self._send({"op": "import", "module": module}, self.limits.call_seconds)  # undoes its tricks
             if not reply.ok:
                 self.close()
                 return reply
-        return hello
+        return None
+
+    def boot(self):
+        """Start the child before its first request, without its preload: the first request imports
+        those first. So a lane's child can start while another Sandbox's child checks the
+        submission's imports, whose outcome decides the preload."""
+        if self.process is None:
+            began = time.monotonic()
+            self._start(preload=False)
+            self.used_seconds += time.monotonic() - began  # a start, as in a request: in the budget
 
     @property
     def functions(self):
@@ -276,6 +295,8 @@ class Sandbox:
             for key in (digest, _signature(message)):
                 if key in self.stalled:
                     return Reply("timeout", detail=self.stalled[key])
+        if self.process is not None and not self.preloaded:
+            self._preload()  # a child booted ahead; should an import fail, it is closed and started again below
         if self.process is None:
             started = self._start()
             if self.process is None:
