@@ -287,8 +287,9 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
             if prepared is not None:
                 # The other lanes' children start (booted, no student code yet) while this one
                 # checks the imports, whose outcome decides what they import first.
-                problems = run_at_once(lambda k: others[k - 1].boot() if k else _module_problems(sandbox, prepared, spec),
-                                       len(cpus), cpus)[0]
+                def ahead(k):
+                    return others[k - 1].boot() if k else _module_problems(sandbox, prepared, spec)
+                problems = run_at_once(ahead, len(cpus), cpus)[0]
             imports_printed = sandbox.printed(reset=True)
             # What a module does at import is undone after its own request, in every later child too.
             sandbox.preload = [m for m in spec.graded if m not in problems]
