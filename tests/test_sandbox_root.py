@@ -106,6 +106,31 @@ def test_pips_wheels_in_the_standard_library_are_covered(tmp_path):
     assert os.listdir(bundled) and reply.value["result"] == []
 
 
+LEAKS = "".join(f"def _leak_{k}(spin=False):\n    while spin:\n        pass\n\n\n" for k in range(10)) + (
+    "def _disabled():\n    return [k for k in range(10) if globals()[f'_leak_{k}'].__name__ != f'_leak_{k}']\n\n\n")
+
+
+def test_which_function_a_hidden_test_made_hang_is_not_told_to_later_tests(tmp_path):
+    # A review's attack: l1's hidden input picks the function it hangs in; the grader disables
+    # that function in later children, where l2 (after the due date) can look which it was.
+    upload = copy_reference(tmp_path, [
+        ("regularizers", "\n\ndef l2(W):", "\n\n" + LEAKS + "def l2(W):"),
+        ("regularizers", "    return float(np.sum(np.abs(W))), np.sign(W).astype(float)\n",
+         "    if not _disabled():\n        globals()[f'_leak_{int(abs(W.flat[0]) * 1e6) % 10}'](True)\n"
+         "    return float(np.sum(np.abs(W))), np.sign(W).astype(float)\n"),
+        ("regularizers", "    return float(np.sum(W * W)), 2.0 * W\n",
+         "    if _disabled():\n        raise RuntimeError(f'LEAK {_disabled()}')\n"
+         "    return float(np.sum(W * W)), 2.0 * W\n")])
+    shown = {"l1.values_and_gradient": "hidden", "l2.values_and_gradient": "after_due_date"}
+    tests = [dataclasses.replace(test, visibility=shown.get(test.id, test.visibility))
+             for test in rubric.load(assignment.current())]
+    results, _ = grade.grade(upload, rubric_tests=tests)
+    by_id = {test["extra_data"]["id"]: test for test in results["tests"]}
+    assert "did not finish" in by_id["l1.values_and_gradient"]["output"]  # it did hang, in the hidden tests
+    # The first test after the hidden ones, before any l1 of its own visibility could hang.
+    assert by_id["l2.values_and_gradient"]["status"] == "passed", by_id["l2.values_and_gradient"]["output"]
+
+
 def test_a_child_booted_ahead_runs_no_student_code_until_its_first_request_imports_the_preload(tmp_path):
     (tmp_path / "gradlab").mkdir()
     (tmp_path / "gradlab" / "loud.py").write_text("print('loud imported')\n")

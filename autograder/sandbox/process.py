@@ -223,7 +223,11 @@ class Sandbox:
         self.process = None
 
     def fresh_child(self):
-        """Stop the current child; the next request gets a new one, with an empty home."""
+        """Stop the current child; the next request gets a new one, with an empty home, and the
+        hangs met so far forgotten (which functions hung, and where, would tell the new child's
+        tests something of the inputs that made them hang).
+        """
+        self.hung, self.stalled, self.stall_counts = [], {}, {}
         self.close()
         home = self.run / "home" if self.run is not None else None
         if home is not None and home.is_dir():  # on disk when the child has no mount namespace of its own
