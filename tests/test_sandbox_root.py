@@ -131,6 +131,27 @@ def test_which_function_a_hidden_test_made_hang_is_not_told_to_later_tests(tmp_p
     assert by_id["l2.values_and_gradient"]["status"] == "passed", by_id["l2.values_and_gradient"]["output"]
 
 
+KEYS = """
+import ctypes, os
+def add_user_key(name):
+    libc = ctypes.CDLL(None, use_errno=True)
+    number = {"x86_64": 248, "aarch64": 217}[os.uname().machine]
+    key = libc.syscall(number, b"user", name.encode(), b"secret", 6, -4)  # KEY_SPEC_USER_KEYRING
+    return [key, ctypes.get_errno()]
+"""
+
+
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="the filter knows x86_64 and aarch64")
+def test_the_students_process_cannot_use_the_kernels_keyrings(tmp_path):
+    # A key of the student's user would outlive the child: a channel to later children and gradings.
+    (tmp_path / "gradlab").mkdir()
+    (tmp_path / "gradlab" / "keys.py").write_text(KEYS)
+    with probe_sandbox(tmp_path) as sandbox:
+        reply = sandbox.request({"op": "call", "call": {"target": "keys.add_user_key", "args": [uuid.uuid4().hex]}})
+        assert reply.ok and reply.value["result"] == [-1, 1], reply  # EPERM
+        assert sandbox.isolation["keyrings"] == "denied"
+
+
 def test_a_child_booted_ahead_runs_no_student_code_until_its_first_request_imports_the_preload(tmp_path):
     (tmp_path / "gradlab").mkdir()
     (tmp_path / "gradlab" / "loud.py").write_text("print('loud imported')\n")
