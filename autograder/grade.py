@@ -74,12 +74,16 @@ def _jsonable(value):
 def _bounded(document):
     """document, cut until results.json and report.md are under MAX_RESULTS bytes (characters
     count up to 12 bytes in JSON): first the measured figures go, then every text is cut shorter.
-    Scores are never touched."""
+    Scores are never touched. Returns: tuple (document, results.dumps(document))."""
+    text = None
+
     def fits():
-        return max(len(results.dumps(document)), len(markdown.report(document).encode())) <= MAX_RESULTS
+        nonlocal text
+        text = results.dumps(document)
+        return max(len(text), len(markdown.report(document).encode())) <= MAX_RESULTS
 
     if fits():
-        return document
+        return document, text
     extra = document["extra_data"]
     for test in document["tests"]:
         test["extra_data"]["figures"] = {}
@@ -99,7 +103,7 @@ def _bounded(document):
         extra["student_output_later"] = {k: clip(v, output) for k, v in extra.get("student_output_later", {}).items()}
         extra["modules"] = {k: clip(v, message) for k, v in extra["modules"].items()}
         extra["notes"] = [clip(n, message) for n in extra["notes"]]
-    return document
+    return document, results.dumps(document)
 
 
 def _test_diagnosis(failed):
@@ -214,6 +218,11 @@ def _grade_in_lanes(sandboxes, tests, cpus, ref, problems, checks):
     def needs_fresh(k):
         return ran[k] is not None and not visibility.may_carry_on(ran[k])
 
+    def start_load(k):  # what lane k does before its tests, in tests' seconds: a start, its imports, or nothing
+        if needs_fresh(k) or sandboxes[k].process is None:
+            return CHILD_SECONDS
+        return 0.0 if sandboxes[k].preloaded else CHILD_SECONDS / 2  # booted ahead: about half of a start
+
     def lane(k, tests):
         if not tests:
             return ({}, {}), ""
@@ -225,8 +234,7 @@ def _grade_in_lanes(sandboxes, tests, cpus, ref, problems, checks):
     try:
         for shown in rubric.VISIBILITIES:
             plan = lane_plan([test for test in tests if test.visibility == shown], len(sandboxes),
-                             [CHILD_SECONDS if needs_fresh(k) or sandboxes[k].process is None else 0.0
-                              for k in range(len(sandboxes))])
+                             [start_load(k) for k in range(len(sandboxes))])
             if not any(plan):
                 continue
             for (done, took), text in run_at_once(lambda k, plan=plan: lane(k, plan[k]), len(plan), cpus):
@@ -260,6 +268,12 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
 
     Returns: a tuple of (results dict, per-test seconds dict): results in Gradescope's format.
     """
+    document, timings, _ = _grade(upload, limits, rubric_tests, due_passed, lanes)
+    return document, timings
+
+
+def _grade(upload, limits, rubric_tests, due_passed, lanes):
+    """grade(), and the text of results.json: tuple (results dict, per-test seconds dict, str)."""
     start = time.monotonic()
     spawner.zygote()  # starts (if not yet running) while the reference loads and the upload is unpacked
     spec = assignment.current()
@@ -319,7 +333,8 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
     output = markdown.summary(graded, notes, problems, due_passed)
     document = results.build(graded, time.monotonic() - start, output, extra)
     leaderboard.add(document, timings, due_passed)  # the rubric's [policy.leaderboard]; off by default
-    return _bounded(document), timings
+    document, text = _bounded(document)
+    return document, timings, text
 
 
 def grade_to(upload, out_dir, limits=Limits(), due_passed=True, lanes=None):
@@ -328,8 +343,8 @@ def grade_to(upload, out_dir, limits=Limits(), due_passed=True, lanes=None):
 
     Returns: the results dict.
     """
-    document, _ = grade(upload, limits, due_passed=due_passed, lanes=lanes)
+    document, _, text = _grade(upload, limits, None, due_passed, lanes)
     out_dir = Path(out_dir)
     results.write_atomic(out_dir / "report.md", markdown.report(document))
-    results.write_atomic(out_dir / "results.json", results.dumps(document))
+    results.write_atomic(out_dir / "results.json", text)
     return document
