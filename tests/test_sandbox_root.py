@@ -156,9 +156,9 @@ def test_a_child_booted_ahead_runs_no_student_code_until_its_first_request_impor
     (tmp_path / "gradlab").mkdir()
     (tmp_path / "gradlab" / "loud.py").write_text("print('loud imported')\n")
     with probe_sandbox(tmp_path) as sandbox:
+        sandbox.preload = ["loud"]
         sandbox.boot()  # as a lane's child starts while another checks the imports
         assert sandbox.process is not None and sandbox.starts == 1 and sandbox.printed() == ""
-        sandbox.preload = ["loud"]
         reply = call(sandbox, "nap", 0)
         assert reply.ok and sandbox.starts == 1
         assert sandbox.printed() == "loud imported\n"
