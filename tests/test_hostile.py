@@ -1,6 +1,7 @@
 """The adversarial suite: hostile, broken and odd submissions (tests/hostile/cases.py), each graded
-by `python -m autograder grade` in a subprocess, and some of them again together with an honest
-one by `python -m autograder batch`.
+by `python -m autograder grade` in a subprocess (several at once, but a case that fills the
+student user's process count alone), and some of them again together with an honest one by
+`python -m autograder batch`.
 
 For every case: the command ends (within CLI_TIMEOUT, far above the bound of docs/threat-model.md) and exits 0;
 results.json is valid and was written last, by the grader; the attacked tests score 0 with a
@@ -207,7 +208,8 @@ def suite(applied, planted, tmp_path_factory, request):
         return case.name, grade_cli(upload, out, env, case.options)
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        graded = dict(pool.map(one, runnable))
+        graded = dict(pool.map(one, [c for c in runnable if not c.crowds]))
+    graded.update(one(c) for c in runnable if c.crowds)
     batch = base / "batch"
     (batch / "in").mkdir(parents=True)
     for case in (c for c in runnable if c.in_batch):
