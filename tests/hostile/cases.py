@@ -144,7 +144,8 @@ CASES = (
                 pass
         while True:
             threading.Thread(target=spin, daemon=True).start()
-        """)], diagnoses=("exception", "timeout"), max_timeouts=2, crowds=True),  # a starved probe: the bound's second try
+        """)], diagnoses=("exception", "timeout"), crowds=True,
+            max_timeouts=2),  # a starved probe: the bound's second try
     Hostile("write_10_gb", ("elastic_net",), [("regularizers", "elastic_net", """
         block = b"\\0" * (1 << 20)
         with open("ten-gigabytes.bin", "wb") as handle:
