@@ -46,3 +46,42 @@ def test_the_answer_after_a_forged_one_does_not_cost_the_next_function(tmp_path)
 def test_a_huge_answer_is_described_from_its_first_items():
     text = describe([[1.0] * 400_000] * 1000)  # its whole repr: 4.8 GB (the review's answer took 9 s)
     assert text.startswith("a list ([[1.0, 1.0") and len(text) < 100
+
+
+# Forges an answer only to a perturb request (a gradient check's centered differences), then
+# returns what the solution returns; {answer} is a Python expression of the request.
+FORGE_PERTURBED = """
+import os, sys, wire
+frame = sys._getframe()
+while frame is not None and "request" not in frame.f_locals:
+    frame = frame.f_back
+request = frame.f_locals["request"]
+if request["op"] == "perturb":
+    data = wire.frame({{"ok": True, **{answer}, "seq": request["seq"]}})
+    while data:
+        data = data[os.write(4, data):]
+return {solution}
+"""
+
+
+def forged_perturbed(tmp_path, module, function, solution, answer):
+    code = FORGE_PERTURBED.format(answer=answer, solution=solution)
+    document, _ = grade.grade(edited_reference(tmp_path, [(module, function, code)], {}))
+    tests = {t["extra_data"]["id"]: t for t in document["tests"]}
+    assert not [t for t in tests.values() if "the grader itself failed" in t["output"]]
+    return tests
+
+
+def test_too_few_perturbed_values_fail_the_gradient_check(tmp_path):
+    tests = forged_perturbed(tmp_path, "regularizers", "l1", "float(np.sum(np.abs(W))), np.sign(W).astype(float)",
+                             '{"values": [1.0]}')
+    test = tests["l1.values_and_gradient"]
+    assert test["score"] < test["max_score"] and "as its" in test["output"] and "perturbed values" in test["output"]
+
+
+def test_forged_sums_of_the_wrong_form_fail_the_gradient_check(tmp_path):
+    # A child's sums of sum(out * dout) that are not one float per perturbation.
+    answer = '{"values": [None] * (2 * request["perturbations"][0]["size"]), "summed": "yes", "sums": [0.0]}'
+    tests = forged_perturbed(tmp_path, "layers", "relu_forward", "np.maximum(0.0, x), x", answer)
+    test = tests["relu_backward.gradient"]
+    assert test["score"] < test["max_score"] and "perturbed values the grader cannot use" in test["output"]

@@ -185,12 +185,11 @@ class Tester:
 
         Returns: dict name -> gradient array with the shape of its array.
         """
-        perturbations, spans = [], {}
+        perturbations, spans, count = [], {}, 0
         for name, (where, array) in wrt.items():
-            start = len(perturbations)
-            for index in range(array.size):
-                perturbations += [[where, index, h], [where, index, -h]]
-            spans[name] = (start, len(perturbations), array.shape)
+            perturbations.append({"each_entry": where, "size": array.size, "h": h})  # +h, -h per entry
+            spans[name] = (count, count + 2 * array.size, array.shape)
+            count += 2 * array.size
         values = self._perturbed(call, perturbations, select, dout)
         return {name: ((values[a:b:2] - values[a + 1:b:2]) / (2 * h)).reshape(shape)
                 for name, (a, b, shape) in spans.items()}
@@ -218,9 +217,25 @@ class Tester:
 
     def _perturbed(self, call, perturbations, select, dout):
         """The student's function at each perturbation (scalars, or sum(out * dout)), as a 1-D array."""
-        answer = self.request({"op": "perturb", "call": call, "perturbations": perturbations,
-                               "select": list(select)}, call["target"])
-        return np.array([_perturbed_value(v, dout) for v in answer["values"]])
+        request = {"op": "perturb", "call": call, "perturbations": perturbations, "select": list(select)}
+        count = sum(2 * p["size"] if type(p) is dict else 1 for p in perturbations)
+        answer = self.request(request if dout is None else {**request, "dout": dout}, call["target"])
+        values = answer["values"]
+        if type(values) is not list or len(values) != count:
+            raise CallFailed(f"{answer.name}: sent back {describe(values)} as its {count} perturbed values",
+                             "unsupported_output")
+        if dout is None:
+            return np.array([_perturbed_value(v, None) for v in values])
+        # The child sums what has dout's shape (worker.op_perturb); the rest is judged here.
+        summed, sums = answer["summed"], answer["sums"]
+        if not (_is_array(summed, "b", (count,)) and _is_array(sums, "f", (count,))):
+            raise CallFailed(f"{answer.name}: sent back perturbed values the grader cannot use", "unsupported_output")
+        return np.array([float(total) if was_summed else _perturbed_value(value, dout)
+                         for value, was_summed, total in zip(values, summed.tolist(), sums.tolist())])
+
+
+def _is_array(value, kinds, shape):
+    return isinstance(value, np.ndarray) and value.dtype.kind in kinds and value.shape == shape
 
 
 def _perturbed_value(value, dout):

@@ -17,10 +17,14 @@ Requests (dicts, see wire.py for the framing); the generic operations, here:
   ("module.<module>"); a restarted child gets this first.
 - {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call
   (and, for a method, the instance's params after it).
-- {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...]}:
-  run CALL once per perturbation, on fresh copies with one entry shifted by delta (where is an
-  argument index or "params.NAME"; flat_index and delta may also be arrays, to shift several
-  entries at once), and answer the selected part of each result, stacked.
+- {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...],
+  "dout": array (optional)}: run CALL once per perturbation, on fresh copies with one entry shifted
+  by delta (where is an argument index or "params.NAME"; flat_index and delta may also be arrays,
+  to shift several entries at once; {"each_entry": where, "size": n, "h": h} stands for
+  [where, 0, h], [where, 0, -h], [where, 1, h], ... up to flat index n - 1), and answer "values",
+  the selected part of each result, in order. With dout, a result that is a numeric array of
+  dout's shape is answered as sum(result * dout) in "sums" (float array, one per perturbation),
+  "summed" (bool array) marks those, and its place in "values" is None.
 - {"op": "fwd_bwd", "call": CALL, "backward": TARGET, "dout": array}: out, cache = CALL; answer
   out and backward(dout, cache).
 An assignment adds its own in child_ops.py: OPS (op name -> function(request, env) -> answer
@@ -312,17 +316,40 @@ def _select(result, path):
     return result
 
 
+def _perturbations(items):
+    """(where, flat_index, delta) of each perturbation of a perturb request, its shorthands expanded."""
+    for item in items:
+        if type(item) is dict:
+            where, h = item["each_entry"], item["h"]
+            for index in range(item["size"]):
+                yield where, index, h
+                yield where, index, -h
+        else:
+            yield item
+
+
 def op_perturb(request, env):
-    values = []
-    for where, index, delta in request["perturbations"]:
+    select, dout, ndarray = request.get("select", []), request.get("dout"), env.ndarray
+    values, sums = [], []
+    for where, index, delta in _perturbations(request["perturbations"]):
         function, args, kwargs, instance = env.build(request["call"])
         if isinstance(where, str):
             target = instance.params[where.split(".", 1)[1]]
         else:
             target = args[where]
         target.reshape(-1)[index] += delta
-        values.append(env.plain(_select(function(*args, **kwargs), request.get("select", []))))
-    return {"values": values}
+        value = env.plain(_select(function(*args, **kwargs), select))
+        if dout is not None and type(value) is ndarray and value.dtype.kind in "fiu" and value.shape == dout.shape:
+            # Summed here, not sent: a gradient check's outputs were most of the arrays of a grading.
+            sums.append(float(ndarray.sum(ndarray.astype(value, float) * dout)))
+            values.append(None)
+        else:
+            sums.append(None)
+            values.append(value)
+    if dout is None:
+        return {"values": values}
+    summed = np.array([s is not None for s in sums])
+    return {"values": values, "summed": summed, "sums": np.array([0.0 if s is None else s for s in sums])}
 
 
 def op_fwd_bwd(request, env):
