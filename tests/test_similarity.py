@@ -226,6 +226,21 @@ def test_a_class_of_copies_is_listed_within_bounds(tmp_path, monkeypatch):
     assert (out / "similarity" / "index.html").read_text().count("<tr>") == 1 + 20
 
 
+def test_copies_are_compared_once_and_scored_as_each_pair_alone():
+    """all_pairs compares each distinct pair of contents once: every pair still gets what
+    comparing its two uploads alone gives."""
+    from autograder.similarity import compare
+    students = ([(f"copy{i}", EXAMPLES / "complete") for i in range(3)] + [(f"stub{i}", EXAMPLES / "empty")
+                for i in range(2)] + [("half", EXAMPLES / "half_finished")])
+    result = report.compare_class(students, ASSIGNMENT, threshold=0.0)
+    assert len(result.pairs) == 15 + 6
+    for pair in result.pairs:
+        alone = compare.compare(pair.a, pair.b)
+        assert (pair.score, pair.overall, pair.module, pair.matches) == (alone.score, alone.overall, alone.module,
+                                                                         alone.matches)
+    assert {p.score for p in result.pairs if {p.a.upload.name, p.b.upload.name} <= {"copy0", "copy1", "copy2"}} == {1.0}
+
+
 @pytest.mark.parametrize("student", ["similarity", "similarity.json", "Similarity.JSON"])
 def test_a_student_id_equal_to_the_reports_outputs_is_refused(tmp_path, student):
     from autograder.batch import names

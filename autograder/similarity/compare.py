@@ -82,11 +82,16 @@ def shares(pa, pb):
     return covered(pa.starts[in_b]) / pa.token_coverage, covered(pb.starts[in_a]) / pb.token_coverage
 
 
-def shared_slices(pa, pb):
+def shared_slices(pa, pb, memo=None):
     """Where the shared code of two fingerprints is in their original texts, by copydetect:
-    (slices_a, slices_b), arrays of shape (2, S) of start and end offsets."""
-    _, _, (slices_a, slices_b) = compare_files(pa, pb)
-    return slices_a, slices_b
+    (slices_a, slices_b), arrays of shape (2, S) of start and end offsets.
+
+    memo: a dict of the placements done, kept across the pages of a class (copies of one file
+    share one fingerprint, so their pages place its code once)."""
+    memo = {} if memo is None else memo
+    if (id(pa), id(pb)) not in memo:
+        _, _, memo[id(pa), id(pb)] = compare_files(pa, pb)
+    return memo[id(pa), id(pb)]
 
 
 def boilerplate(texts):
@@ -194,8 +199,21 @@ def all_pairs(students, others=()):
     """Every pair of students, and every student with every one of others (the reference, an
     archive), as Pairs ranked by score (highest first; ties by names).
 
-    Inputs: lists of Fingerprints. Returns: list of Pair."""
-    memo = {}
-    pairs = [compare(a, b, memo) for i, a in enumerate(students) for b in students[i + 1:]]
-    pairs += [compare(a, b, memo) for a in students for b in others]
+    Inputs: lists of Fingerprints. Returns: list of Pair.
+
+    Uploads whose modules are the same files (fingerprints() gives identical files one
+    fingerprint) get the same comparison, so each distinct pair of contents is compared once
+    (a class often has many untouched stubs, or one file handed in by many)."""
+    memo, done = {}, {}
+    contents = {id(f): tuple(sorted((module, id(p)) for module, p in f.prints.items())) for f in students + others}
+
+    def pair(a, b):
+        key = contents[id(a)], contents[id(b)]
+        if key not in done:
+            done[key] = compare(a, b, memo)
+        same = done[key]
+        return same if same.a is a and same.b is b else Pair(a, b, same.score, same.matches, same.overall, same.module)
+
+    pairs = [pair(a, b) for i, a in enumerate(students) for b in students[i + 1:]]
+    pairs += [pair(a, b) for a in students for b in others]
     return sorted(pairs, key=lambda p: (-p.score, p.a.upload.name, p.b.upload.kind, p.b.upload.name))

@@ -128,8 +128,9 @@ def write(out, result, modules):
     fresh, folder = out / f".{PAGES}.new", out / PAGES
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
+    placed = {}
     for rank, pair in enumerate(result.flagged[:MAX_VIEWS], 1):
-        (fresh / f"{rank:03d}.html").write_text(views.pair_page(pair, rank, label), encoding="utf-8")
+        (fresh / f"{rank:03d}.html").write_text(views.pair_page(pair, rank, label, placed), encoding="utf-8")
     (fresh / "index.html").write_text(page("Similarity", body(doc, link="")), encoding="utf-8")
     shutil.rmtree(folder, ignore_errors=True)
     fresh.rename(folder)

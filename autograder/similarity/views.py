@@ -36,8 +36,9 @@ def _side(title, share, text, slices):
             f"<pre><code>{highlighted(shown, slices)}</code></pre>{cut}</div>")
 
 
-def pair_page(pair, rank, label):
-    """The HTML page of a compare.Pair ranked rank; label(upload) names a side."""
+def pair_page(pair, rank, label, memo=None):
+    """The HTML page of a compare.Pair ranked rank; label(upload) names a side; memo: a dict
+    kept across a class's pages (compare.shared_slices)."""
     a, b = pair.a.upload, pair.b.upload
     why = (f"the share of {esc(pair.module)}.py alone found in the other (one module shared at least "
            f"{MODULE_SHARE:.0%} sets the score; {pair.overall:.0%} of all the graded code)" if pair.module else
@@ -50,7 +51,7 @@ def pair_page(pair, rank, label):
             "for a person to read, not a verdict; it changes no score.</p>",
             '<p><a href="../summary.html">Class summary</a></p>']
     for module, match in sorted(pair.matches.items()):
-        slices_a, slices_b = shared_slices(pair.a.prints[module], pair.b.prints[module])
+        slices_a, slices_b = shared_slices(pair.a.prints[module], pair.b.prints[module], memo)
         body += [f"<h2>{esc(module)}.py</h2>", '<div class="sides">',
                  _side(label(a), match.share_a, pair.a.prints[module].raw_code, slices_a),
                  _side(label(b), match.share_b, pair.b.prints[module].raw_code, slices_b), "</div>"]
