@@ -140,6 +140,14 @@ def train(request, env):
     return answer
 
 
+def draws(request, env):
+    """{"op": "draws", "call": CALL, "count": k}: CALL made k times on the same arguments, so that
+    one {"__rng__": seed} marker is one Generator, shared by the k calls (e.g. the successive
+    minibatches sample_minibatch draws from one rng); answer "results", the k results in order."""
+    function, args, kwargs, _ = env.build(request["call"])
+    return {"results": env.plain([function(*args, **kwargs) for _ in range(int(request["count"]))])}
+
+
 def _record_steps(model, wanted):
     """Wrap model.loss (made before the student's train runs) to record every call's loss and, at
     the call numbers in wanted, the parameters it saw and the gradients it returned, so that the
@@ -183,7 +191,7 @@ def _encodable(value, env, depth):
     return {"__unsupported__": type(value).__name__}
 
 
-OPS = {"train": train, "autodiff": autodiff}
+OPS = {"train": train, "draws": draws, "autodiff": autodiff}
 # {"__callable__": name, "args": [...]} a fixture; {"__expr__": tree} an expression over the student's autodiff.
 MARKERS = {"__callable__": lambda value, env: CALLABLES[value["__callable__"]](*value.get("args", [])),
            "__expr__": lambda value, env: expression(value["__expr__"], env.resolve("autodiff"))}

@@ -13,20 +13,21 @@ from autograder.report.records import DecisionBoundary, TrainingRun
 
 N_POINTS, THRESHOLD = 200, 0.95
 SEEDS = (0, 1)
-# The training budget per model, within the contract's 1000 iterations. Measured over seeds 0-19
-# (data sorted by class) with minibatches drawn as the reference draws them (rng.choice) and as a
-# correct variant does (rng.permutation): the MLP, in 400 iterations of batches of 100 (half the
-# data) at learning rate 0.9, reaches at least 99.5% on ring and 98% on three_modes. A loop that
-# does not shuffle, taking consecutive windows of the sorted data (one class, then the other),
-# reaches only 78.5-82% on ring (seeds 0-5); with the 600 iterations of batches of 64 used before,
-# which cost 30% more time, it reached 98-99.5% on four of those six seeds. Near this budget, 300
-# or 350 iterations, rates 0.7, 0.8 or 1.0, or batches of 96 fell to 68.5-95% (at or below the
-# threshold) on some seed. A single minibatch of 100, trained on alone, reaches 96-99%: a loop
-# that repeats one batch is train.loop's to catch (repeats_minibatch). The linear classifier
-# reaches at least 99.5% on `linear` in 50 iterations (100% in 100 or more; with 100, a sampler
-# drawing y's rows apart from X's reached 97-100% and passed).
+# The training budget per model, within the contract's 1000 iterations. The MLP: 450 iterations
+# of batches of 100 (half the data) at learning rate 0.6. What a correct loop reaches depends on
+# the minibatches its sampler happens to draw, so it was measured at the graded seeds (0 and 1)
+# over 800 other streams of minibatches: 2 runs in 3,200 ended below 95% (the budget before, 600
+# iterations of 64, which cost 25% more time: 11); over seeds 0-19, with rng.choice and with
+# rng.permutation, at least 99% on ring and 97.5% on three_modes. At rate 0.9 a run of
+# three_modes, seed 0, stalls at 94.5% for 7-13% of the streams. A loop that does not shuffle,
+# taking consecutive windows of the sorted data (one class, then the other), reaches only
+# 81-88.5% on ring (seeds 0-5; the budget before let it pass on four of them). A single
+# minibatch of 100, trained on alone, reaches 95.5-99%: a loop that repeats batches is
+# train.loop's to catch. The linear classifier reaches at least 99.5% on `linear` in 50
+# iterations (100% in 100 or more; with 100, a sampler drawing y's rows apart from X's reached
+# 97-100% and passed).
 CONFIGS = {
-    "MLP": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.9}, "batch_size": 100, "num_iters": 400},
+    "MLP": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.6}, "batch_size": 100, "num_iters": 450},
     "LinearClassifier": {"update_rule": "sgd", "optim_config": {"learning_rate": 0.5}, "batch_size": 32,
                          "num_iters": 50},
 }
@@ -214,12 +215,12 @@ def _convergence(t, name):
                                   {"accuracy": accuracy, "reference_accuracy": ref_accuracy})
 
 
-@check("convergence.ring", seconds=0.17)
+@check("convergence.ring", seconds=0.19)
 def ring(t):
     _convergence(t, "ring")
 
 
-@check("convergence.three_modes", seconds=0.15)
+@check("convergence.three_modes", seconds=0.17)
 def three_modes(t):
     _convergence(t, "three_modes")
 

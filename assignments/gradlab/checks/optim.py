@@ -136,11 +136,20 @@ def sample_minibatch_values(t):
             raise CheckFailed("generators with different seeds gave the same batch: use the rng argument",
                               "ignores_argument")
     with t.case("rows are drawn uniformly"):
-        counts = np.bincount(np.concatenate([_draw(t, X, y, 10, 100 + s) for s in range(30)]), minlength=20)
+        batches = [_draw(t, X, y, 10, 100 + s) for s in range(30)]
+        counts = np.bincount(np.concatenate(batches), minlength=20)
         t.figures["row_counts"] = counts.tolist()
         if counts.min() < 3 or counts.max() > 27:  # expected 15 each (sd 2.7); a fair sampler stays well inside
             raise CheckFailed(f"over 30 batches of 10 rows out of 20, row counts range from {counts.min()} to "
                               f"{counts.max()} (expected about 15 each)", "unknown")
+        # Every set of rows as likely: neighbours (i and i + 1, 19 and 0) are together 90/19 = 4.7
+        # times a batch on average (over 4,000 such runs of rng.choice and rng.permutation: at most
+        # 5.5); a window of consecutive rows, whose row counts look uniform, has 9.
+        neighbours = np.mean([np.isin((batch + 1) % 20, batch).sum() for batch in batches])
+        if neighbours > 6.5:
+            raise CheckFailed(f"over 30 batches of 10 rows out of 20, a batch holds {neighbours:.1f} pairs of "
+                              "neighbouring rows on average (4.7 for rows drawn uniformly at random): draw "
+                              "distinct rows at random, not a run of consecutive ones", "unknown")
 
 
 @check("gradient_descent.values")
@@ -176,6 +185,22 @@ def _recorded_batch(step, call, X, y, batch_size):
     return Xb, yb
 
 
+def _expect_calls(calls, steps):
+    """The model's record of its calls (a list) must hold one call per iteration."""
+    if not isinstance(calls, list) or len(calls) != steps:
+        raise CheckFailed(f"model.loss was called {len(calls) if isinstance(calls, list) else '?'} times for "
+                          f"{steps} iterations: train must call it exactly once per iteration")
+
+
+def _recorded_batches(calls, X, y, batch_size):
+    """Every call's batch (_recorded_batch), which must not all be the same: list of (X_batch, y_batch)."""
+    batches = [_recorded_batch(step, call, X, y, batch_size) for step, call in enumerate(calls)]
+    if len(batches) > 1 and all(np.array_equal(yb, batches[0][1]) for _, yb in batches):
+        raise CheckFailed(f"all {len(batches)} iterations used the same minibatch: draw a new one every iteration, "
+                          "from one np.random.default_rng(seed) created before the loop", "repeats_minibatch")
+    return batches
+
+
 def _replay(t, trace, X, y, batch_size, rule, config, steps, initial):
     """Replay a recorded training run with the reference update rule, from the model's known
     initial parameters (initial, a dict), and check every step: the batches, the parameters
@@ -190,15 +215,10 @@ def _replay(t, trace, X, y, batch_size, rule, config, steps, initial):
     if len(history["loss"]) != steps:
         raise CheckFailed(f"history['loss'] holds {len(history['loss'])} losses, expected {steps} (one per "
                           "iteration)", "wrong_shape")
-    if not isinstance(calls, list) or len(calls) != steps:
-        raise CheckFailed(f"model.loss was called {len(calls) if isinstance(calls, list) else '?'} times for "
-                          f"{steps} iterations: train must call it exactly once per iteration")
+    _expect_calls(calls, steps)
     if not isinstance(params, dict):
         raise CheckFailed(f"after training, model.params is {describe(params)}, expected a dict", "wrong_type")
-    batches = [_recorded_batch(step, call, X, y, batch_size) for step, call in enumerate(calls)]
-    if steps > 1 and all(np.array_equal(yb, batches[0][1]) for _, yb in batches):
-        raise CheckFailed(f"all {steps} iterations used the same minibatch: draw a new one every iteration, from "
-                          "one np.random.default_rng(seed) created before the loop", "repeats_minibatch")
+    batches = _recorded_batches(calls, X, y, batch_size)
     configs = {"w": dict(config), "c": dict(config)}
     w, c = initial["w"].copy(), initial["c"].copy()  # the grader's, not the record's: a record can be forged
     for step, (call, (Xb, yb)) in enumerate(zip(calls, batches)):
@@ -219,21 +239,32 @@ def train_loop(t):
     n = 40
     X = np.stack([np.linspace(-1, 1, n), np.cos(np.arange(n))], axis=1)
     y = np.arange(n)  # integer labels, as train's docstring says
+    # 12 iterations are more than an epoch of 40 rows in batches of 8: a loop that makes its rng
+    # again (each epoch, each iteration) or draws batches some other way shows.
+    steps = 12
     for label, rule, config in [("sgd", "sgd", {"learning_rate": 0.01}),
                                 ("sgd_momentum: each parameter keeps its own velocity", "sgd_momentum",
                                  {"learning_rate": 0.01, "momentum": 0.8})]:
         with t.case(label):
             answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
                                 "args": [X, y], "kwargs": {"update_rule": rule, "optim_config": config,
-                                                           "batch_size": 8, "num_iters": 12, "seed": 3}},
+                                                           "batch_size": 8, "num_iters": steps, "seed": 3}},
                                "optim.train")
             _replay(t, (answer["history"], answer["params"], answer["calls"]), X, y, 8,
-                    getattr(t.ref.optim, rule), config, 12, fixtures.QuadraticModel(2).params)
-    with t.case("minibatches come from sample_minibatch with np.random.default_rng(seed)"):
+                    getattr(t.ref.optim, rule), config, steps, fixtures.QuadraticModel(2).params)
+    with t.case("every minibatch is the next draw of sample_minibatch from one np.random.default_rng(seed)"):
         answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
-                            "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": 2, "seed": 11}}, "optim.train")
-        first = answer["calls"][0]["y"] if answer["calls"] else None
-        result, _ = t.call("optim.sample_minibatch", X, y, 8, {"__rng__": 11})
-        y_batch = unpack(result, 2, "sample_minibatch")[1]
-        if first is None or not np.array_equal(first, y_batch):
-            raise CheckFailed("the first batch differs from sample_minibatch(X, y, 8, np.random.default_rng(11))")
+                            "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": steps, "seed": 11}},
+                           "optim.train")
+        _expect_calls(answer["calls"], steps)
+        drawn = t.request({"op": "draws", "call": {"target": "optim.sample_minibatch",
+                                                   "args": [X, y, 8, {"__rng__": 11}]}, "count": steps},
+                          "optim.sample_minibatch")["results"]
+        if not isinstance(drawn, list) or len(drawn) != steps:
+            raise CheckFailed(f"{steps} calls of sample_minibatch gave {describe(drawn)}", "wrong_type")
+        for step, (_, batch) in enumerate(_recorded_batches(answer["calls"], X, y, 8)):
+            expected = unpack(drawn[step], 2, "sample_minibatch")[1]
+            if not isinstance(expected, np.ndarray) or not np.array_equal(batch, expected):
+                raise CheckFailed(f"the batch of iteration {step} is not draw {step} of sample_minibatch(X, y, 8, rng) "
+                                  "from one rng = np.random.default_rng(11): make the rng once, before the loop, and "
+                                  "draw every batch from it with sample_minibatch", "rng_remade")
