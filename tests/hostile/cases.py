@@ -42,8 +42,10 @@ class Hostile:
     options: tuple = ()  # command-line options of the grading, e.g. ("--time-budget", "20")
     max_seconds: float = None  # the time bound this case proves: results.json's execution_time at most
     somewhere: str = ""  # in the output of at least one test
-    # Fills the student user's process count, which every child running at once shares (the
-    # threat model says so): graded while no other case is, so that no neighbour's fork fails.
+    # Graded while no other case is: it fills the student user's process count, which every child
+    # running at once shares (the threat model says so), so a neighbour's fork would fail; or its
+    # call's honest work takes a fair share of its time limit, which neighbours spinning on the
+    # same processor would eat.
     crowds: bool = False
 
     def make(self, folder, values):
@@ -124,7 +126,7 @@ CASES = (
     Hostile("memory_kept", ("logistic_loss",), [("losses", "logistic_loss", """
         globals().setdefault("HOG", []).append(bytearray(300 << 20))  # kept after the call
         return None
-        """)], diagnoses=("wrong_type",)),
+        """)], diagnoses=("wrong_type",), crowds=True),  # zeroing 300 MB: 0.25 s of a call's 2 s here
     Hostile("fork_bomb", ("sgd_momentum",), [("optim", "sgd_momentum", f"""
         import ctypes, os
         while True:
