@@ -15,7 +15,7 @@ import pytest
 
 from autograder import grade
 from autograder.report import gradebook, html, plots, plugins, records, summary
-from mutate import ROOT
+from mutate import ROOT, part
 
 EXAMPLES = ROOT / "examples" / "submissions"
 GRADLAB = plugins.load(ROOT / "assignments" / "gradlab")
@@ -81,7 +81,9 @@ def test_gradient_chart_has_a_row_per_compared_gradient(documents):
 
 def test_boundaries_are_computed_at_grading_time_from_the_runs_parameters(documents):
     complete, mistakes = boundaries(documents["complete"]), boundaries(documents["mistakes"])
-    assert [(r.data, r.seed) for r in complete] == [("ring", 0), ("ring", 1), ("three_modes", 0), ("three_modes", 1)]
+    convergence = part("checks.convergence")
+    assert [(r.data, r.seed) for r in complete] == [(name, seed) for name in convergence.BOUNDARY_CASES
+                                                    for seed in convergence.SEEDS]
     for record in complete:  # the complete submission trains exactly like the reference
         assert record.student.shape == (record.size, record.size) == record.grid()[0].shape
         assert np.array_equal(record.student, record.reference)

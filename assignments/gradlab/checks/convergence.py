@@ -12,10 +12,14 @@ from autograder.checks.framework import CheckFailed, check, describe
 from autograder.report.records import DecisionBoundary, TrainingRun
 
 N_POINTS, THRESHOLD = 200, 0.95
-SEEDS = (0, 1)
+# One run per data set. A second seed (1) was graded too until 3 December 2026: it failed no
+# submission that seed 0 passed, over the mutation suite, the 1,704 generated mutants and an
+# independent review's 46 submissions; it gave half the points back to two mistaken samplers
+# that fail at seed 0 (windows of consecutive rows), and it cost a fifth of every grading.
+SEEDS = (0,)
 # The training budget per model, within the contract's 1000 iterations. The MLP: 450 iterations
 # of batches of 100 (half the data) at learning rate 0.6. What a correct loop reaches depends on
-# the minibatches its sampler happens to draw, so it was measured at the graded seeds (0 and 1)
+# the minibatches its sampler happens to draw, so it was measured at seeds 0 and 1
 # over 800 other streams of minibatches: 2 runs in 3,200 ended below 95% (the budget before, 600
 # iterations of 64, which cost 25% more time: 11); over seeds 0-19, with rng.choice and with
 # rng.permutation, at least 99% on ring and 97.5% on three_modes. At rate 0.9 a run of
@@ -215,12 +219,12 @@ def _convergence(t, name):
                                   {"accuracy": accuracy, "reference_accuracy": ref_accuracy})
 
 
-@check("convergence.ring", seconds=0.19)
+@check("convergence.ring", seconds=0.10)
 def ring(t):
     _convergence(t, "ring")
 
 
-@check("convergence.three_modes", seconds=0.17)
+@check("convergence.three_modes", seconds=0.09)
 def three_modes(t):
     _convergence(t, "three_modes")
 
