@@ -24,7 +24,8 @@ DIAGNOSES = {
     "rows_misaligned": "X_batch and y_batch rows do not belong together",
     "repeats_minibatch": "the training loop uses the same minibatch at every iteration",
     "rng_remade": "the minibatches are not the successive draws of sample_minibatch from one rng made before the "
-                  "loop (the rng is made again, or the batches are drawn some other way)",
+                  "loop from the seed given (the rng is made again or from another seed, or the batches are drawn "
+                  "some other way)",
     "not_converged": "training does not reach the required accuracy (the loss stays high)",
     "diverged": "training diverged (the loss grows or becomes NaN)",
 }

@@ -253,18 +253,23 @@ def train_loop(t):
             _replay(t, (answer["history"], answer["params"], answer["calls"]), X, y, 8,
                     getattr(t.ref.optim, rule), config, steps, fixtures.QuadraticModel(2).params)
     with t.case("every minibatch is the next draw of sample_minibatch from one np.random.default_rng(seed)"):
-        answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
-                            "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": steps, "seed": 11}},
-                           "optim.train")
-        _expect_calls(answer["calls"], steps)
-        drawn = t.request({"op": "draws", "call": {"target": "optim.sample_minibatch",
-                                                   "args": [X, y, 8, {"__rng__": 11}]}, "count": steps},
-                          "optim.sample_minibatch")["results"]
-        if not isinstance(drawn, list) or len(drawn) != steps:
-            raise CheckFailed(f"{steps} calls of sample_minibatch gave {describe(drawn)}", "wrong_type")
-        for step, (_, batch) in enumerate(_recorded_batches(answer["calls"], X, y, 8)):
-            expected = unpack(drawn[step], 2, "sample_minibatch")[1]
-            if not isinstance(expected, np.ndarray) or not np.array_equal(batch, expected):
-                raise CheckFailed(f"the batch of iteration {step} is not draw {step} of sample_minibatch(X, y, 8, rng) "
-                                  "from one rng = np.random.default_rng(11): make the rng once, before the loop, and "
-                                  "draw every batch from it with sample_minibatch", "rng_remade")
+        # Seed 11: a train that ignores its seed (default_rng(0)) shows; seed 0: one that takes 0
+        # for "no seed" (default_rng(seed or None)) shows, and would train unseeded, differently
+        # at every grading, in the convergence runs (seed 0).
+        for seed in (11, 0):
+            answer = t.request({"op": "train", "model": {"target": "QuadraticModel", "args": [2]},
+                                "args": [X, y], "kwargs": {"batch_size": 8, "num_iters": steps, "seed": seed}},
+                               "optim.train")
+            _expect_calls(answer["calls"], steps)
+            drawn = t.request({"op": "draws", "call": {"target": "optim.sample_minibatch",
+                                                       "args": [X, y, 8, {"__rng__": seed}]}, "count": steps},
+                              "optim.sample_minibatch")["results"]
+            if not isinstance(drawn, list) or len(drawn) != steps:
+                raise CheckFailed(f"{steps} calls of sample_minibatch gave {describe(drawn)}", "wrong_type")
+            for step, (_, batch) in enumerate(_recorded_batches(answer["calls"], X, y, 8)):
+                expected = unpack(drawn[step], 2, "sample_minibatch")[1]
+                if not isinstance(expected, np.ndarray) or not np.array_equal(batch, expected):
+                    raise CheckFailed(f"with seed={seed}, the batch of iteration {step} is not draw {step} of "
+                                      f"sample_minibatch(X, y, 8, rng) from one rng = np.random.default_rng({seed}): "
+                                      "make the rng once, before the loop, from the seed given, and draw every "
+                                      "batch from it with sample_minibatch", "rng_remade")
