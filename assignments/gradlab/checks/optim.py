@@ -150,6 +150,18 @@ def sample_minibatch_values(t):
             raise CheckFailed(f"over 30 batches of 10 rows out of 20, a batch holds {neighbours:.1f} pairs of "
                               "neighbouring rows on average (4.7 for rows drawn uniformly at random): draw "
                               "distinct rows at random, not a run of consecutive ones", "unknown")
+        # Every pair of rows as likely to share a batch: each of the 190 pairs does so 7.1 times in
+        # 30 batches on average, and the counts' variance across pairs is about 5.3 (at most 12.3
+        # in 20,000 runs of rng.choice); windows of one fixed order of the rows (a permutation kept
+        # between calls, every other row from a random start) give 18 or more.
+        member = np.zeros((len(batches), 20))
+        member[np.arange(len(batches))[:, None], np.stack(batches)] = 1.0
+        spread = (member.T @ member)[np.triu_indices(20, 1)].var()
+        if spread > 16:
+            raise CheckFailed(f"over 30 batches of 10 rows out of 20, how often two rows share a batch varies by "
+                              f"{spread:.1f} across pairs (a variance; about 5.3 for rows drawn uniformly at random): "
+                              "every batch must be a fresh draw in which every set of rows is as likely, not a "
+                              "window of one fixed order of the rows", "unknown")
 
 
 @check("gradient_descent.values")
