@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from autograder import grade
+from autograder import grade, rubric
 from autograder.checks import framework
 from autograder.checks.diagnosis import Suspect, diagnose, region
 from autograder.checks.framework import Case, CheckFailed, expect_array
@@ -143,3 +143,12 @@ def test_random_wrong_answers_never_make_the_grader_fail(tmp_path, seed):
 
 def test_the_vocabulary_of_call_failures_is_known():
     assert set(framework.CALL_DIAGNOSES.values()) <= set(DIAGNOSES)
+
+
+def test_a_sampler_giving_its_labels_as_floats_is_graded_not_the_graders_error(tmp_path):
+    # sample_minibatch's docstring asks y_batch to belong to X_batch, not to keep y's dtype; the
+    # checks read the rows the labels name whatever their dtype.
+    copy_reference(tmp_path, [("optim", "return X[idx], y[idx]", "return X[idx], y[idx].astype(float)")])
+    tests = [t for t in rubric.load() if t.id == "sample_minibatch.values"]
+    (test,) = grade.grade(tmp_path, rubric_tests=tests)[0]["tests"]
+    assert test["score"] == test["max_score"], test["output"]

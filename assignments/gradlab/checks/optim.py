@@ -103,6 +103,9 @@ def _row_index(labels, n, what):
 
 
 def _draw(t, X, y, batch_size, seed):
+    """One call of sample_minibatch with np.random.default_rng(seed), checked: the rows it drew,
+    (batch_size,) int64 (the fixture's labels are row indices; the student's y_batch may hold them
+    as floats)."""
     result, _ = t.call("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed})
     X_batch, y_batch = unpack(result, 2, "sample_minibatch")
     for got, shape, what in ((X_batch, (batch_size, 2), "X_batch"), (y_batch, (batch_size,), "y_batch")):
@@ -115,8 +118,8 @@ def _draw(t, X, y, batch_size, seed):
         raise CheckFailed("X_batch and y_batch rows do not belong together (X[i] and y[i] must stay aligned)",
                           "rows_misaligned")
     if len(set(index.tolist())) != batch_size:
-        raise CheckFailed(f"the batch repeats rows: {sorted(y_batch.tolist())}", "sampling_with_replacement")
-    return y_batch
+        raise CheckFailed(f"the batch repeats rows: {sorted(index.tolist())}", "sampling_with_replacement")
+    return index
 
 
 @check("sample_minibatch.values", seconds=0.04)
