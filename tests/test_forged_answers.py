@@ -29,8 +29,9 @@ def test_saying_where_it_is_stuck_unasked_is_a_bad_answer(tmp_path):
     assert not [t for t in tests.values() if "the grader itself failed" in t["output"]]
 
 
-def test_the_answer_after_a_forged_one_does_not_cost_the_next_function(tmp_path):
-    code = FORGE_ANSWER.format(answer='{"ok": True, "result": 0.0, "args_after": []}')
+def _forged_then_next(tmp_path, code):
+    """A call of an mse_loss whose body is code, then a call of relu_forward, in one sandbox:
+    (the first reply, the second, the sandbox's stopped counts)."""
     upload = edited_reference(tmp_path / "upload", [("losses", "mse_loss", code)], {})
     prepared = submission.prepare(upload, tmp_path / "prepared")
     x = np.ones((2, 3))
@@ -38,9 +39,27 @@ def test_the_answer_after_a_forged_one_does_not_cost_the_next_function(tmp_path)
         forged_reply = sandbox.request({"op": "call", "call": {"target": "losses.mse_loss", "args": [x, x]}})
         time.sleep(0.2)  # the worker's own answer to it is on the pipe by now
         next_reply = sandbox.request({"op": "call", "call": {"target": "layers.relu_forward", "args": [x]}})
+    return forged_reply, next_reply, sandbox.stopped
+
+
+def test_the_answer_after_a_forged_one_does_not_cost_the_next_function(tmp_path):
+    code = FORGE_ANSWER.format(answer='{"ok": True, "result": 0.0, "args_after": []}')
+    forged_reply, next_reply, stopped = _forged_then_next(tmp_path, code)
     assert forged_reply.ok and forged_reply.value["result"] == 0.0
     assert next_reply.ok, next_reply.detail
-    assert sandbox.stopped["bad_answer"] == 1  # the child that answered out of turn was replaced
+    assert stopped["bad_answer"] == 1  # the child that answered out of turn was replaced
+
+
+def test_a_second_answer_read_with_the_first_is_still_out_of_turn(tmp_path):
+    # Two answers in one write, so one read takes both, and the worker's own answers sent to
+    # /dev/null from then on: the second is not dropped with the rest of the read, it is the next
+    # exchange's first message (as when the pipe splits them), read before waiting for more.
+    code = FORGE_ANSWER.format(answer='{"ok": True, "result": 0.0, "args_after": []}').replace(
+        "data = wire.frame(", "data = 2 * wire.frame(").replace(
+        "return None", "os.dup2(os.open(os.devnull, os.O_WRONLY), 4)\nreturn None")
+    forged_reply, next_reply, stopped = _forged_then_next(tmp_path, code)
+    assert forged_reply.ok and next_reply.ok, next_reply.detail
+    assert stopped["bad_answer"] == 1
 
 
 def test_a_huge_answer_is_described_from_its_first_items():

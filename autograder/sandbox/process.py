@@ -134,6 +134,9 @@ class Sandbox:
         self.run = None
         self.sequence = 0
         self.replace = False  # the last answer asked for a fresh child
+        # Bytes the child sent after the answer just read (a second answer to one request): the
+        # next exchange reads them first, however the pipe happened to split them.
+        self.unread = bytearray()
         self.used_seconds = 0.0  # wall clock spent on the student's requests, against limits.total_seconds
         self._functions = None  # 'module.qualname' of every function the submission defines, once asked
         self.call_output = 0  # bytes printed during the current request
@@ -221,6 +224,7 @@ class Sandbox:
             self.peak_memory_kb = max(self.peak_memory_kb, self.process.maxrss_kb)
         self.process.close()
         self.process = None
+        self.unread = bytearray()
 
     def fresh_child(self):
         """Stop the current child; the next request gets a new one, with an empty home, and the
@@ -372,7 +376,10 @@ class Sandbox:
         deadline = time.monotonic() + timeout
         if self.deadline is not None and not probe:  # the time budget's end (a probe may still ask where)
             deadline = min(deadline, self.deadline)
-        outgoing, incoming, expected = memoryview(data), bytearray(), None
+        # What the child sent after its last answer comes first: a second answer to one request is
+        # out of turn whether the pipe gave it with the first answer or after it.
+        outgoing, incoming, expected = memoryview(data), self.unread, None
+        self.unread = bytearray()
         stdout = self.process.output
         first = True
         while True:
@@ -387,6 +394,18 @@ class Sandbox:
                     pass
                 except BrokenPipeError:
                     return self._died()
+            if expected is None and len(incoming) >= wire.HEADER.size:
+                (expected,) = wire.HEADER.unpack_from(incoming)
+                if expected > MAX_ANSWER:
+                    return Reply("bad_answer", detail=f"sent an answer larger than {MAX_ANSWER >> 20} MB")
+            if expected is not None and len(incoming) >= wire.HEADER.size + expected:
+                self.unread = incoming[wire.HEADER.size + expected:]
+                reply = self._parse(bytes(memoryview(incoming)[wire.HEADER.size:wire.HEADER.size + expected]))
+                if reply.status == "hung" and not probe:
+                    return Reply("bad_answer", detail="said where it was stuck when nobody had asked")
+                if time.monotonic() > deadline and reply.status != "hung":  # decoding counts against the call
+                    return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
+                return reply
             readable, writable, _ = select.select([self.answers, stdout], [self.requests] if outgoing else [], [], left)
             if stdout in readable and not self._drain_output():
                 return Reply("flooded", detail=f"printed more than {self.limits.flood_bytes >> 20} MB during this call "
@@ -401,17 +420,6 @@ class Sandbox:
                 if not chunk:
                     return self._died()
                 incoming += chunk
-                if expected is None and len(incoming) >= wire.HEADER.size:
-                    (expected,) = wire.HEADER.unpack_from(incoming)
-                    if expected > MAX_ANSWER:
-                        return Reply("bad_answer", detail=f"sent an answer larger than {MAX_ANSWER >> 20} MB")
-                if expected is not None and len(incoming) >= wire.HEADER.size + expected:
-                    reply = self._parse(bytes(memoryview(incoming)[wire.HEADER.size:wire.HEADER.size + expected]))
-                    if reply.status == "hung" and not probe:
-                        return Reply("bad_answer", detail="said where it was stuck when nobody had asked")
-                    if time.monotonic() > deadline and reply.status != "hung":  # decoding counts against the call
-                        return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
-                    return reply
 
     def _parse(self, body):
         if len(body) >= wire.HEADER.size and wire.HEADER.unpack_from(body)[0] > MAX_JSON:
