@@ -383,17 +383,6 @@ class Sandbox:
         stdout = self.process.output
         first = True
         while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
-            if first and outgoing:  # a pipe with room takes a request at once: no select for it
-                first = False
-                try:
-                    outgoing = outgoing[os.write(self.requests, outgoing):]
-                except BlockingIOError:
-                    pass
-                except BrokenPipeError:
-                    return self._died()
             if expected is None and len(incoming) >= wire.HEADER.size:
                 (expected,) = wire.HEADER.unpack_from(incoming)
                 if expected > MAX_ANSWER:
@@ -406,6 +395,17 @@ class Sandbox:
                 if time.monotonic() > deadline and reply.status != "hung":  # decoding counts against the call
                     return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
                 return reply
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return Reply("timeout", detail=f"did not finish within {timeout:g} s and was stopped")
+            if first and outgoing:  # a pipe with room takes a request at once: no select for it
+                first = False
+                try:
+                    outgoing = outgoing[os.write(self.requests, outgoing):]
+                except BlockingIOError:
+                    pass
+                except BrokenPipeError:
+                    return self._died()
             readable, writable, _ = select.select([self.answers, stdout], [self.requests] if outgoing else [], [], left)
             if stdout in readable and not self._drain_output():
                 return Reply("flooded", detail=f"printed more than {self.limits.flood_bytes >> 20} MB during this call "
