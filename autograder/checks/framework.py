@@ -4,7 +4,8 @@ A check is a function of a Tester, registered with @check("id", points=..., visi
 functions=[...], name=...) (the assignment's rubric.toml may override any of these). It runs
 its cases inside `with t.case("name"):`; a case passes when its block finishes, and fails with
 a message when a student call fails (CallFailed) or a comparison does (CheckFailed). The test's
-score is its points times the fraction of cases that passed.
+score is its points times the fraction of cases that passed. A test that makes many calls of
+one function sends them as one request (Tester.calls, Tester.each) and judges each in its case.
 """
 import collections
 import reprlib
@@ -138,22 +139,33 @@ class Tester:
     # -- calling student code ---------------------------------------------------------------
     def request(self, message, target, timeout=None):
         """Send a request about target ("module.function"); its answer, or CallFailed."""
-        module = target.split(".")[0]
-        if module in self.module_problems:
-            problem = self.module_problems[module]
-            raise CallFailed(problem.sentence, problem.diagnosis)
-        reply = self.sandbox.request(message, timeout)
-        name = target.split(".", 1)[1]
-        if reply.ok:
-            return Answer(name, reply.value)
-        if reply.status == "error":
-            error = reply.error
-            diagnosis = ERROR_DIAGNOSES.get(error["type"], "exception")
-            if diagnosis == "not_implemented":
-                raise CallFailed(not_implemented_message(name, error["message"]), diagnosis)
-            where = f" ({error['where']})" if error["where"] else ""
-            raise CallFailed(f"{name} raised {error['type']}: {error['message']}{where}", diagnosis)
-        raise CallFailed(f"{name}: {reply.detail}", CALL_DIAGNOSES[reply.status])
+        failure = self._problem(target)
+        if failure is not None:
+            raise failure
+        return _answer(target, self.sandbox.request(message, timeout))
+
+    def each(self, target, messages, timeout=None, until_failure=False):
+        """Send requests about target ("module.function") as one, for the many requests of one test:
+        without a round trip and the student process's clean-up between them (Sandbox.request_each).
+
+        Inputs: messages, a list of request dicts; timeout: seconds for each, as for request;
+        until_failure: for the requests of one case, which fails at the first failure: the ones
+        after it are not sent (their outcomes raise that failure too).
+
+        Returns: per message, in order, a function of no arguments that returns its answer or
+        raises its CallFailed, as request would: call it inside the case it belongs to.
+        """
+        failure = self._problem(target)
+        if failure is not None:
+            return [_raises(failure)] * len(messages)
+        outcomes = [lambda reply=reply: _answer(target, reply)
+                    for reply in self.sandbox.request_each(messages, timeout, until_failure)]
+        return outcomes + outcomes[-1:] * (len(messages) - len(outcomes))
+
+    def _problem(self, target):
+        """The CallFailed of a request about target when its module is missing or does not import, or None."""
+        problem = self.module_problems.get(target.split(".")[0])
+        return None if problem is None else CallFailed(problem.sentence, problem.diagnosis)
 
     def call(self, target, *args, init=None, timeout=None, **kwargs):
         """Call target(*args, **kwargs) in the sandbox (a method if init is given).
@@ -164,8 +176,21 @@ class Tester:
         call = {"target": target, "args": list(args), "kwargs": kwargs}
         if init is not None:
             call["init"] = init
-        answer = self.request({"op": "call", "call": call}, target, timeout)
-        return answer["result"], answer["args_after"]
+        return _called(self.request({"op": "call", "call": call}, target, timeout))
+
+    def calls(self, target, argsets, timeout=None, until_failure=False):
+        """Call target once per item of argsets, as one request (see each).
+
+        Inputs: target, "module.function" (not a method); argsets, a list of Args (args(...)), the
+        arguments of each call; timeout and until_failure as for each.
+
+        Returns: per call, in order, a function of no arguments that returns (result, args_after),
+        as call() does, or raises its CallFailed.
+        """
+        messages = [{"op": "call", "call": {"target": target, "args": list(a.args), "kwargs": a.kwargs}}
+                    for a in argsets]
+        return [lambda outcome=outcome: _called(outcome())
+                for outcome in self.each(target, messages, timeout, until_failure)]
 
     def forward_backward(self, forward, backward, args, dout, **kwargs):
         """out, cache = forward(*args, **kwargs); returns (out, backward(dout, cache), args_after)."""
@@ -232,6 +257,41 @@ class Tester:
             raise CallFailed(f"{answer.name}: sent back perturbed values the grader cannot use", "unsupported_output")
         return np.array([float(total) if was_summed else _perturbed_value(value, dout)
                          for value, was_summed, total in zip(values, summed.tolist(), sums.tolist())])
+
+
+Args = collections.namedtuple("Args", ("args", "kwargs"))
+
+
+def args(*args, **kwargs):
+    """The arguments of one call of Tester.calls."""
+    return Args(args, kwargs)
+
+
+def _called(answer):
+    """(result, args_after) of a call's Answer."""
+    return answer["result"], answer["args_after"]
+
+
+def _raises(failure):
+    """A function of no arguments that raises failure."""
+    def outcome():
+        raise failure
+    return outcome
+
+
+def _answer(target, reply):
+    """The Answer of a Reply to a request about target ("module.function"), or its CallFailed."""
+    name = target.split(".", 1)[1]
+    if reply.ok:
+        return Answer(name, reply.value)
+    if reply.status == "error":
+        error = reply.error
+        diagnosis = ERROR_DIAGNOSES.get(error["type"], "exception")
+        if diagnosis == "not_implemented":
+            raise CallFailed(not_implemented_message(name, error["message"]), diagnosis)
+        where = f" ({error['where']})" if error["where"] else ""
+        raise CallFailed(f"{name} raised {error['type']}: {error['message']}{where}", diagnosis)
+    raise CallFailed(f"{name}: {reply.detail}", CALL_DIAGNOSES[reply.status])
 
 
 def _is_array(value, kinds, shape):

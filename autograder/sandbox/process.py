@@ -6,6 +6,7 @@ any student code runs; then it gets every request as plain data over a pipe and 
 same way. A call that times out, crashes the child, floods its output or answers out of turn
 ends the child and everything it started; the next call starts a fresh one.
 """
+import functools
 import hashlib
 import json
 import os
@@ -277,6 +278,48 @@ class Sandbox:
         All requests together get limits.total_seconds of wall clock (starting children, calls,
         decoding answers, stopping children); once it is used up, every request fails at once.
         """
+        return self._timed(functools.partial(self._request, message), timeout)
+
+    def request_each(self, messages, timeout=None, until_failure=False):
+        """Send the requests of one test about one target as one ("each", child/worker.py): without
+        a round trip and the child's clean-up between them, each answered as soon as it is done.
+
+        Inputs:
+        - messages: list of request dicts.
+        - timeout: float seconds for each of them, as for request.
+        - until_failure: bool; if true, the messages after the first whose Reply is not ok are
+          not sent (for the requests of one case, which fails there).
+
+        Returns: a list of the Replies of the messages, in order, each as request would give it:
+        the time limit, the time budget and what a hang costs apply to each message as if it
+        were sent alone. The child stops at a message that fails; the ones after it go again,
+        as a new request.
+        """
+        replies = []
+        while len(replies) < len(messages) and not (until_failure and replies and not replies[-1].ok):
+            batch = messages[len(replies):]
+            stalled = [self._stall_of(m) for m in batch] if self.stalled else [None]
+            if stalled[0] is not None:
+                replies.append(stalled[0])
+                continue
+            batch = batch[:next((i for i, reply in enumerate(stalled) if reply is not None), len(batch))]
+            for index, about in enumerate(batch):
+                if index == 0:
+                    reply = self._timed(functools.partial(self._request, {"op": "each", "requests": batch},
+                                                          about=about), timeout)
+                elif self.process is None:  # the last answer asked for a fresh child: the rest go again
+                    break
+                else:
+                    reply = self._timed(functools.partial(self._next_answer, about), timeout)
+                replies.append(reply)
+                if not reply.ok:
+                    if reply.status != "error" and self.process is not None:
+                        self.close()  # not run (the time budget is used up): the child still owes answers
+                    break
+        return replies
+
+    def _timed(self, exchange, timeout):
+        """exchange(seconds) -> Reply, within timeout and what is left of the time budget."""
         left = self.limits.total_seconds - self.used_seconds
         if left <= 0:
             return Reply("timeout", detail=f"was not run: the submission used up its time budget of "
@@ -284,7 +327,7 @@ class Sandbox:
         began, wanted = time.monotonic(), timeout or self.limits.call_seconds
         self.deadline = began + left  # every exchange of this request (start, imports, the call) ends by then
         try:
-            reply = self._request(message, min(wanted, left))
+            reply = exchange(min(wanted, left))
         except Exception as error:  # noqa: BLE001 - whatever the child sent, it costs only this request
             self.close()
             reply = Reply("bad_answer", detail=f"sent something the grader could not use ({type(error).__name__})")
@@ -296,13 +339,20 @@ class Sandbox:
                             f"({self.limits.total_seconds:g} s for all its calls) and was stopped")
         return reply
 
-    def _request(self, message, timeout, retry=True):
-        digest = None
-        if self.stalled:
-            digest = _digest(message)
-            for key in (digest, _signature(message)):
-                if key in self.stalled:
-                    return Reply("timeout", detail=self.stalled[key])
+    def _stall_of(self, message):
+        """The Reply of a request that cannot run: it, or one like it, timed out untraced before."""
+        for key in (_digest(message), _signature(message)):
+            if key in self.stalled:
+                return Reply("timeout", detail=self.stalled[key])
+        return None
+
+    def _request(self, message, timeout, retry=True, about=None):
+        """Send message and settle its first answer; about: the request a timeout is held against
+        (default message itself; for an "each" request, its first)."""
+        about = message if about is None else about
+        stalled = self._stall_of(about) if self.stalled else None
+        if stalled is not None:
+            return stalled
         if self.process is not None and not self.preloaded:
             self._preload()  # a child booted ahead; should an import fail, it is closed and started again below
         if self.process is None:
@@ -310,20 +360,31 @@ class Sandbox:
             if self.process is None:
                 self.stopped["crashed"] += 1
                 return Reply("crashed", detail=f"could not be started ({started.detail})")
-        reply = self._send(message, timeout)
+        reply = self._settle(self._send(message, timeout), about)
+        if reply.detail == OUT_OF_TURN and retry:
+            # What arrived was the previous call's own answer, sent after a forged one: this
+            # request is not to blame, and gets one more try in a fresh child.
+            return self._request(message, timeout, retry=False, about=about)
+        return reply
+
+    def _next_answer(self, about, timeout):
+        """The next answer of an "each" request, about its request about."""
+        self.replace = False
+        self.call_output = 0
+        return self._settle(self._exchange(b"", timeout), about)
+
+    def _settle(self, reply, about):
+        """What an answer to the request about leaves behind: a timeout's hang located (or the
+        request remembered as stalled), a child that failed, or asked for it, closed."""
         if reply.status == "timeout" and not self._locate_hang(reply):
-            signature = _signature(message)
-            self.stalled[digest or _digest(message)] = reply.detail
+            signature = _signature(about)
+            self.stalled[_digest(about)] = reply.detail
             self.stall_counts[signature] = self.stall_counts.get(signature, 0) + 1
             if self.stall_counts[signature] >= SAME_TARGET_TIMEOUTS:
                 self.stalled[signature] = reply.detail
         if reply.status in self.stopped:
             self.stopped[reply.status] += 1
             self.close()
-            if reply.detail == OUT_OF_TURN and retry:
-                # What arrived was the previous call's own answer, sent after a forged one: this
-                # request is not to blame, and gets one more try in a fresh child.
-                return self._request(message, timeout, retry=False)
         elif self.replace:
             self.stopped["replaced"] += 1  # threads, processes or memory left behind: the next call gets a fresh child
             self.close()
@@ -438,7 +499,10 @@ class Sandbox:
             return Reply("ok", value=_sanitize(answer))
         if "hung_in" in answer:
             return Reply("hung", value=answer)
-        error = answer.get("error")
+        return self._error_reply(answer.get("error"))
+
+    def _error_reply(self, error):
+        """The Reply of an error the child reported (a dict of type, message and where)."""
         if not isinstance(error, dict):
             return Reply("bad_answer", detail="sent back a malformed error")
         # Paths inside the sandbox's own folder are shown relative to it: the same in every run.

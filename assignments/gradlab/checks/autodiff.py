@@ -8,7 +8,7 @@ from . import expressions
 from autograder import reference, reference_cache
 from autograder.checks.common import rng_for
 from autograder.checks.diagnosis import describe_cause
-from autograder.checks.framework import CheckFailed, check, describe, expect_float, unpack
+from autograder.checks.framework import CheckFailed, args, check, describe, expect_float, unpack
 
 X, Y = ["var", 0], ["var", 1]
 OPERATORS = {
@@ -72,32 +72,42 @@ def _expect_graph_value(got, expected, what):
     expect_float(got, expected, GRAPH_TOL, what, floor=GRAPH_FLOOR)
 
 
+def _evaluations(t, mode, cases, target=None, until_failure=False):
+    """The student's Dual ("dual") or Var ("var") evaluating each case's tree, all in one request:
+    cases is a list of (tree, args) (see child_ops.op_autodiff); per case, a function that returns
+    the answer or raises CallFailed (Tester.each; target: default autodiff.Dual or autodiff.Var)."""
+    return t.each(target or f"autodiff.{mode.capitalize()}",
+                  [{"op": "autodiff", "mode": mode, "tree": tree, "args": args} for tree, args in cases],
+                  until_failure=until_failure)
+
+
 def _dual(t, trees, seed=(1.0, 0.0)):
-    for label, tree in trees.items():
+    answers = _evaluations(t, "dual", [(tree, [POINT, list(seed)]) for tree in trees.values()])
+    for (label, tree), answer in zip(trees.items(), answers):
         with t.case(label):
             expected = fixtures.dual_eval(t.ref.autodiff, tree, POINT, list(seed))
-            got = t.request({"op": "autodiff", "mode": "dual", "tree": tree, "args": [POINT, list(seed)]},
-                            "autodiff.Dual")
+            got = answer()
             expect_float(got.get("value"), expected["value"], 1e-10, "value")
             expect_float(got.get("deriv"), expected["deriv"], 1e-10, "derivative")
 
 
 def _dual_graphs(t, test):
-    for label, tree, point in _random_graphs(test):
+    graphs = [(label, tree, point, [float(d) for d in rng_for("direction", test, label).uniform(-1, 1, len(point))])
+              for label, tree, point in _random_graphs(test)]
+    answers = _evaluations(t, "dual", [(tree, [point, direction]) for _, tree, point, direction in graphs])
+    for (label, tree, point, direction), answer in zip(graphs, answers):
         with t.case(label):
-            direction = [float(d) for d in rng_for("direction", test, label).uniform(-1, 1, len(point))]
             expected = fixtures.dual_eval(t.ref.autodiff, tree, point, direction)
-            got = t.request({"op": "autodiff", "mode": "dual", "tree": tree, "args": [point, direction]},
-                            "autodiff.Dual")
+            got = answer()
             if not isinstance(got, dict):
                 raise CheckFailed(f"expected a Dual, got {describe(got)}", "wrong_type")
             _expect_graph_value(got.get("value"), expected["value"], "value")
             _expect_graph_value(got.get("deriv"), expected["deriv"], "directional derivative")
 
 
-def _var_grads(t, tree, repeat=1, point=POINT):
-    """The student's value and gradients of tree at point after repeat calls of backward()."""
-    got = t.request({"op": "autodiff", "mode": "var", "tree": tree, "args": [point, repeat]}, "autodiff.Var")
+def _var_grads(answer, point=POINT):
+    """The student's value and gradients of a tree at point, from its answer (see _evaluations)."""
+    got = answer()
     if not isinstance(got, dict):
         raise CheckFailed(f"expected a Var, got {describe(got)}", "wrong_type")
     grads = got.get("grads")
@@ -105,10 +115,11 @@ def _var_grads(t, tree, repeat=1, point=POINT):
 
 
 def _var(t, trees):
-    for label, tree in trees.items():
+    answers = _evaluations(t, "var", [(tree, [POINT, 1]) for tree in trees.values()])
+    for (label, tree), answer in zip(trees.items(), answers):
         with t.case(label):
             expected = fixtures.var_eval(t.ref.autodiff, tree, POINT)
-            value, grads = _var_grads(t, tree)
+            value, grads = _var_grads(answer)
             expect_float(value, expected["value"], 1e-10, "value")
             for i, name in enumerate("xy"):
                 expect_float(grads[i], expected["grads"][i], 1e-10, f"d out / d {name}")
@@ -127,23 +138,23 @@ def dual_functions(t):
 
 @check("derivative.values")
 def derivative_values(t):
-    for label, tree in {**COMPOSITIONS, "x ** 3": OPERATORS["x ** 3"]}.items():
-        tree = ["mul", tree, ["const", 1.0]] if label == "x ** 3" else tree
-        one_var = _bind_y(tree, POINT[1])
-        with t.case(label.replace("y", f"{POINT[1]}")):
-            expected = t.ref.autodiff.derivative(fixtures.expression(one_var, t.ref.autodiff), POINT[0])
-            result, _ = t.call("autodiff.derivative", {"__expr__": one_var}, POINT[0])
-            value, deriv = unpack(result, 2, "derivative")
-            expect_float(value, expected[0], 1e-10, "value")
-            expect_float(deriv, expected[1], 1e-10, "derivative")
-    for label, tree, point in _random_graphs("derivative.values") + [
-            ("a constant function: derivative 0", CONSTANT, [0.4])]:
+    # (label, function of x, x, whether the tolerance is the random graphs')
+    cases = [(label.replace("y", f"{POINT[1]}"),
+              _bind_y(["mul", tree, ["const", 1.0]] if label == "x ** 3" else tree, POINT[1]), POINT[0], False)
+             for label, tree in {**COMPOSITIONS, "x ** 3": OPERATORS["x ** 3"]}.items()]
+    cases += [(label, tree, point[0], True) for label, tree, point in _random_graphs("derivative.values") + [
+              ("a constant function: derivative 0", CONSTANT, [0.4])]]
+    results = t.calls("autodiff.derivative", [args({"__expr__": tree}, x) for _, tree, x, _ in cases])
+    for (label, tree, x, graph), result in zip(cases, results):
         with t.case(label):
-            expected = t.ref.autodiff.derivative(fixtures.expression(tree, t.ref.autodiff), point[0])
-            result, _ = t.call("autodiff.derivative", {"__expr__": tree}, point[0])
-            value, deriv = unpack(result, 2, "derivative")
-            _expect_graph_value(value, expected[0], "value")
-            _expect_graph_value(deriv, expected[1], "derivative")
+            expected = t.ref.autodiff.derivative(fixtures.expression(tree, t.ref.autodiff), x)
+            value, deriv = unpack(result()[0], 2, "derivative")
+            if graph:
+                _expect_graph_value(value, expected[0], "value")
+                _expect_graph_value(deriv, expected[1], "derivative")
+            else:
+                expect_float(value, expected[0], 1e-10, "value")
+                expect_float(deriv, expected[1], 1e-10, "derivative")
 
 
 def _bind(tree, values):
@@ -166,17 +177,20 @@ def var_operators(t):
 @check("Var.backward")
 def var_backward(t):
     _var(t, {**FUNCTIONS, **COMPOSITIONS, **FAN_OUT})
-    for label, tree, point in _random_graphs("Var.backward"):
+    graphs = _random_graphs("Var.backward")
+    for (label, tree, point), answer in zip(graphs, _evaluations(t, "var", [(tree, [point, 1])
+                                                                           for _, tree, point in graphs])):
         with t.case(label):
             expected = fixtures.var_eval(t.ref.autodiff, tree, point)
-            value, grads = _var_grads(t, tree, point=point)
+            value, grads = _var_grads(answer, point)
             _expect_graph_value(value, expected["value"], "value")
             for i, want in enumerate(expected["grads"]):
                 _expect_graph_value(grads[i], want, f"d out / d x{i}")
     tree = COMPOSITIONS["sigmoid(tanh(x) * exp(y))"]
     with t.case("backward() called twice gives the same gradients"):
         expected = fixtures.var_eval(t.ref.autodiff, tree, POINT)["grads"]
-        once, twice = _var_grads(t, tree)[1], _var_grads(t, tree, repeat=2)[1]
+        answers = _evaluations(t, "var", [(tree, [POINT, 1]), (tree, [POINT, 2])], until_failure=True)
+        once, twice = (_var_grads(answer)[1] for answer in answers)
         for i, name in enumerate("xy"):
             expect_float(once[i], expected[i], 1e-10, f"d out / d {name} after one backward()")
         for i, name in enumerate("xy"):  # right after one call: any difference now comes from the first call
@@ -191,34 +205,33 @@ def var_backward(t):
 
 @check("gradient.values")
 def gradient_values(t):
-    for label, tree in {**COMPOSITIONS, **FAN_OUT}.items():
-        with t.case(label):
-            expected = t.ref.autodiff.gradient(fixtures.expression(tree, t.ref.autodiff), *POINT)
-            result, _ = t.call("autodiff.gradient", {"__expr__": tree}, *POINT)
-            grads = unpack(result, 2, "gradient")
-            for i, name in enumerate("xy"):
-                expect_float(grads[i], expected[i], 1e-10, f"d f / d {name}")
-    for label, tree, point in _random_graphs("gradient.values") + [
-            ("a constant function: gradient 0", CONSTANT, [0.4, -1.1])]:
+    # (label, function, point, whether it is a random graph: its tolerance, and inputs named x0, x1, ...)
+    cases = [(label, tree, POINT, False) for label, tree in {**COMPOSITIONS, **FAN_OUT}.items()]
+    cases += [(label, tree, point, True) for label, tree, point in _random_graphs("gradient.values") + [
+              ("a constant function: gradient 0", CONSTANT, [0.4, -1.1])]]
+    results = t.calls("autodiff.gradient", [args({"__expr__": tree}, *point) for _, tree, point, _ in cases])
+    for (label, tree, point, graph), result in zip(cases, results):
         with t.case(label):
             expected = t.ref.autodiff.gradient(fixtures.expression(tree, t.ref.autodiff), *point)
-            result, _ = t.call("autodiff.gradient", {"__expr__": tree}, *point)
-            grads = unpack(result, len(point), "gradient")
+            grads = unpack(result()[0], len(point), "gradient")
             for i, want in enumerate(expected):
-                _expect_graph_value(grads[i], want, f"d f / d x{i}")
+                if graph:
+                    _expect_graph_value(grads[i], want, f"d f / d x{i}")
+                else:
+                    expect_float(grads[i], want, 1e-10, f"d f / d {'xy'[i]}")
 
 
 @check("logistic_map.values")
 def logistic_map_values(t):
-    for x in (0.1, 0.37, 0.8):
+    xs = (0.1, 0.37, 0.8)
+    values = t.calls("autodiff.logistic_map", [args(x, n) for x in xs for n in (3, 5)])
+    duals = _evaluations(t, "dual", [(["logistic_map", X, 3], [[x], [1.0]]) for x in xs], "autodiff.logistic_map")
+    for i, (x, dual) in enumerate(zip(xs, duals)):
         with t.case(f"value at x = {x}, n = 3 and n = 5"):
-            for n in (3, 5):
-                result, _ = t.call("autodiff.logistic_map", x, n)
-                expect_float(result, t.ref.autodiff.logistic_map(x, n), 1e-12, f"l_{n + 1}")
+            for n, value in zip((3, 5), values[2 * i:2 * i + 2]):
+                expect_float(value()[0], t.ref.autodiff.logistic_map(x, n), 1e-12, f"l_{n + 1}")
         with t.case(f"forward-mode derivative at x = {x} against the lecture's closed form"):
-            tree = ["logistic_map", X, 3]
-            got = t.request({"op": "autodiff", "mode": "dual", "tree": tree, "args": [[x], [1.0]]},
-                            "autodiff.logistic_map")
+            got = dual()
             if not isinstance(got, dict):
                 raise CheckFailed(f"expected a Dual, got {describe(got)}")
             expect_float(got.get("deriv"), t.ref.autodiff.logistic_map_derivative(x), 1e-9, "f'(x)")

@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.checks.common import away_from, check_value_call, rng_for
 from autograder.checks.diagnosis import Suspect, describe_cause, ignored_arguments
-from autograder.checks.framework import CheckFailed, check, expect_array, expect_unchanged, wrong_container
+from autograder.checks.framework import CheckFailed, args, check, expect_array, expect_unchanged, wrong_container
 from .. import child_ops as fixtures
 
 
@@ -121,17 +121,25 @@ def grad_check_sparse_values(t):
     f = {"__callable__": "smooth", "args": [a]}
     exact = _smooth_gradient(a, x)
 
+    def runs(items, function=f, point=x):
+        """grad_check_sparse(function, point, analytic, **kwargs) for each (analytic, kwargs) of items,
+        in one request; yields the errors of each, checked, in order."""
+        calls = t.calls("gradcheck.grad_check_sparse", [args(function, point, analytic, **kwargs)
+                                                        for analytic, kwargs in items], until_failure=True)
+        for got, (analytic, kwargs) in zip(calls, items):
+            errors, after = got()
+            _expect_restored(point, after, [analytic])
+            count = kwargs.get("num_checks", 10)
+            if not isinstance(errors, np.ndarray):
+                raise wrong_container(errors, f"an array of shape ({count},)")
+            if errors.shape != (count,):
+                raise CheckFailed(f"expected an array of shape ({count},), got shape {errors.shape}", "wrong_shape")
+            if np.isnan(errors).any():
+                raise CheckFailed("the relative errors contain NaN", "non_finite")
+            yield errors
+
     def run(analytic, function=f, point=x, **kwargs):
-        errors, after = t.call("gradcheck.grad_check_sparse", function, point, analytic, **kwargs)
-        _expect_restored(point, after, [analytic])
-        count = kwargs.get("num_checks", 10)
-        if not isinstance(errors, np.ndarray):
-            raise wrong_container(errors, f"an array of shape ({count},)")
-        if errors.shape != (count,):
-            raise CheckFailed(f"expected an array of shape ({count},), got shape {errors.shape}", "wrong_shape")
-        if np.isnan(errors).any():
-            raise CheckFailed("the relative errors contain NaN", "non_finite")
-        return errors
+        return next(runs([(analytic, kwargs)], function, point))
 
     with t.case("a correct gradient gives small errors"):
         errors = run(exact, num_checks=7, seed=3)
@@ -158,14 +166,17 @@ def grad_check_sparse_values(t):
     with t.case("entries are drawn from all of x: an error planted at one entry is found"):
         # Ten seeds of ten draws each: a sampler drawing uniformly (with or without replacement)
         # misses a given one of the 12 entries with probability below 2e-4.
-        for where in ((0, 0), (2, 3), (1, 2)):
-            planted = exact.copy()
-            planted[where] += 1.0
+        wheres, planted = ((0, 0), (2, 3), (1, 2)), {}
+        for where in wheres:
+            planted[where] = exact.copy()
+            planted[where][where] += 1.0
+        results = runs([(planted[where], {"num_checks": 10, "seed": seed}) for where in wheres for seed in range(10)])
+        for where in wheres:
             numeric = exact[where]
-            at_planted = abs(numeric - planted[where]) / (abs(numeric) + abs(planted[where]))
+            at_planted = abs(numeric - planted[where][where]) / (abs(numeric) + abs(planted[where][where]))
             found, seen = 0, []
             for seed in range(10):
-                errors = run(planted, num_checks=10, seed=seed)
+                errors = next(results)
                 seen.append(errors)
                 hits = np.abs(errors - at_planted) <= 1e-5
                 if np.any(~hits & (errors > 1e-6)):
@@ -185,10 +196,11 @@ def grad_check_sparse_values(t):
         # A gradient wrong in one row only: different seeds see it differently, one seed always the same.
         wrong = exact.copy()
         wrong[0] += 1.0
-        first, again = run(wrong, num_checks=6, seed=1), run(wrong, num_checks=6, seed=1)
+        results = runs([(wrong, {"num_checks": 6, "seed": s}) for s in (1, 1, 2, 3, 4)])
+        first, again = next(results), next(results)
         if not np.array_equal(first, again):
             raise CheckFailed("two calls with the same seed gave different errors", "not_deterministic")
-        others = [run(wrong, num_checks=6, seed=s) for s in (2, 3, 4)]
+        others = list(results)
         if all(np.array_equal(first, o) for o in others):
             raise CheckFailed("four different seeds gave the same errors: is the seed passed to "
                               "np.random.default_rng?", "ignores_argument")

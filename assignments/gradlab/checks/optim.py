@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.checks.common import check_value_call, rng_for
 from autograder.checks.diagnosis import Suspect
-from autograder.checks.framework import CheckFailed, check, describe, expect_array, expect_float, unpack
+from autograder.checks.framework import CheckFailed, args, check, describe, expect_array, expect_float, unpack
 from .. import child_ops as fixtures
 
 
@@ -102,11 +102,17 @@ def _row_index(labels, n, what):
     return labels.astype(np.int64)
 
 
-def _draw(t, X, y, batch_size, seed):
-    """One call of sample_minibatch with np.random.default_rng(seed), checked: the rows it drew,
-    (batch_size,) int64 (the fixture's labels are row indices; the student's y_batch may hold them
-    as floats)."""
-    result, _ = t.call("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed})
+def _draws(t, X, y, batch_size, seeds):
+    """Calls of sample_minibatch with np.random.default_rng(seed) for each of seeds, in one request,
+    each checked: the rows each drew, (batch_size,) int64 (the fixture's labels are row indices; the
+    student's y_batch may hold them as floats)."""
+    calls = t.calls("optim.sample_minibatch", [args(X, y, batch_size, {"__rng__": seed}) for seed in seeds],
+                    until_failure=True)
+    return [_drawn_rows(got()[0], X, batch_size) for got in calls]
+
+
+def _drawn_rows(result, X, batch_size):
+    """The rows a sample_minibatch result drew (see _draws), or CheckFailed."""
     X_batch, y_batch = unpack(result, 2, "sample_minibatch")
     for got, shape, what in ((X_batch, (batch_size, 2), "X_batch"), (y_batch, (batch_size,), "y_batch")):
         if not isinstance(got, np.ndarray):
@@ -126,12 +132,12 @@ def _draw(t, X, y, batch_size, seed):
 def sample_minibatch_values(t):
     X, y = _indexed_rows(20)
     with t.case("distinct rows, X and y aligned"):
-        _draw(t, X, y, 8, 0)
+        _draws(t, X, y, 8, [0])
     with t.case("the whole data set as one batch"):
-        if sorted(_draw(t, X, y, 20, 1).tolist()) != list(range(20)):
+        if sorted(_draws(t, X, y, 20, [1])[0].tolist()) != list(range(20)):
             raise CheckFailed("a batch of size N must hold every row once", "sampling_with_replacement")
     with t.case("uses the rng it is given"):
-        first, again, other = _draw(t, X, y, 5, 7), _draw(t, X, y, 5, 7), _draw(t, X, y, 5, 8)
+        first, again, other = _draws(t, X, y, 5, [7, 7, 8])
         if not np.array_equal(first, again):
             raise CheckFailed("two generators with the same seed gave different batches: draw with the rng "
                               "argument, not with np.random's global state", "not_deterministic")
@@ -139,7 +145,7 @@ def sample_minibatch_values(t):
             raise CheckFailed("generators with different seeds gave the same batch: use the rng argument",
                               "ignores_argument")
     with t.case("rows are drawn uniformly"):
-        batches = [_draw(t, X, y, 10, 100 + s) for s in range(30)]
+        batches = _draws(t, X, y, 10, range(100, 130))
         counts = np.bincount(np.concatenate(batches), minlength=20)
         t.figures["row_counts"] = counts.tolist()
         if counts.min() < 3 or counts.max() > 27:  # expected 15 each (sd 2.7); a fair sampler stays well inside

@@ -17,6 +17,10 @@ Requests (dicts, see wire.py for the framing); the generic operations, here:
   ("module.<module>"); a restarted child gets this first.
 - {"op": "call", "call": CALL}: run CALL; answer result and the array arguments after the call
   (and, for a method, the instance's params after it).
+- {"op": "each", "requests": [request, ...]}: the requests of one test, one after another, each
+  answered as soon as it is done (each answer echoes this request's seq); it stops after the first
+  that raises, whose error answer is the last. The clean-up runs once, after the last: what one
+  request changes reaches only the same test's later requests (the grader sends one target's).
 - {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...],
   "dout": array (optional)}: run CALL once per perturbation, on fresh copies with one entry shifted
   by delta (where is an argument index or "params.NAME"; flat_index and delta may also be arrays,
@@ -124,7 +128,7 @@ class Env:
     worker's own references to what the submission could patch (ndarray, asarray), and the
     units bound to them: module, resolve, build, cache_of, student_frames; materialize(value)
     (fresh copies, markers made into objects) and plain(value, depth=0) (the answer as plain
-    data)."""
+    data); serve() adds send(answer) and ops, the operations by name."""
 
     def __init__(self, package, submission):
         self.package, self.submission = package, submission
@@ -310,6 +314,21 @@ def op_call(request, env):
     return answer
 
 
+def op_each(request, env):
+    *first, last = request["requests"]
+    for sub in first:
+        env.send({"ok": True, **_op(env, sub)(sub, env)})
+    return _op(env, last)(last, env)
+
+
+def _op(env, request):
+    """The operation of one of an "each" request's requests (not "each" itself)."""
+    operation = env.ops.get(request["op"]) if request["op"] != "each" else None
+    if operation is None:
+        raise ValueError(f"unknown op {request['op']!r} in an each request")
+    return operation
+
+
 def _select(result, path):
     for index in path:
         result = result[index]
@@ -359,8 +378,8 @@ def op_fwd_bwd(request, env):
     return {"out": env.plain(out), "grads": env.plain(grads), "args_after": env.plain(args)}
 
 
-GENERIC_OPS = {"import": op_import, "disable": op_disable, "call": op_call, "perturb": op_perturb,
-               "fwd_bwd": op_fwd_bwd}
+GENERIC_OPS = {"import": op_import, "disable": op_disable, "call": op_call, "each": op_each,
+               "perturb": op_perturb, "fwd_bwd": op_fwd_bwd}
 
 
 def make_cleaner(env, ops, pid_namespace):
@@ -463,6 +482,7 @@ def serve(submission, reader, writer, config):
         send({"ok": False, "hung_in": env.student_frames(frame)})
         os._exit(3)
 
+    env.send, env.ops = send, ops  # for op_each: answers before the last one
     signal.signal(signal.SIGUSR1, on_timeout)
     sys.meta_path.insert(0, Halted)
     cleaner = make_cleaner(env, ops, isolation["pid_namespace"])
