@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import framework
-from autograder.checks.framework import CallFailed, args
+from autograder.checks.framework import CallFailed, call_request
 from autograder.sandbox import Limits, Sandbox
 from autograder.sandbox.process import Sandbox as SandboxClass
 
@@ -117,7 +117,7 @@ def test_the_clean_up_runs_after_the_last_request_only(sandbox):
 
 def test_a_testers_outcomes_raise_in_the_case_they_belong_to(sandbox):
     t = framework.Tester(sandbox, None, {})
-    outcomes = t.calls("probe.act", [args("ok"), args("raise"), args(0.0)])
+    outcomes = t.run_each([call_request("probe.act", what) for what in ("ok", "raise", 0.0)])
     assert outcomes[0]() == ("ok", ["ok"])
     with pytest.raises(CallFailed, match="asked to raise"):
         outcomes[1]()
@@ -128,6 +128,6 @@ def test_a_module_that_does_not_import_fails_every_outcome(sandbox):
     class Problem:
         sentence, diagnosis = "gradlab/probe.py did not import", "import_error"
     t = framework.Tester(sandbox, None, {"probe": Problem()})
-    for outcome in t.calls("probe.act", [args("ok"), args(np.zeros(2))]):
+    for outcome in t.run_each([call_request("probe.act", "ok"), call_request("probe.act", np.zeros(2))]):
         with pytest.raises(CallFailed, match="did not import"):
             outcome()

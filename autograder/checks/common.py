@@ -6,7 +6,8 @@ import numpy as np
 
 from ..report.records import GradientCheck
 from .diagnosis import ignored_arguments
-from .framework import CheckFailed, expect_array, expect_float, expect_unchanged, rel_error, unpack
+from .framework import (CheckFailed, call_request, expect_array, expect_float, expect_unchanged,
+                        forward_backward_request, numerical_gradients_request, rel_error, unpack)
 
 # Tolerances (relative error, CS231n's rel_error) and why:
 VALUE_TOL = 1e-7      # float64 results of the same formula written differently agree to ~1e-14
@@ -113,14 +114,16 @@ def check_loss_gradient(t, target, args, reference, kwargs=None):
     and against centered differences of the student's own loss value."""
     kwargs = kwargs or {}
     _, expected = reference(*[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs)
-    result, after = t.call(target, *args, **kwargs)
+    called, differences = t.run_each([
+        call_request(target, *args, **kwargs),
+        numerical_gradients_request({"target": target, "args": list(args), "kwargs": kwargs},
+                                    {"gradient": (0, args[0])}, H, select=(0,))], until_failure=True)
+    result, after = called()
     _, grad = unpack(result, 2, target.split(".")[-1])
     compare_gradient(t, target.split(".")[-1], t.case_name, grad, expected, GRAD_TOL, "gradient",
                      lambda: ignored_arguments(reference, args, kwargs, select=lambda r: r[1]), args[0].shape[0])
     expect_unchanged(args, after)
-    numeric = t.numerical_gradients({"target": target, "args": list(args), "kwargs": kwargs},
-                                    {"gradient": (0, args[0])}, H, select=(0,))["gradient"]
-    expect_array(grad, numeric, NUMERIC_TOL, "gradient against centered differences of your own loss")
+    expect_array(grad, differences()["gradient"], NUMERIC_TOL, "gradient against centered differences of your own loss")
 
 
 class LayerGradient(collections.namedtuple("LayerGradient", ("name", "forward", "backward", "inputs", "grads", "extra",
@@ -206,7 +209,16 @@ def check_layer_gradient(t, check):
     dout = rng_for(check.name, "dout").standard_normal(out.shape)
     expected = reference_function(t, check.backward)(dout.copy(), cache)
     expected = expected if isinstance(expected, tuple) else (expected,)
-    _, grads, after = t.forward_backward(check.forward, check.backward, inputs, dout, **extra)
+    # The backward pass's own input: called directly on its forward's cache (made in the child),
+    # so that the dout it received comes back.
+    cache = {"__cache_of__": {"target": check.forward, "args": list(inputs), "kwargs": extra}}
+    passes, again, differences = t.run_each([
+        forward_backward_request(check.forward, check.backward, inputs, dout, **extra),
+        call_request(check.backward, dout, cache),
+        numerical_gradients_request({"target": check.forward, "args": list(inputs), "kwargs": extra},
+                                    {name: (i, a) for i, (name, a) in enumerate(zip(check.grads, inputs))},
+                                    H, select=(0,), dout=dout)], until_failure=True)
+    _, grads, after = passes()
     backward_name = check.backward.rsplit(".", 1)[-1]
     grads = unpack(grads, len(check.grads), backward_name) if len(check.grads) > 1 else (grads,)
     n = dout.shape[0] if check.batch else None
@@ -214,13 +226,7 @@ def check_layer_gradient(t, check):
         compare_gradient(t, backward_name, name, got, want, check.tol, name,
                          lambda name=name: _gradient_suspects(t, check, inputs, dout, name), n)
     expect_unchanged(inputs, after)
-    # The backward pass's own input: called directly on its forward's cache (made in the child),
-    # so that the dout it received comes back.
-    cache = {"__cache_of__": {"target": check.forward, "args": list(inputs), "kwargs": extra}}
-    _, after = t.call(check.backward, dout, cache)
-    expect_unchanged([dout], after[:1], "dout (the upstream gradient)")
-    numeric = t.numerical_gradients({"target": check.forward, "args": list(inputs), "kwargs": extra},
-                                    {name: (i, a) for i, (name, a) in enumerate(zip(check.grads, inputs))},
-                                    H, select=(0,), dout=dout)
+    expect_unchanged([dout], again()[1][:1], "dout (the upstream gradient)")
+    numeric = differences()
     for got, name in zip(grads, check.grads):
         expect_array(got, numeric[name], NUMERIC_TOL, f"{name} against centered differences of your forward pass")

@@ -4,8 +4,8 @@ A check is a function of a Tester, registered with @check("id", points=..., visi
 functions=[...], name=...) (the assignment's rubric.toml may override any of these). It runs
 its cases inside `with t.case("name"):`; a case passes when its block finishes, and fails with
 a message when a student call fails (CallFailed) or a comparison does (CheckFailed). The test's
-score is its points times the fraction of cases that passed. A test that makes many calls of
-one function sends them as one request (Tester.calls, Tester.each) and judges each in its case.
+score is its points times the fraction of cases that passed. A test that makes many requests
+sends them as one (Requests to Tester.run_each) and judges each answer in its case.
 """
 import collections
 import reprlib
@@ -139,28 +139,37 @@ class Tester:
     # -- calling student code ---------------------------------------------------------------
     def request(self, message, target, timeout=None):
         """Send a request about target ("module.function"); its answer, or CallFailed."""
-        failure = self._problem(target)
+        return self.run(Request(message, target), timeout)
+
+    def run(self, request, timeout=None):
+        """Send a Request; what its finish makes of the answer, or CallFailed."""
+        failure = self._problem(request.target)
         if failure is not None:
             raise failure
-        return _answer(target, self.sandbox.request(message, timeout))
+        return _finished(request, self.sandbox.request(request.message, timeout))
 
-    def each(self, target, messages, timeout=None, until_failure=False):
-        """Send requests about target ("module.function") as one, for the many requests of one test:
-        without a round trip and the student process's clean-up between them (Sandbox.request_each).
+    def run_each(self, requests, timeout=None, until_failure=False):
+        """Send Requests about the functions of one module as one, for the many requests of one
+        test: without a round trip and the student process's clean-up between them
+        (Sandbox.request_each).
 
-        Inputs: messages, a list of request dicts; timeout: seconds for each, as for request;
+        Inputs: requests, a list of Request; timeout: seconds for each, as for run;
         until_failure: for the requests of one case, which fails at the first failure: the ones
         after it are not sent (their outcomes raise that failure too).
 
-        Returns: per message, in order, a function of no arguments that returns its answer or
-        raises its CallFailed, as request would: call it inside the case it belongs to.
+        Returns: per request, in order, a function of no arguments that returns what run would,
+        or raises what it would (CallFailed, or what finish raises): call it inside the case it
+        belongs to.
         """
-        failure = self._problem(target)
+        modules = {r.target.split(".")[0] for r in requests}
+        if len(modules) > 1:
+            raise ValueError(f"one run_each is about one module's functions, not {sorted(modules)}")
+        failure = self._problem(requests[0].target) if requests else None
         if failure is not None:
-            return [_raises(failure)] * len(messages)
-        outcomes = [lambda reply=reply: _answer(target, reply)
-                    for reply in self.sandbox.request_each(messages, timeout, until_failure)]
-        return outcomes + outcomes[-1:] * (len(messages) - len(outcomes))
+            return [_raises(failure)] * len(requests)
+        replies = self.sandbox.request_each([r.message for r in requests], timeout, until_failure)
+        outcomes = [lambda r=r, reply=reply: _finished(r, reply) for r, reply in zip(requests, replies)]
+        return outcomes + outcomes[-1:] * (len(requests) - len(outcomes))
 
     def _problem(self, target):
         """The CallFailed of a request about target when its module is missing or does not import, or None."""
@@ -173,98 +182,118 @@ class Tester:
         Returns a tuple of (result, args_after): the result as plain data and the array
         arguments as they were after the call.
         """
-        call = {"target": target, "args": list(args), "kwargs": kwargs}
-        if init is not None:
-            call["init"] = init
-        return _called(self.request({"op": "call", "call": call}, target, timeout))
-
-    def calls(self, target, argsets, timeout=None, until_failure=False):
-        """Call target once per item of argsets, as one request (see each).
-
-        Inputs: target, "module.function" (not a method); argsets, a list of Args (args(...)), the
-        arguments of each call; timeout and until_failure as for each.
-
-        Returns: per call, in order, a function of no arguments that returns (result, args_after),
-        as call() does, or raises its CallFailed.
-        """
-        messages = [{"op": "call", "call": {"target": target, "args": list(a.args), "kwargs": a.kwargs}}
-                    for a in argsets]
-        return [lambda outcome=outcome: _called(outcome())
-                for outcome in self.each(target, messages, timeout, until_failure)]
+        return self.run(call_request(target, *args, init=init, **kwargs), timeout)
 
     def forward_backward(self, forward, backward, args, dout, **kwargs):
         """out, cache = forward(*args, **kwargs); returns (out, backward(dout, cache), args_after)."""
-        answer = self.request({"op": "fwd_bwd", "call": {"target": forward, "args": list(args), "kwargs": kwargs},
-                               "backward": backward, "dout": dout}, backward)
-        return answer["out"], answer["grads"], answer["args_after"]
+        return self.run(forward_backward_request(forward, backward, args, dout, **kwargs))
 
     def numerical_gradients(self, call, wrt, h=1e-5, select=(), dout=None):
-        """Centered-difference gradients of the student's own function, computed by the grader.
-
-        Inputs:
-        - call: CALL dict (see child/worker.py).
-        - wrt: dict name -> (where, array): where is an argument index or "params.NAME",
-          array the value being perturbed.
-        - select: path into the call's result to the value to differentiate.
-        - dout: array or None; for array outputs the gradient of sum(out * dout).
-
-        Returns: dict name -> gradient array with the shape of its array.
-        """
-        perturbations, spans, count = [], {}, 0
-        for name, (where, array) in wrt.items():
-            perturbations.append({"each_entry": where, "size": array.size, "h": h})  # +h, -h per entry
-            spans[name] = (count, count + 2 * array.size, array.shape)
-            count += 2 * array.size
-        values = self._perturbed(call, perturbations, select, dout)
-        return {name: ((values[a:b:2] - values[a + 1:b:2]) / (2 * h)).reshape(shape)
-                for name, (a, b, shape) in spans.items()}
+        """Centered-difference gradients of the student's own function, computed by the grader
+        (see numerical_gradients_request). Returns: dict name -> gradient array with the shape of
+        its array."""
+        return self.run(numerical_gradients_request(call, wrt, h, select, dout))
 
     def directional_derivatives(self, call, wrt, rng, h=1e-5, select=()):
         """Centered differences of the student's own scalar function along one random direction per
-        array: two calls per array where numerical_gradients needs two per entry. A gradient that
-        disagrees with its function shows along almost every direction.
+        array (see directional_derivatives_request). Returns: dict name -> (direction, slope)."""
+        return self.run(directional_derivatives_request(call, wrt, rng, h, select))
 
-        Inputs: call, wrt, h and select as for numerical_gradients; rng: np.random.Generator
-        that draws the directions.
 
-        Returns: dict name -> (direction, slope): direction an array with the shape of its array,
-        slope the estimated derivative along it (compare with np.sum(gradient * direction)).
-        """
-        perturbations, directions = [], {}
-        for name, (where, array) in wrt.items():
-            directions[name] = rng.standard_normal(array.shape)
-            indices = np.arange(array.size)
-            perturbations += [[where, indices, h * directions[name].reshape(-1)],
-                              [where, indices, -h * directions[name].reshape(-1)]]
-        values = self._perturbed(call, perturbations, select, None)
+class Request(collections.namedtuple("Request", ("message", "target", "finish"), defaults=(None,))):
+    """A request not sent yet (Tester.run, Tester.run_each): message, the dict sent; target, the
+    "module.function" it is about (its module must import; messages name its function); finish,
+    a function of the Answer giving what the check gets (None: the Answer itself), which may
+    raise CallFailed or CheckFailed."""
+    __slots__ = ()
+
+
+def call_request(target, *args, init=None, **kwargs):
+    """The Request of target(*args, **kwargs) (a method if init is given); it gives (result,
+    args_after), as Tester.call."""
+    call = {"target": target, "args": list(args), "kwargs": kwargs}
+    if init is not None:
+        call["init"] = init
+    return Request({"op": "call", "call": call}, target, _called)
+
+
+def forward_backward_request(forward, backward, args, dout, **kwargs):
+    """The Request of out, cache = forward(*args, **kwargs) and backward(dout, cache); it gives
+    (out, the gradients, args_after)."""
+    return Request({"op": "fwd_bwd", "call": {"target": forward, "args": list(args), "kwargs": kwargs},
+                    "backward": backward, "dout": dout}, backward,
+                   lambda answer: (answer["out"], answer["grads"], answer["args_after"]))
+
+
+def numerical_gradients_request(call, wrt, h=1e-5, select=(), dout=None):
+    """The Request of centered-difference gradients of the student's own function, computed by the
+    grader.
+
+    Inputs:
+    - call: CALL dict (see child/worker.py).
+    - wrt: dict name -> (where, array): where is an argument index or "params.NAME",
+      array the value being perturbed.
+    - select: path into the call's result to the value to differentiate.
+    - dout: array or None; for array outputs the gradient of sum(out * dout).
+
+    It gives: dict name -> gradient array with the shape of its array.
+    """
+    perturbations, spans, count = [], {}, 0
+    for name, (where, array) in wrt.items():
+        perturbations.append({"each_entry": where, "size": array.size, "h": h})  # +h, -h per entry
+        spans[name] = (count, count + 2 * array.size, array.shape)
+        count += 2 * array.size
+
+    def gradients(values):
+        return {name: ((values[a:b:2] - values[a + 1:b:2]) / (2 * h)).reshape(shape)
+                for name, (a, b, shape) in spans.items()}
+    return _perturb_request(call, perturbations, select, dout, gradients)
+
+
+def directional_derivatives_request(call, wrt, rng, h=1e-5, select=()):
+    """The Request of centered differences of the student's own scalar function along one random
+    direction per array: two calls per array where numerical_gradients needs two per entry. A
+    gradient that disagrees with its function shows along almost every direction.
+
+    Inputs: call, wrt, h and select as for numerical_gradients_request; rng: np.random.Generator
+    that draws the directions.
+
+    It gives: dict name -> (direction, slope): direction an array with the shape of its array,
+    slope the estimated derivative along it (compare with np.sum(gradient * direction)).
+    """
+    perturbations, directions = [], {}
+    for name, (where, array) in wrt.items():
+        directions[name] = rng.standard_normal(array.shape)
+        indices = np.arange(array.size)
+        perturbations += [[where, indices, h * directions[name].reshape(-1)],
+                          [where, indices, -h * directions[name].reshape(-1)]]
+
+    def slopes(values):
         return {name: (direction, (values[2 * i] - values[2 * i + 1]) / (2 * h))
                 for i, (name, direction) in enumerate(directions.items())}
+    return _perturb_request(call, perturbations, select, None, slopes)
 
-    def _perturbed(self, call, perturbations, select, dout):
-        """The student's function at each perturbation (scalars, or sum(out * dout)), as a 1-D array."""
-        request = {"op": "perturb", "call": call, "perturbations": perturbations, "select": list(select)}
-        count = sum(2 * p["size"] if type(p) is dict else 1 for p in perturbations)
-        answer = self.request(request if dout is None else {**request, "dout": dout}, call["target"])
+
+def _perturb_request(call, perturbations, select, dout, finish):
+    """The Request of the student's function at each perturbation; it gives finish(values), values
+    a 1-D array of the scalars, or of sum(out * dout)."""
+    message = {"op": "perturb", "call": call, "perturbations": perturbations, "select": list(select)}
+    count = sum(2 * p["size"] if type(p) is dict else 1 for p in perturbations)
+
+    def values_of(answer):
         values = answer["values"]
         if type(values) is not list or len(values) != count:
             raise CallFailed(f"{answer.name}: sent back {describe(values)} as its {count} perturbed values",
                              "unsupported_output")
         if dout is None:
-            return np.array([_perturbed_value(v, None) for v in values])
+            return finish(np.array([_perturbed_value(v, None) for v in values]))
         # The child sums what has dout's shape (worker.op_perturb); the rest is judged here.
         summed, sums = answer["summed"], answer["sums"]
         if not (_is_array(summed, "b", (count,)) and _is_array(sums, "f", (count,))):
             raise CallFailed(f"{answer.name}: sent back perturbed values the grader cannot use", "unsupported_output")
-        return np.array([float(total) if was_summed else _perturbed_value(value, dout)
-                         for value, was_summed, total in zip(values, summed.tolist(), sums.tolist())])
-
-
-Args = collections.namedtuple("Args", ("args", "kwargs"))
-
-
-def args(*args, **kwargs):
-    """The arguments of one call of Tester.calls."""
-    return Args(args, kwargs)
+        return finish(np.array([float(total) if was_summed else _perturbed_value(value, dout)
+                                for value, was_summed, total in zip(values, summed.tolist(), sums.tolist())]))
+    return Request(message if dout is None else {**message, "dout": dout}, call["target"], values_of)
 
 
 def _called(answer):
@@ -277,6 +306,12 @@ def _raises(failure):
     def outcome():
         raise failure
     return outcome
+
+
+def _finished(request, reply):
+    """What request's finish makes of its Reply (the Answer itself without one), or CallFailed."""
+    answer = _answer(request.target, reply)
+    return answer if request.finish is None else request.finish(answer)
 
 
 def _answer(target, reply):

@@ -8,7 +8,7 @@ from . import expressions
 from autograder import reference, reference_cache
 from autograder.checks.common import rng_for
 from autograder.checks.diagnosis import describe_cause
-from autograder.checks.framework import CheckFailed, args, check, describe, expect_float, unpack
+from autograder.checks.framework import CheckFailed, Request, call_request, check, describe, expect_float, unpack
 
 X, Y = ["var", 0], ["var", 1]
 OPERATORS = {
@@ -75,10 +75,10 @@ def _expect_graph_value(got, expected, what):
 def _evaluations(t, mode, cases, target=None, until_failure=False):
     """The student's Dual ("dual") or Var ("var") evaluating each case's tree, all in one request:
     cases is a list of (tree, args) (see child_ops.op_autodiff); per case, a function that returns
-    the answer or raises CallFailed (Tester.each; target: default autodiff.Dual or autodiff.Var)."""
-    return t.each(target or f"autodiff.{mode.capitalize()}",
-                  [{"op": "autodiff", "mode": mode, "tree": tree, "args": args} for tree, args in cases],
-                  until_failure=until_failure)
+    the answer or raises CallFailed (Tester.run_each; target: default autodiff.Dual or autodiff.Var)."""
+    target = target or f"autodiff.{mode.capitalize()}"
+    return t.run_each([Request({"op": "autodiff", "mode": mode, "tree": tree, "args": args}, target)
+                       for tree, args in cases], until_failure=until_failure)
 
 
 def _dual(t, trees, seed=(1.0, 0.0)):
@@ -144,7 +144,7 @@ def derivative_values(t):
              for label, tree in {**COMPOSITIONS, "x ** 3": OPERATORS["x ** 3"]}.items()]
     cases += [(label, tree, point[0], True) for label, tree, point in _random_graphs("derivative.values") + [
               ("a constant function: derivative 0", CONSTANT, [0.4])]]
-    results = t.calls("autodiff.derivative", [args({"__expr__": tree}, x) for _, tree, x, _ in cases])
+    results = t.run_each([call_request("autodiff.derivative", {"__expr__": tree}, x) for _, tree, x, _ in cases])
     for (label, tree, x, graph), result in zip(cases, results):
         with t.case(label):
             expected = t.ref.autodiff.derivative(fixtures.expression(tree, t.ref.autodiff), x)
@@ -209,7 +209,7 @@ def gradient_values(t):
     cases = [(label, tree, POINT, False) for label, tree in {**COMPOSITIONS, **FAN_OUT}.items()]
     cases += [(label, tree, point, True) for label, tree, point in _random_graphs("gradient.values") + [
               ("a constant function: gradient 0", CONSTANT, [0.4, -1.1])]]
-    results = t.calls("autodiff.gradient", [args({"__expr__": tree}, *point) for _, tree, point, _ in cases])
+    results = t.run_each([call_request("autodiff.gradient", {"__expr__": tree}, *point) for _, tree, point, _ in cases])
     for (label, tree, point, graph), result in zip(cases, results):
         with t.case(label):
             expected = t.ref.autodiff.gradient(fixtures.expression(tree, t.ref.autodiff), *point)
@@ -224,7 +224,7 @@ def gradient_values(t):
 @check("logistic_map.values")
 def logistic_map_values(t):
     xs = (0.1, 0.37, 0.8)
-    values = t.calls("autodiff.logistic_map", [args(x, n) for x in xs for n in (3, 5)])
+    values = t.run_each([call_request("autodiff.logistic_map", x, n) for x in xs for n in (3, 5)])
     duals = _evaluations(t, "dual", [(["logistic_map", X, 3], [[x], [1.0]]) for x in xs], "autodiff.logistic_map")
     for i, (x, dual) in enumerate(zip(xs, duals)):
         with t.case(f"value at x = {x}, n = 3 and n = 5"):

@@ -3,7 +3,8 @@ import numpy as np
 
 from autograder.checks.common import away_from, check_value_call, rng_for
 from autograder.checks.diagnosis import Suspect, describe_cause, ignored_arguments
-from autograder.checks.framework import CheckFailed, args, check, expect_array, expect_unchanged, wrong_container
+from autograder.checks.framework import (CheckFailed, call_request, check, expect_array, expect_unchanged,
+                                        wrong_container)
 from .. import child_ops as fixtures
 
 
@@ -124,8 +125,8 @@ def grad_check_sparse_values(t):
     def runs(items, function=f, point=x):
         """grad_check_sparse(function, point, analytic, **kwargs) for each (analytic, kwargs) of items,
         in one request; yields the errors of each, checked, in order."""
-        calls = t.calls("gradcheck.grad_check_sparse", [args(function, point, analytic, **kwargs)
-                                                        for analytic, kwargs in items], until_failure=True)
+        calls = t.run_each([call_request("gradcheck.grad_check_sparse", function, point, analytic, **kwargs)
+                            for analytic, kwargs in items], until_failure=True)
         for got, (analytic, kwargs) in zip(calls, items):
             errors, after = got()
             _expect_restored(point, after, [analytic])

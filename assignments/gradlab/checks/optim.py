@@ -3,7 +3,7 @@ import numpy as np
 
 from autograder.checks.common import check_value_call, rng_for
 from autograder.checks.diagnosis import Suspect
-from autograder.checks.framework import CheckFailed, args, check, describe, expect_array, expect_float, unpack
+from autograder.checks.framework import CheckFailed, call_request, check, describe, expect_array, expect_float, unpack
 from .. import child_ops as fixtures
 
 
@@ -106,8 +106,8 @@ def _draws(t, X, y, batch_size, seeds):
     """Calls of sample_minibatch with np.random.default_rng(seed) for each of seeds, in one request,
     each checked: the rows each drew, (batch_size,) int64 (the fixture's labels are row indices; the
     student's y_batch may hold them as floats)."""
-    calls = t.calls("optim.sample_minibatch", [args(X, y, batch_size, {"__rng__": seed}) for seed in seeds],
-                    until_failure=True)
+    calls = t.run_each([call_request("optim.sample_minibatch", X, y, batch_size, {"__rng__": seed}) for seed in seeds],
+                       until_failure=True)
     return [_drawn_rows(got()[0], X, batch_size) for got in calls]
 
 
