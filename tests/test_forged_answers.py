@@ -8,7 +8,7 @@ from autograder import grade, submission
 from autograder.checks.framework import describe
 from autograder.sandbox import Sandbox
 from hostile.build import edited_reference
-from hostile.cases import FORGE_ANSWER
+from hostile.cases import FIND_REQUEST, FORGE_ANSWER
 
 
 def forged(tmp_path, function, module, answer):
@@ -69,14 +69,10 @@ def test_a_huge_answer_is_described_from_its_first_items():
 
 # Forges an answer only to a perturb request (a gradient check's centered differences), then
 # returns what the solution returns; {answer} is a Python expression of the request.
-FORGE_PERTURBED = """
-import os, sys, wire
-frame = sys._getframe()
-while frame is not None and "request" not in frame.f_locals:
-    frame = frame.f_back
-request = frame.f_locals["request"]
+FORGE_PERTURBED = FIND_REQUEST.replace("{", "{{").replace("}", "}}") + """
+import os, wire
 if request["op"] == "perturb":
-    data = wire.frame({{"ok": True, **{answer}, "seq": request["seq"]}})
+    data = wire.frame({{"ok": True, **{answer}, "seq": seq}})
     while data:
         data = data[os.write(4, data):]
 return {solution}

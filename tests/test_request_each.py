@@ -32,6 +32,13 @@ def patch():
 
 def marked():
     return hasattr(np, "marked")
+
+def break_worker():
+    import builtins, json
+    builtins.len = lambda *args: 0
+    builtins.isinstance = lambda *args: True
+    json.dumps = lambda *args, **kwargs: "{}"
+    return 1.0
 '''
 
 
@@ -131,3 +138,11 @@ def test_a_module_that_does_not_import_fails_every_outcome(sandbox):
     for outcome in t.run_each([call_request("probe.act", "ok"), call_request("probe.act", np.zeros(2))]):
         with pytest.raises(CallFailed, match="did not import"):
             outcome()
+
+
+def test_the_worker_is_put_back_in_order_between_the_requests_of_a_batch(sandbox):
+    # Its own modules (builtins, json, its own): each later answer is made and framed as usual.
+    replies = sandbox.request_each([message("break_worker"), message("act", "ok"), message("break_worker"),
+                                    message("act", 0.0)])
+    assert [r.status for r in replies] == ["ok"] * 4
+    assert [r.value["result"] for r in replies] == [1.0, "ok", 1.0, 0.0]

@@ -58,14 +58,23 @@ class Hostile:
 # Each daemon or bomb names its processes (PR_SET_NAME) so that the suite can look for survivors.
 NAME_PROCESS = 'ctypes.CDLL(None).prctl(15, b"@COMM@", 0, 0, 0)'
 
+# Finds the request being answered in the worker's frames: request, the operation's own (one of
+# an "each" request's requests), and seq, the number the grader gave the request it sent.
+FIND_REQUEST = """
+import sys
+frame, requests = sys._getframe(), []
+while frame is not None:
+    if "request" in frame.f_locals:
+        requests.append(frame.f_locals["request"])
+    frame = frame.f_back
+request, seq = requests[0], next(r["seq"] for r in requests if "seq" in r)
+"""
+
 # Writes a forged answer for the current request straight onto the answer pipe (fd 4), past the
 # worker's own cuts, then lets the worker answer too (that answer then arrives out of turn).
-FORGE_ANSWER = """
-import os, sys, wire
-frame = sys._getframe()
-while frame is not None and "request" not in frame.f_locals:
-    frame = frame.f_back
-data = wire.frame({{**{answer}, "seq": frame.f_locals["request"]["seq"]}})
+FORGE_ANSWER = FIND_REQUEST.replace("{", "{{").replace("}", "}}") + """
+import os, wire
+data = wire.frame({{**{answer}, "seq": seq}})
 while data:
     data = data[os.write(4, data):]
 return None
@@ -86,12 +95,8 @@ for _key, _value in list(globals().items()):
 """
 
 # Hangs; asked where (SIGUSR1), answers hung_in (a Python expression) in its own frame.
-FORGE_WHEN_ASKED = """
-import os, signal, sys, uuid, wire
-frame = sys._getframe()
-while frame is not None and "request" not in frame.f_locals:
-    frame = frame.f_back
-seq = frame.f_locals["request"]["seq"]
+FORGE_WHEN_ASKED = FIND_REQUEST.replace("{", "{{").replace("}", "}}") + """
+import os, signal, uuid, wire
 def lie(signum, frame):
     data = wire.frame({{"ok": False, "hung_in": {hung_in}, "seq": seq}})
     while data:

@@ -44,13 +44,18 @@ class Tidy:
     - lists: (list, on_change) pairs: lists whose items are restored (sys.meta_path,
       warnings.filters), on_change() called (or None) after restoring one.
     - resets: callables without arguments, each putting back one setting (numpy's error state).
+    - between: the modules among modules that the worker itself works with (builtins, json, its
+      own): between() restores them, the tables, classes and lists, between the requests of one
+      test that arrive as one.
     """
 
-    def __init__(self, modules, tables, own_namespace, classes=(), lists=(), resets=()):
+    def __init__(self, modules, tables, own_namespace, classes=(), lists=(), resets=(), between=()):
         # [live dict, names, values, set of names, "module." or None for a table]: a module loses
         # the names added to it but its submodules (`import json.tool` binds json.tool).
         self.saved = [[m.__dict__, list(m.__dict__), list(m.__dict__.values()), set(m.__dict__), m.__name__ + "."]
                       for m in modules] + [[t, list(t), list(t.values()), set(t), None] for t in tables]
+        self.between_saved = [entry for entry, m in zip(self.saved, modules) if m in between] \
+            + self.saved[len(modules):]
         self.classes = [(c, vars(c), tuple(vars(c)), list(vars(c).values())) for c in classes]
         self.lists = [(items, tuple(items), on_change) for items, on_change in lists]
         self.resets = tuple(resets)
@@ -109,12 +114,17 @@ class Tidy:
         except ChildProcessError:
             pass
 
-    def _restore(self):
-        """Put back every name, class attribute and list item snapshotted; True when anything had
-        changed."""
+    def between(self):
+        """Put the worker's own modules, tables, classes and lists back (a part of after_request,
+        for between the requests of one test: what the worker's next answer is made with)."""
+        self._restore(self.between_saved)
+
+    def _restore(self, saved=None):
+        """Put back every name (of saved's entries, default all), class attribute and list item
+        snapshotted; True when anything had changed."""
         any_, map_, len_, zip_, is_not_, setattr_, delattr_, missing, loaded = self._builtins
         changed = False
-        for entry in self.saved:
+        for entry in self.saved if saved is None else saved:
             live, keys, values, names, prefix = entry
             # Identities only, at C speed: `!=` would also ask the values, and a value whose __eq__
             # says True to everything would pass for the original.

@@ -19,8 +19,10 @@ Requests (dicts, see wire.py for the framing); the generic operations, here:
   (and, for a method, the instance's params after it).
 - {"op": "each", "requests": [request, ...]}: the requests of one test, one after another, each
   answered as soon as it is done (each answer echoes this request's seq); it stops after the first
-  that raises, whose error answer is the last. The clean-up runs once, after the last: what one
-  request changes reaches only the same test's later requests (the grader sends one target's).
+  that raises, whose error answer is the last. The clean-up runs once, after the last; between
+  two requests only the worker's own modules, tables and classes are put back (Tidy.between):
+  what one request changes in numpy, sys or the rest reaches the same test's later requests
+  only (the grader sends one module's).
 - {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...],
   "dout": array (optional)}: run CALL once per perturbation, on fresh copies with one entry shifted
   by delta (where is an argument index or "params.NAME"; flat_index and delta may also be arrays,
@@ -128,7 +130,7 @@ class Env:
     worker's own references to what the submission could patch (ndarray, asarray), and the
     units bound to them: module, resolve, build, cache_of, student_frames; materialize(value)
     (fresh copies, markers made into objects) and plain(value, depth=0) (the answer as plain
-    data); serve() adds send(answer) and ops, the operations by name."""
+    data); serve() adds send(answer), ops (the operations by name) and between() (Tidy.between)."""
 
     def __init__(self, package, submission):
         self.package, self.submission = package, submission
@@ -317,7 +319,9 @@ def op_call(request, env):
 def op_each(request, env):
     *first, last = request["requests"]
     for sub in first:
-        env.send({"ok": True, **_op(env, sub)(sub, env)})
+        answer = {"ok": True, **_op(env, sub)(sub, env)}
+        env.between()  # before sending: the answer is framed with the worker's own json and builtins
+        env.send(answer)
     return _op(env, last)(last, env)
 
 
@@ -403,6 +407,8 @@ def make_cleaner(env, ops, pid_namespace):
                (warnings.filters, getattr(warnings, "_filters_mutated", None))],  # which clears its caches
         resets=[functools.partial(np.seterr, **np.geterr()), functools.partial(np.seterrcall, np.geterrcall()),
                 functools.partial(gc.set_threshold, *gc.get_threshold()), gc.enable if gc.isenabled() else gc.disable],
+        between=[builtins, np.lib.format, json, json.encoder, json.decoder, json.scanner, traceback, wire, tidy, me,
+                 *own],
     )
 
 
@@ -482,9 +488,11 @@ def serve(submission, reader, writer, config):
         send({"ok": False, "hung_in": env.student_frames(frame)})
         os._exit(3)
 
-    env.send, env.ops = send, ops  # for op_each: answers before the last one
+    env.send, env.ops = send, ops  # for op_each: answers before the last one, and its requests' operations
     signal.signal(signal.SIGUSR1, on_timeout)
     sys.meta_path.insert(0, Halted)
+    # Bound before the snapshot, so that the clean-up restores it too; the cleaner is made just below.
+    env.between = lambda: cleaner.between()
     cleaner = make_cleaner(env, ops, isolation["pid_namespace"])
     after_request = cleaner.after_request  # bound now: patching tidy.Tidy does not reach it
 
