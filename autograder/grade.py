@@ -31,10 +31,9 @@ def _module_problems(sandbox, prepared, spec):
     package = spec.package
     problems = {m: ModuleProblem(m, "missing", f"{package}/{m}.py is missing from the submission")
                 for m in prepared.missing}
-    for module in spec.graded:
-        if module in problems:
-            continue
-        reply = sandbox.request({"op": "import", "module": module}, IMPORT_SECONDS)
+    modules = [m for m in spec.graded if m not in problems]
+    replies = sandbox.request_each([{"op": "import", "module": m} for m in modules], IMPORT_SECONDS)
+    for module, reply in zip(modules, replies):
         if reply.ok:
             continue
         if reply.status != "error":

@@ -182,11 +182,19 @@ class Sandbox:
         """Import self.preload in the child. Returns None, or the Reply of the import that failed
         (the child is then closed)."""
         self.preloaded = True
-        for module in self.preload:  # each in a request of its own, so that the clean-up after it
-            reply = self._send({"op": "import", "module": module}, self.limits.call_seconds)  # undoes its tricks
+        if not self.preload:
+            return None
+        # One request (an each): the imports' tricks are undone before any call, by the clean-up after it.
+        reply = self._send({"op": "each", "requests": [{"op": "import", "module": m} for m in self.preload]},
+                           self.limits.call_seconds)
+        for _ in self.preload[1:]:
             if not reply.ok:
-                self.close()
-                return reply
+                break
+            self.call_output = 0
+            reply = self._exchange(b"", self.limits.call_seconds)
+        if not reply.ok:
+            self.close()
+            return reply
         return None
 
     def boot(self):
