@@ -3,7 +3,8 @@ import numpy as np
 
 from autograder.checks.common import GRAD_TOL, H, NUMERIC_TOL, VALUE_TOL, compare_gradient, rng_for
 from autograder.checks.diagnosis import Suspect
-from autograder.checks.framework import check, describe, CheckFailed, expect_array, expect_float, unpack
+from autograder.checks.framework import (CheckFailed, call_request, check, describe, directional_derivatives_request,
+                                        expect_array, expect_float, unpack)
 
 from ..diagnoses import missing_bias_gradient
 
@@ -81,7 +82,16 @@ def _loss_case(t, kind, config, seed, numeric):
     init, reference = _model(t, kind, config, seed)
     X, y = _batch(seed)
     ref_loss, ref_grads = reference.loss(X.copy(), y)
-    result, _ = t.call(f"nets.{kind}.loss", X, y, init=init)
+    requests = [call_request(f"nets.{kind}.loss", X, y, init=init)]
+    if numeric:
+        call = {"target": f"nets.{kind}.loss", "args": [X, y], "init": init}
+        wrt = {name: (f"params.{name}", value) for name, value in init["params"].items()}
+        # Along a random direction per parameter: the comparison with the reference below pins
+        # every entry already; this asks whether the gradient is the derivative of the student's
+        # own loss, in two evaluations per parameter instead of two per entry.
+        requests.append(directional_derivatives_request(call, wrt, rng_for("directions", kind, seed), H, select=(0,)))
+    outcomes = t.run_each(requests, until_failure=True)
+    result, _ = outcomes[0]()
     loss, grads = unpack(result, 2, f"{kind}.loss")
     expect_float(loss, ref_loss, VALUE_TOL, "loss", lambda: _loss_suspects(t, reference, ref_loss), len(y))
     if isinstance(grads, dict) and set(grads) < set(ref_grads) \
@@ -95,12 +105,7 @@ def _loss_case(t, kind, config, seed, numeric):
         compare_gradient(t, f"{kind}.loss", name, grads[name], ref_grads[name], GRAD_TOL, f"grads['{name}']",
                          lambda name=name: _grad_suspects(t, reference, name, ref_grads[name]), len(y))
     if numeric:
-        call = {"target": f"nets.{kind}.loss", "args": [X, y], "init": init}
-        wrt = {name: (f"params.{name}", value) for name, value in init["params"].items()}
-        # Along a random direction per parameter: the comparison with the reference above pins
-        # every entry already; this asks whether the gradient is the derivative of the student's
-        # own loss, in two evaluations per parameter instead of two per entry.
-        slopes = t.directional_derivatives(call, wrt, rng_for("directions", kind, seed), H, select=(0,))
+        slopes = outcomes[1]()
         for name in ref_grads:
             direction, slope = slopes[name]
             expect_float(float(np.sum(grads[name] * direction)), slope, NUMERIC_TOL,
@@ -113,13 +118,15 @@ def mlp_scores(t):
         with t.case(label):
             init, reference = _model(t, "MLP", config, 0)
             X, _ = _batch(1)
-            scores, _ = t.call("nets.MLP.scores", X, init=init)
+            called, predicting = t.run_each([call_request("nets.MLP.scores", X, init=init),
+                                             call_request("nets.MLP.predict", X, init=init)], until_failure=True)
+            scores, _ = called()
             expected = reference.scores(X.copy())
             expect_array(scores, expected, VALUE_TOL, "scores", lambda expected=expected, reference=reference: [
                 Suspect("activation_on_output_layer", "{what} equal the expected scores passed through the "
                         f"{reference.activation}: the last layer is affine only",
                         getattr(t.ref.layers, f"{reference.activation}_forward")(expected.copy())[0])])
-            predicted, _ = t.call("nets.MLP.predict", X, init=init)
+            predicted, _ = predicting()
             if not isinstance(predicted, np.ndarray) or not np.array_equal(predicted, reference.predict(X)):
                 raise CheckFailed(f"predict: expected {reference.predict(X)}, got {describe(predicted)}")
 
