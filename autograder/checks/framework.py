@@ -155,7 +155,8 @@ class Tester:
 
         Inputs: requests, a list of Request; timeout: seconds for each, as for run;
         until_failure: for the requests of one case, which fails at the first failure: the ones
-        after it are not sent (their outcomes raise that failure too).
+        after it are not sent (their outcomes raise that failure too), and the answers are read
+        only as the case asks for them (a wrong answer ends the case and the child's work there).
 
         Returns: per request, in order, a function of no arguments that returns what run would,
         or raises what it would (CallFailed, or what finish raises): call it inside the case it
@@ -168,8 +169,19 @@ class Tester:
         if failure is not None:
             return [_raises(failure)] * len(requests)
         replies = self.sandbox.request_each([r.message for r in requests], timeout, until_failure)
-        outcomes = [lambda r=r, reply=reply: _finished(r, reply) for r, reply in zip(requests, replies)]
-        return outcomes + outcomes[-1:] * (len(requests) - len(outcomes))
+        if not until_failure:  # every request would be sent anyway, one per case: all at once
+            return [lambda r=r, reply=reply: _finished(r, reply) for r, reply in zip(requests, list(replies))]
+        # One case's: read as the case asks, so that a case failing on a wrong answer stops the
+        # child there (request_each) and costs no call it would not have made.
+        taken = []
+
+        def reply_at(index):
+            for reply in replies:
+                taken.append(reply)
+                if len(taken) > index:
+                    break
+            return taken[min(index, len(taken) - 1)]  # past a failure: that failure
+        return [lambda index=index, r=r: _finished(r, reply_at(index)) for index, r in enumerate(requests)]
 
     def _problem(self, target):
         """The CallFailed of a request about target when its module is missing or does not import, or None."""

@@ -144,6 +144,7 @@ class Sandbox:
         self.preload = []  # modules every new child imports first, before the request that needs it
         self.preloaded = False  # whether the running child has imported them (see boot)
         self.deadline = None  # time.monotonic() by which the current request ends (its share of the budget)
+        self.owing = None  # the token of the request_each whose child still owes answers
 
     # -- process life -------------------------------------------------------------------
     def _start(self, preload=True):
@@ -234,6 +235,7 @@ class Sandbox:
         self.process.close()
         self.process = None
         self.unread = bytearray()
+        self.owing = None
 
     def fresh_child(self):
         """Stop the current child; the next request gets a new one, with an empty home, and the
@@ -289,7 +291,7 @@ class Sandbox:
         return self._timed(functools.partial(self._request, message), timeout)
 
     def request_each(self, messages, timeout=None, until_failure=False):
-        """Send the requests of one test about one target as one ("each", child/worker.py): without
+        """Send the requests of one test about one module as one ("each", child/worker.py): without
         a round trip and the child's clean-up between them, each answered as soon as it is done.
 
         Inputs:
@@ -298,41 +300,56 @@ class Sandbox:
         - until_failure: bool; if true, the messages after the first whose Reply is not ok are
           not sent (for the requests of one case, which fails there).
 
-        Returns: a list of the Replies of the messages, in order, each as request would give it:
-        the time limit, the time budget and what a hang costs apply to each message as if it
+        Yields: the Replies of the messages, in order, each as request would give it: the time
+        limit (from the answer before it: the child starts a request as soon as it has answered
+        the one before), the time budget and what a hang costs apply to each message as if it
         were sent alone. The child stops at a message that fails; the ones after it go again,
-        as a new request.
+        as a new request. The child runs ahead of the caller: a caller that stops taking
+        Replies (a case failed on a wrong answer) closes the generator, or sends another
+        request, and the child is stopped there, so that it runs no call the caller would not
+        have made.
         """
-        replies = []
-        while len(replies) < len(messages) and not (until_failure and replies and not replies[-1].ok):
-            batch = messages[len(replies):]
+        done, failed = 0, False
+        while done < len(messages) and not (until_failure and failed):
+            batch = messages[done:]
             stalled = [self._stall_of(m) for m in batch] if self.stalled else [None]
             if stalled[0] is not None:
-                replies.append(stalled[0])
+                done, failed = done + 1, True
+                yield stalled[0]
                 continue
             batch = batch[:next((i for i, reply in enumerate(stalled) if reply is not None), len(batch))]
-            for index, about in enumerate(batch):
-                if index == 0:
-                    reply = self._timed(functools.partial(self._request, {"op": "each", "requests": batch},
-                                                          about=about), timeout)
-                elif self.process is None:  # the last answer asked for a fresh child: the rest go again
-                    break
-                else:
-                    reply = self._timed(functools.partial(self._next_answer, about), timeout)
-                replies.append(reply)
-                if not reply.ok:
-                    if reply.status != "error" and self.process is not None:
+            token, since = object(), None
+            try:
+                for index, about in enumerate(batch):
+                    if index == 0:
+                        reply = self._timed(functools.partial(self._request, {"op": "each", "requests": batch},
+                                                              about=about), timeout)
+                    elif self.process is None or self.owing is not token:
+                        break  # a fresh child was asked for, or another request stopped this one: the rest go again
+                    else:
+                        reply = self._timed(functools.partial(self._next_answer, about, since), timeout, since)
+                    since, done, failed = time.monotonic(), done + 1, not reply.ok
+                    # Owed: the answers still to come (none after the last, or after one that failed).
+                    self.owing = token if reply.ok and index < len(batch) - 1 and self.process is not None else None
+                    if not reply.ok and reply.status != "error" and self.process is not None:
                         self.close()  # not run (the time budget is used up): the child still owes answers
-                    break
-        return replies
+                    yield reply
+                    if not reply.ok:
+                        break
+            finally:
+                if self.owing is token:
+                    self.close()
 
-    def _timed(self, exchange, timeout):
-        """exchange(seconds) -> Reply, within timeout and what is left of the time budget."""
-        left = self.limits.total_seconds - self.used_seconds
-        if left <= 0:
+    def _timed(self, exchange, timeout, since=None):
+        """exchange(seconds) -> Reply, within timeout and what is left of the time budget, both
+        counted from since (time.monotonic(), default now)."""
+        now = time.monotonic()
+        began = now if since is None else since
+        left = self.limits.total_seconds - self.used_seconds  # at began
+        if left - (now - began) <= 0:
             return Reply("timeout", detail=f"was not run: the submission used up its time budget of "
                                            f"{self.limits.total_seconds:g} s for all its calls")
-        began, wanted = time.monotonic(), timeout or self.limits.call_seconds
+        wanted = timeout or self.limits.call_seconds
         self.deadline = began + left  # every exchange of this request (start, imports, the call) ends by then
         try:
             reply = exchange(min(wanted, left))
@@ -358,6 +375,8 @@ class Sandbox:
         """Send message and settle its first answer; about: the request a timeout is held against
         (default message itself; for an "each" request, its first)."""
         about = message if about is None else about
+        if self.owing is not None:
+            self.close()  # a request_each's child running ahead of a caller that moved on
         stalled = self._stall_of(about) if self.stalled else None
         if stalled is not None:
             return stalled
@@ -375,11 +394,12 @@ class Sandbox:
             return self._request(message, timeout, retry=False, about=about)
         return reply
 
-    def _next_answer(self, about, timeout):
-        """The next answer of an "each" request, about its request about."""
+    def _next_answer(self, about, since, timeout):
+        """The next answer of an "each" request, about its request about, due timeout seconds
+        after since (when the answer before it came)."""
         self.replace = False
         self.call_output = 0
-        return self._settle(self._exchange(b"", timeout), about)
+        return self._settle(self._exchange(b"", timeout, since=since), about)
 
     def _settle(self, reply, about):
         """What an answer to the request about leaves behind: a timeout's hang located (or the
@@ -441,8 +461,8 @@ class Sandbox:
             pass
         return self.call_output <= self.limits.flood_bytes
 
-    def _exchange(self, data, timeout, probe=False):
-        deadline = time.monotonic() + timeout
+    def _exchange(self, data, timeout, probe=False, since=None):
+        deadline = (time.monotonic() if since is None else since) + timeout
         if self.deadline is not None and not probe:  # the time budget's end (a probe may still ask where)
             deadline = min(deadline, self.deadline)
         # What the child sent after its last answer comes first: a second answer to one request is

@@ -115,9 +115,36 @@ class Tidy:
             pass
 
     def between(self):
-        """Put the worker's own modules, tables, classes and lists back (a part of after_request,
-        for between the requests of one test: what the worker's next answer is made with)."""
+        """The part of after_request for between the requests of one test: the worker's own
+        modules, tables, classes and lists, timers, handlers and recursion limit put back (what
+        its next answer is made with, and what would interrupt it). True when the child should be
+        replaced before the next request (threads or much memory left behind, as after_request)."""
+        self._settrace(None)
+        self._setprofile(None)
+        state = self._threads_and_memory()
+        if state is None or state[0] > self.threads:
+            return True  # no restore with threads about (see after_request)
         self._restore(self.between_saved)
+        self._reset_process()
+        return self._left_behind(self._threads_and_memory())
+
+    def _reset_process(self):
+        """Timers cancelled; signal handlers and the recursion limit as snapshotted."""
+        for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
+            self._setitimer(timer, 0)
+        getsignal = self._getsignal
+        for number, handler in self.handlers.items():
+            if getsignal(number) is not handler:
+                self._signal(number, handler)
+        self._setrecursionlimit(self.recursion)
+
+    def _left_behind(self, state):
+        """Whether a (threads, resident bytes) state (None: unreadable) holds more threads than at
+        start, or more memory than the cap."""
+        if state is None:
+            return True
+        threads, resident = state
+        return threads > self.threads or (self.memory_cap is not None and resident > self.memory_cap)
 
     def _restore(self, saved=None):
         """Put back every name (of saved's entries, default all), class attribute and list item
@@ -181,13 +208,7 @@ class Tidy:
         # A child left with threads is replaced: no restore for it (they would share the GIL with it,
         # and could run the submission's code during it).
         unsettled = True if state is None or state[0] > self.threads else self._settle()
-        for timer in TIMERS:  # alarm() included: setting ITIMER_REAL to 0 cancels it
-            self._setitimer(timer, 0)
-        getsignal = self._getsignal
-        for number, handler in self.handlers.items():
-            if getsignal(number) is not handler:
-                self._signal(number, handler)
-        self._setrecursionlimit(self.recursion)
+        self._reset_process()
         for stream in self.streams:
             try:
                 stream.flush()
@@ -205,9 +226,4 @@ class Tidy:
                 self._reap()
         else:  # no namespace to sweep: a child that forked is replaced, and its keeper kills the rest
             strays, self.forked = self.forked or self._has_children(), False
-        state = self._threads_and_memory()
-        if state is None:
-            return True
-        threads, resident = state
-        too_big = self.memory_cap is not None and resident > self.memory_cap
-        return unsettled or strays or threads > self.threads or too_big
+        return self._left_behind(self._threads_and_memory()) or unsettled or strays

@@ -19,8 +19,10 @@ Requests (dicts, see wire.py for the framing); the generic operations, here:
   (and, for a method, the instance's params after it).
 - {"op": "each", "requests": [request, ...]}: the requests of one test, one after another, each
   answered as soon as it is done (each answer echoes this request's seq); it stops after the first
-  that raises, whose error answer is the last. The clean-up runs once, after the last; between
-  two requests only the worker's own modules, tables and classes are put back (Tidy.between):
+  that raises, whose error answer is the last, or after one that left threads or much memory
+  behind (its answer asks for a fresh child). The clean-up runs once, after the last; between
+  two requests only the worker's own modules, tables and classes, timers, handlers and the
+  recursion limit are put back (Tidy.between):
   what one request changes in numpy, sys or the rest reaches the same test's later requests
   only (the grader sends one module's).
 - {"op": "perturb", "call": CALL, "perturbations": [[where, flat_index, delta], ...], "select": [i, ...],
@@ -319,9 +321,12 @@ def op_call(request, env):
 def op_each(request, env):
     *first, last = request["requests"]
     for sub in first:
-        answer = {"ok": True, **_op(env, sub)(sub, env)}
-        env.between()  # before sending: the answer is framed with the worker's own json and builtins
-        env.send(answer)
+        answer = _op(env, sub)(sub, env)
+        # Before sending: the answer is framed with the worker's own json and builtins. Threads or
+        # memory left behind: this is the last answer (serve tidies, and it asks for a fresh child).
+        if env.between():
+            return {**answer, "restart": True}
+        env.send({"ok": True, **answer})
     return _op(env, last)(last, env)
 
 
