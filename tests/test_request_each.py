@@ -38,6 +38,10 @@ def leave_thread():
     threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
     return True
 
+def threads():
+    import threading
+    return threading.active_count()
+
 def leave_alarm():
     import signal
     def ring(*args):
@@ -183,8 +187,9 @@ def test_a_case_that_fails_on_an_answer_costs_no_later_call(sandbox):
 
 
 def test_a_request_that_leaves_a_thread_ends_the_batch_and_the_rest_go_to_a_fresh_child(sandbox):
-    replies = list(sandbox.request_each([message("leave_thread"), message("act", "ok"), message("act", 0.0)]))
+    replies = list(sandbox.request_each([message("leave_thread"), message("threads"), message("threads")]))
     assert [r.status for r in replies] == ["ok"] * 3
+    assert [r.value["result"] for r in replies[1:]] == [1, 1]  # no thread of the first request's about
     assert sandbox.stopped["replaced"] == 1
 
 
