@@ -176,11 +176,12 @@ class Tester:
         taken = []
 
         def reply_at(index):
-            for reply in replies:
-                taken.append(reply)
-                if len(taken) > index:
+            while len(taken) <= index:
+                reply = next(replies, None)
+                if reply is None:  # the requests after a failure are not sent: that failure
                     break
-            return taken[min(index, len(taken) - 1)]  # past a failure: that failure
+                taken.append(reply)
+            return taken[min(index, len(taken) - 1)]
         return [lambda index=index, r=r: _finished(r, reply_at(index)) for index, r in enumerate(requests)]
 
     def _problem(self, target):
