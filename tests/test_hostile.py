@@ -252,7 +252,11 @@ def test_hostile_submission_gets_a_fair_bounded_result(case, suite, applied):
         if test["tags"][0] in case.attacks:
             assert score == 0, (test_id, test["output"])
             if case.diagnoses:
-                assert test["extra_data"]["diagnosis"] in case.diagnoses, (test_id, test["output"])
+                # Every failed case's cause is an accepted one; the test's is too, or "unknown" when
+                # its cases name two of them (e.g. a starved child: a timeout, then exceptions).
+                causes = {c["diagnosis"] for c in test["extra_data"]["cases"] if not c["passed"]}
+                assert causes <= set(case.diagnoses), (test_id, test["output"])
+                assert test["extra_data"]["diagnosis"] in case.diagnoses or len(causes) > 1, (test_id, test["output"])
             assert case.says in test["output"], (test_id, test["output"])
         elif touched & set(test["tags"]):
             assert score <= expected[test_id], test_id
