@@ -95,12 +95,9 @@ class Assignment(collections.namedtuple("Assignment", _FIELDS)):
         handout, examples and mutation suite it may hold, and without bytecode or hidden
         folders), then the reference package's .py files. The bundle ships them; the fingerprint
         hashes their .py and .toml."""
-        apart = [self.solutions, self.handout, self.examples, self.mutants]
-        own = sorted(p for p in self.folder.rglob("*") if p.is_file() and p.suffix != ".pyc"
-                     and "__pycache__" not in p.parts
-                     and not any(part.startswith(".") for part in p.relative_to(self.folder).parts)
-                     and not any(p.is_relative_to(folder) for folder in apart))
-        return own + sorted(self.reference_dir.glob("*.py"))
+        from .fingerprint import tree_files
+        own = tree_files(self.folder, apart=(self.solutions, self.handout, self.examples, self.mutants))
+        return [p for p in own if p.suffix != ".pyc"] + sorted(self.reference_dir.glob("*.py"))
 
     def child_config(self):
         """What the sandboxed child is told of the assignment: plain data, never reference code."""

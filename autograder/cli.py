@@ -4,14 +4,26 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import adjust, assignment, grade, lanes, reference_cache, visibility
+from . import assignment, grade, lanes, reference_cache, visibility
 from .batch.commands import add_due_date_option, add_time_budget, limits_of
-from .batch.commands import add_parsers as add_batch_parsers
-from .gradescope.bundle import add_parser as add_bundle_parser
-from .similarity.command import add_parser as add_similarity_parser
+
+
+def _add_staff_parsers(commands):
+    """The commands other than grade; their modules load only when one of them may run (the
+    one-submission command is what every student waits for)."""
+    from . import adjust
+    from .batch.commands import add_parsers as add_batch_parsers
+    from .gradescope.bundle import add_parser as add_bundle_parser
+    from .similarity.command import add_parser as add_similarity_parser
+    add_batch_parsers(commands)
+    add_bundle_parser(commands)
+    reference_cache.add_parser(commands)
+    adjust.add_parser(commands)
+    add_similarity_parser(commands)
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m autograder", description="The autograder.")
     commands = parser.add_subparsers(dest="command", required=True)
     one = commands.add_parser("grade", help="grade one submission (folder or .zip)")
@@ -23,11 +35,8 @@ def main(argv=None):
                           f"processor this process may use, at most {lanes.MAX_AUTO}; the same lanes give the same "
                           "score)")
     add_due_date_option(one, "results.json's top-level output")
-    add_batch_parsers(commands)
-    add_bundle_parser(commands)
-    reference_cache.add_parser(commands)
-    adjust.add_parser(commands)
-    add_similarity_parser(commands)
+    if argv[:1] != ["grade"]:
+        _add_staff_parsers(commands)
     for command in commands.choices.values():
         assignment.add_option(command)
     args = parser.parse_args(argv)

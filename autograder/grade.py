@@ -271,14 +271,17 @@ def grade(upload, limits=Limits(), rubric_tests=None, due_passed=True, lanes=Non
     return document, timings
 
 
+def _load(spec, rubric_tests):
+    """What grading takes from the grader's side: tuple (rubric tests, checks, reference package)."""
+    tests = rubric.load(spec) if rubric_tests is None else rubric_tests
+    return tests, spec.checks(), reference.load(spec)
+
+
 def _grade(upload, limits, rubric_tests, due_passed, lanes):
     """grade(), and the text of results.json: tuple (results dict, per-test seconds dict, str)."""
     start = time.monotonic()
-    spawner.zygote()  # starts (if not yet running) while the reference loads and the upload is unpacked
+    spawner.zygote()  # starts (if not yet running) while the upload is unpacked and the grader loads
     spec = assignment.current()
-    tests = rubric.load(spec) if rubric_tests is None else rubric_tests
-    checks = spec.checks()
-    ref = reference.load(spec)
     scratch = Path(tempfile.mkdtemp(prefix=f"{spec.name}-"))
     cpus, notes, others = list(lanes) if lanes else [None], [], []
     try:
@@ -296,21 +299,29 @@ def _grade(upload, limits, rubric_tests, due_passed, lanes):
             sandbox = Sandbox(prepared.root, limits, spec=spec, cpus=_own(cpus[0]))
         others = [Sandbox(sandbox.root, limits, sandbox.level, spec, _own(cpu)) for cpu in cpus[1:]] \
             if prepared is not None else []
-        with pinned(cpus[0]), sandbox:
-            if prepared is not None:
-                # The other lanes' children start (booted, no student code yet) while this one
-                # checks the imports, whose outcome decides what they import first.
+        with sandbox:
+            if prepared is None:
+                tests, checks, ref = _load(spec, rubric_tests)
+            else:
+                # At once: this thread loads the rubric, checks and reference (unpinned, on whichever
+                # processor is free); the first lane's child starts and checks the imports, whose
+                # outcome decides what the other lanes' children, booted meanwhile (no student
+                # code yet), import first. Each lane's thread on its lane's processor.
                 def ahead(k):
-                    return others[k - 1].boot() if k else _module_problems(sandbox, prepared, spec)
-                problems = run_at_once(ahead, len(cpus), cpus)[0]
-            imports_printed = sandbox.printed(reset=True)
-            # What a module does at import is undone after its own request, in every later child too.
-            sandbox.preload = [m for m in spec.graded if m not in problems]
-            # With no module to import there is no child to run: one lane.
-            sandboxes = [sandbox] + (others if sandbox.preload else [])
-            graded, timings, printed = _grade_in_lanes(sandboxes, tests, cpus[:len(sandboxes)], ref, problems, checks)
-            printed["visible"] = imports_printed + printed.get("visible", "")
-            graded = [graded[test.id] for test in tests]
+                    if k == 0:
+                        return _load(spec, rubric_tests)
+                    return _module_problems(sandbox, prepared, spec) if k == 1 else others[k - 2].boot()
+                (tests, checks, ref), problems = run_at_once(ahead, len(cpus) + 1, [None, *cpus])[:2]
+            with pinned(cpus[0]):
+                imports_printed = sandbox.printed(reset=True)
+                # What a module does at import is undone after its own request, in every later child too.
+                sandbox.preload = [m for m in spec.graded if m not in problems]
+                # With no module to import there is no child to run: one lane.
+                sandboxes = [sandbox] + (others if sandbox.preload else [])
+                graded, timings, printed = _grade_in_lanes(sandboxes, tests, cpus[:len(sandboxes)], ref, problems,
+                                                           checks)
+                printed["visible"] = imports_printed + printed.get("visible", "")
+                graded = [graded[test.id] for test in tests]
     finally:
         for other in others:
             other.__exit__(None, None, None)

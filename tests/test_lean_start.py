@@ -6,10 +6,12 @@ import sys
 from autograder import reference_cache
 from mutate import ROOT
 
-# Modules for writing reports, grading a class or parsing TOML: none is needed to grade one upload.
+# Modules for writing reports, grading a class, parsing TOML or the other commands (adjusting
+# scores, building the bundle, similarity): none is needed to grade one upload.
 NOT_NEEDED = {"autograder.report.html", "autograder.report.plots", "autograder.report.plugins",
               "autograder.report.summary", "autograder.report.gradebook", "autograder.batch.run",
-              "autograder.batch.pool", "multiprocessing", "tomllib", "difflib"}
+              "autograder.batch.pool", "multiprocessing", "tomllib", "difflib", "autograder.adjust",
+              "autograder.adjustments", "autograder.gradescope.bundle", "autograder.similarity.command"}
 
 
 def test_grading_one_submission_loads_only_what_grading_needs(tmp_path):
