@@ -11,7 +11,7 @@ from mutate import ROOT
 NOT_NEEDED = {"autograder.report.html", "autograder.report.plots", "autograder.report.plugins",
               "autograder.report.summary", "autograder.report.gradebook", "autograder.batch.run",
               "autograder.batch.pool", "multiprocessing", "tomllib", "difflib", "autograder.adjust",
-              "autograder.adjustments", "autograder.gradescope.bundle", "autograder.similarity.command"}
+              "autograder.gradescope.bundle", "autograder.similarity.command"}
 
 
 def test_grading_one_submission_loads_only_what_grading_needs(tmp_path):
