@@ -11,17 +11,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def tree_files(folder, apart=()):
-    """Paths of the files under folder, sorted, without bytecode folders (__pycache__), hidden
-    files and folders, and the folders in apart (Paths). os.walk: pathlib's rglob and its filters
-    took some 6 ms of every grading process's start."""
+def tree_files(folder, apart=(), hidden=False):
+    """Paths of the regular files under folder (or links to one), sorted, without bytecode folders
+    (__pycache__), the folders in apart (Paths) and, unless hidden, files and folders whose names
+    start with a dot. os.walk: pathlib's rglob and its filters took some 6 ms of every grading
+    process's start."""
     apart = {os.fspath(path) for path in apart}
     found = []
     for where, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if name != "__pycache__" and not name.startswith(".")
+        folders[:] = [name for name in folders if name != "__pycache__" and (hidden or not name.startswith("."))
                       and os.path.join(where, name) not in apart]
-        found += [os.path.join(where, name) for name in files if not name.startswith(".")]
-    return sorted(map(Path, found))
+        found += [os.path.join(where, name) for name in files if hidden or not name.startswith(".")]
+    return sorted(Path(path) for path in found if os.path.isfile(path))  # no dangling link, FIFO or socket
 
 
 def grader_fingerprint(root=ROOT, spec=None):
@@ -34,7 +35,7 @@ def grader_fingerprint(root=ROOT, spec=None):
     root = Path(root)
     harness = root / "autograder"
     named = {f"autograder/{p.relative_to(harness).as_posix()}": p
-             for p in tree_files(harness) if p.suffix in (".py", ".toml")}
+             for p in tree_files(harness, hidden=True) if p.suffix in (".py", ".toml")}
     for path in spec.grader_files():
         if path.suffix in (".py", ".toml"):
             base = spec.folder if path.is_relative_to(spec.folder) else spec.reference_dir

@@ -303,15 +303,18 @@ def _grade(upload, limits, rubric_tests, due_passed, lanes):
             if prepared is None:
                 tests, checks, ref = _load(spec, rubric_tests)
             else:
-                # At once: this thread loads the rubric, checks and reference (unpinned, on whichever
-                # processor is free); the first lane's child starts and checks the imports, whose
-                # outcome decides what the other lanes' children, booted meanwhile (no student
-                # code yet), import first. Each lane's thread on its lane's processor.
+                # At once: the first lane's child starts and checks the imports (in this thread, on
+                # the lane's processor: a signal that ends the grading, e.g. the batch's timeout,
+                # arrives while this thread runs the one long job, and every other ends before
+                # the sandboxes close); a thread loads the rubric, checks and reference, unpinned,
+                # on whichever processor is free; the other lanes' children boot (no student code
+                # yet) and import first what the imports' outcome decides.
                 def ahead(k):
                     if k == 0:
-                        return _load(spec, rubric_tests)
-                    return _module_problems(sandbox, prepared, spec) if k == 1 else others[k - 2].boot()
-                (tests, checks, ref), problems = run_at_once(ahead, len(cpus) + 1, [None, *cpus])[:2]
+                        return _module_problems(sandbox, prepared, spec)
+                    return _load(spec, rubric_tests) if k == 1 else others[k - 2].boot()
+                with pinned(cpus[0]):
+                    problems, (tests, checks, ref) = run_at_once(ahead, len(cpus) + 1, [None, None, *cpus[1:]])[:2]
             with pinned(cpus[0]):
                 imports_printed = sandbox.printed(reset=True)
                 # What a module does at import is undone after its own request, in every later child too.

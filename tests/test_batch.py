@@ -283,3 +283,22 @@ def test_command_line_errors_are_one_clear_line(tmp_path):
     inside = batch(str(EXAMPLES), "--out", str(EXAMPLES / "reports"))
     assert inside.returncode == 2 and "one holds the other" in inside.stderr
     assert not (tmp_path / "out").exists() and not (EXAMPLES / "reports").exists()  # nothing was started
+
+
+def test_a_submission_stopped_at_its_time_limit_while_it_imports_leaves_nothing_running(tmp_path):
+    # The batch stops a grading past --timeout with a signal; the student's process, still busy
+    # importing, must be stopped with it (its check ran in a thread the signal did not wait for).
+    from test_hostile import processes_named
+    name = "gl-import-nap"
+    folder = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "complete", folder / "napper")
+    losses = folder / "napper" / "gradlab" / "losses.py"
+    losses.write_text(f"import ctypes, time\nctypes.CDLL(None).prctl(15, b'{name}', 0, 0, 0)\ntime.sleep(1000)\n"
+                      + losses.read_text())
+    for _ in range(3):  # the race lost most runs
+        tally = run.grade_class(folder, tmp_path / "out", jobs=1, timeout=1.5, force=True)
+        assert tally.failed == ["napper"]
+        deadline = time.monotonic() + 5
+        while processes_named(name) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_named(name) == []

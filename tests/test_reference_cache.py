@@ -1,6 +1,7 @@
 """The reference cache (autograder/reference_cache.py): what it stores, that it is never stale,
 and that grading gives the same results with it and without it."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from autograder import assignment, grade, reference, reference_cache
+from autograder import assignment, fingerprint, grade, reference, reference_cache
 from mutate import ROOT, part
 
 convergence = part("checks.convergence")
@@ -151,3 +152,16 @@ def test_an_edited_reference_rebuilds_the_cache(tmp_path):
         name = f"convergence-{kind}-{run['data']}-{run['seed']}"
         assert run["reference_loss"] == rebuilt["entries"][name]["values"]["loss"]
         assert run["reference_loss"] != original["entries"][name]["values"]["loss"]
+
+
+def test_the_fingerprint_lists_regular_files_only(tmp_path):
+    # A dangling link or a FIFO among the grader's files must neither fail nor block the fingerprint.
+    for name in ("a.py", ".hidden.py", "__pycache__/a.cpython-311.pyc", "sub/b.toml", ".git/c.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    (tmp_path / "gone.py").symlink_to(tmp_path / "nowhere.py")
+    os.mkfifo(tmp_path / "pipe.toml")
+    assert fingerprint.tree_files(tmp_path) == [tmp_path / "a.py", tmp_path / "sub" / "b.toml"]
+    assert fingerprint.tree_files(tmp_path, hidden=True) == [tmp_path / n for n in (".git/c.py", ".hidden.py", "a.py",
+                                                                                    "sub/b.toml")]
+    assert fingerprint.tree_files(tmp_path, apart=[tmp_path / "sub"]) == [tmp_path / "a.py"]
