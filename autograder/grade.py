@@ -4,6 +4,7 @@ The process running this never imports the submission: student code runs only in
 sandbox's child; reference values come from the assignment's reference, loaded here.
 """
 import math
+import os
 import shutil
 import tempfile
 import time
@@ -299,32 +300,33 @@ def _grade(upload, limits, rubric_tests, due_passed, lanes):
             sandbox = Sandbox(prepared.root, limits, spec=spec, cpus=_own(cpus[0]))
         others = [Sandbox(sandbox.root, limits, sandbox.level, spec, _own(cpu)) for cpu in cpus[1:]] \
             if prepared is not None else []
-        with sandbox:
+        anywhere = os.sched_getaffinity(0)  # this thread's processors before the first lane's pins it
+        with pinned(cpus[0]), sandbox:
             if prepared is None:
                 tests, checks, ref = _load(spec, rubric_tests)
             else:
                 # At once: the first lane's child starts and checks the imports (in this thread, on
                 # the lane's processor: a signal that ends the grading, e.g. the batch's timeout,
                 # arrives while this thread runs the one long job, and every other ends before
-                # the sandboxes close); a thread loads the rubric, checks and reference, unpinned,
-                # on whichever processor is free; the other lanes' children boot (no student code
-                # yet) and import first what the imports' outcome decides.
+                # the sandboxes close); a thread loads the rubric, checks and reference on whichever
+                # processor is free (a new thread starts on its creator's); the other lanes'
+                # children boot (no student code yet) and import first what the imports' outcome decides.
                 def ahead(k):
                     if k == 0:
                         return _module_problems(sandbox, prepared, spec)
-                    return _load(spec, rubric_tests) if k == 1 else others[k - 2].boot()
-                with pinned(cpus[0]):
-                    problems, (tests, checks, ref) = run_at_once(ahead, len(cpus) + 1, [None, None, *cpus[1:]])[:2]
-            with pinned(cpus[0]):
-                imports_printed = sandbox.printed(reset=True)
-                # What a module does at import is undone after its own request, in every later child too.
-                sandbox.preload = [m for m in spec.graded if m not in problems]
-                # With no module to import there is no child to run: one lane.
-                sandboxes = [sandbox] + (others if sandbox.preload else [])
-                graded, timings, printed = _grade_in_lanes(sandboxes, tests, cpus[:len(sandboxes)], ref, problems,
-                                                           checks)
-                printed["visible"] = imports_printed + printed.get("visible", "")
-                graded = [graded[test.id] for test in tests]
+                    if k > 1:
+                        return others[k - 2].boot()
+                    with pinned(anywhere):
+                        return _load(spec, rubric_tests)
+                problems, (tests, checks, ref) = run_at_once(ahead, len(cpus) + 1, [None, None, *cpus[1:]])[:2]
+            imports_printed = sandbox.printed(reset=True)
+            # What a module does at import is undone after its own request, in every later child too.
+            sandbox.preload = [m for m in spec.graded if m not in problems]
+            # With no module to import there is no child to run: one lane.
+            sandboxes = [sandbox] + (others if sandbox.preload else [])
+            graded, timings, printed = _grade_in_lanes(sandboxes, tests, cpus[:len(sandboxes)], ref, problems, checks)
+            printed["visible"] = imports_printed + printed.get("visible", "")
+            graded = [graded[test.id] for test in tests]
     finally:
         for other in others:
             other.__exit__(None, None, None)

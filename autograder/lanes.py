@@ -136,13 +136,14 @@ def pinned_here():
 
 @contextmanager
 def pinned(cpu):
-    """Run the calling thread on processor cpu (an int; None: anywhere it may) inside the block."""
+    """Run the calling thread on processor cpu (an int, or a set of them; None: where it runs now)
+    inside the block."""
     if cpu is None:
         yield
         return
     before = os.sched_getaffinity(0)
     try:
-        os.sched_setaffinity(0, {cpu})
+        os.sched_setaffinity(0, {cpu} if isinstance(cpu, int) else cpu)
     except OSError:  # not allowed here: run unpinned
         yield
         return
